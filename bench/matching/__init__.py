@@ -1,0 +1,1 @@
+"""Quality and speed benchmark for answers.matching (run: python -m bench.matching)."""

@@ -1,0 +1,162 @@
+"""Shared fixtures: the app on SQLite (and on a real PostgreSQL), real S3 and SMTP servers, users."""
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+import pytest
+from flask_login import FlaskLoginClient
+from sqlalchemy import create_engine, text
+
+from tests.services import PostgresServer, S3Server, SmtpSink
+
+SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+IN_CI = os.environ.get("CI") == "true"
+TEST_PASSWORD = "correct horse battery staple 42"
+
+
+def _need_service(exc: Exception, what: str):
+    if IN_CI:  # CI must exercise the real engines, never skip them
+        raise exc
+    pytest.skip(f"{what} unavailable here: {exc}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    url = os.environ.get("VAULT_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    try:
+        server = PostgresServer()
+        url = server.start()
+    except Exception as exc:  # noqa: BLE001
+        _need_service(exc, "PostgreSQL")
+    yield url
+    server.stop()
+
+
+_pg_counter = itertools.count()
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh, empty database on the real server for one test."""
+    name = f"vault_test_{os.getpid()}_{next(_pg_counter)}"
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = postgres_server.rsplit("/", 1)[0] + "/" + name
+    yield url
+    from sqlalchemy.pool import NullPool  # noqa: F401
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    try:
+        server = S3Server()
+        url = server.start()
+    except Exception as exc:  # noqa: BLE001
+        _need_service(exc, "S3 server")
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def smtp_sink():
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+def make_app(tmp_path: Path, database_url: str | None = None, **overrides):
+    """An app on a fresh instance folder, schema created, keys generated."""
+    from vault import create_app, crypto
+    from vault.db import Base
+    import vault.models  # noqa: F401
+
+    instance = tmp_path / "instance"
+    instance.mkdir(exist_ok=True)
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "DATABASE_URL": database_url or f"sqlite:///{instance / 'vault.db'}",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": True,
+        "SERVER_NAME": "vault.test",
+    }
+    config.update(overrides)
+    crypto.create_keyring_file(Path(config.get("MASTER_KEY_FILE") or instance / "master_keys.json"))
+    app = create_app(config)
+    Base.metadata.create_all(app.extensions["vault.engine"])
+    return app
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = make_app(tmp_path)
+    yield app
+    app.extensions["vault.engine"].dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_app(request, tmp_path):
+    """The same test on SQLite and on the real PostgreSQL server."""
+    if request.param == "sqlite":
+        app = make_app(tmp_path)
+    else:
+        app = make_app(tmp_path, request.getfixturevalue("postgres_url"))
+    yield app
+    app.extensions["vault.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Builder: make_user(role="security", email=None, password=TEST_PASSWORD) -> User (committed)."""
+    from vault import db
+    from vault.auth import service
+
+    counter = itertools.count(1)
+
+    def _make(role: str = "security", email: str | None = None, password: str = TEST_PASSWORD, **kw):
+        with app.app_context():
+            sess = db.session()
+            user = service.create_user(sess, email=email or f"{role}{next(counter)}@example.com",
+                                       password=password, role=role, name=kw.pop("name", role.title()),
+                                       actor="test", **kw)
+            sess.commit()
+            sess.refresh(user)
+            sess.expunge(user)
+            return user
+
+    return _make
+
+
+@pytest.fixture
+def client_as(app, make_user):
+    """client_as("legal") -> a test client signed in as a new user with that role (user on .user)."""
+    app.test_client_class = FlaskLoginClient
+
+    def _client(role: str = "security", **kw):
+        user = make_user(role, **kw)
+        c = app.test_client(user=user)
+        c.user = user
+        return c
+
+    return _client

@@ -1,0 +1,5 @@
+def test_app_starts_and_health(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.get_json() == {"status": "ok"}
+    assert "default-src 'self'" in resp.headers["Content-Security-Policy"]

@@ -1,0 +1,96 @@
+"""trustvault: the evidence vault application."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, request
+
+from vault import config as vault_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then <instance>/config.py, then VAULT_* environment variables.
+
+    `test_config` replaces the last two (tests set everything explicitly).
+    """
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or vault_config.instance_path_from_env()
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    app.config.from_mapping(vault_config.DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("VAULT")
+    else:
+        app.config.from_mapping(test_config)
+    vault_config.apply_instance_defaults(app.config, app.instance_path)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
+
+    proxy_hops = int(app.config.get("PROXY_HOPS", 0) or 0)
+    if proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _security_headers(app)
+    from vault.errors import register as register_errors
+    register_errors(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from vault import db, i18n
+    from vault.extensions import babel, csrf, limiter, login_manager
+
+    db.init_app(app)
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URI"])
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+
+    from vault.storage import init_app as init_storage
+    init_storage(app)
+
+    @app.context_processor
+    def _template_globals():
+        from flask_babel import get_locale
+        from vault.auth.roles import Role
+        return {"current_locale": str(get_locale()), "company_name": app.config["COMPANY_NAME"], "Role": Role}
+
+
+def _register_blueprints(app: Flask) -> None:
+    from vault.auth.views import bp as auth_bp
+    from vault.documents.views import bp as documents_bp
+    from vault.admin.views import bp as admin_bp
+    from vault.home import bp as home_bp
+
+    for bp in (home_bp, auth_bp, documents_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from vault.cli import register
+    register(app)
+
+
+def _security_headers(app: Flask) -> None:
+    csp = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+           "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+    @app.after_request
+    def _headers(resp):
+        resp.headers.setdefault("Content-Security-Policy", csp)
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        return resp

@@ -1,0 +1,188 @@
+"""The audit trail: an append-only, hash-chained log of every security-relevant event.
+
+Each event stores the hash of the previous one; `verify_chain` recomputes the chain and the
+head row, so an edited, inserted or deleted entry (including the newest) is detected.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Iterator
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from vault.db import Base, UTCDateTime, utcnow
+
+GENESIS = "0" * 64
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    actor: Mapped[str] = mapped_column(String(320), default="")  # email or "anonymous"/"system"
+    action: Mapped[str] = mapped_column(String(64), index=True)  # e.g. "document.download"
+    object_type: Mapped[str] = mapped_column(String(64), default="")
+    object_id: Mapped[str] = mapped_column(String(64), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")  # ok, denied, failed
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """One row: the newest seq and hash. Updating it first serialises concurrent appends."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64), default=GENESIS)
+
+
+def _digest(prev_hash: str, fields: dict) -> str:
+    body = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def _fields(ev: AuditEvent) -> dict:
+    return {
+        "seq": ev.seq,
+        "created_at": ev.created_at.isoformat(),
+        "actor_id": ev.actor_id,
+        "actor": ev.actor,
+        "action": ev.action,
+        "object_type": ev.object_type,
+        "object_id": ev.object_id,
+        "ip": ev.ip,
+        "outcome": ev.outcome,
+        "detail": ev.detail or {},
+    }
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor_id: int | None = None,
+    actor: str = "system",
+    object_type: str = "",
+    object_id: str | int = "",
+    ip: str = "",
+    outcome: str = "ok",
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Append one event in the caller's transaction (it commits or rolls back with the action)."""
+    if session.get(AuditHead, 1) is None:
+        session.add(AuditHead(id=1, seq=0, hash=GENESIS))
+        session.flush()
+    # The UPDATE takes the write lock (row lock on PostgreSQL, RESERVED on SQLite) before we read.
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
+    head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+    ev = AuditEvent(
+        seq=head.seq,
+        created_at=utcnow(),
+        actor_id=actor_id,
+        actor=actor or "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        ip=ip or "",
+        outcome=outcome,
+        detail=detail or {},
+        prev_hash=head.hash,
+    )
+    ev.hash = _digest(ev.prev_hash, _fields(ev))
+    session.add(ev)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=ev.hash))
+    session.flush()
+    return ev
+
+
+@dataclass
+class ChainReport:
+    ok: bool
+    count: int
+    head_hash: str
+    problems: list[str]
+
+
+def verify_chain(session: Session, limit_problems: int = 20) -> ChainReport:
+    problems: list[str] = []
+    prev_hash, expected_seq, count = GENESIS, 1, 0
+    rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
+    for ev in rows:
+        count += 1
+        if ev.seq != expected_seq:
+            problems.append(f"entry #{expected_seq} is missing (next found is #{ev.seq})")
+        if ev.prev_hash != prev_hash:
+            problems.append(f"entry #{ev.seq}: link to the previous entry is broken")
+        if _digest(ev.prev_hash, _fields(ev)) != ev.hash:
+            problems.append(f"entry #{ev.seq}: content does not match its hash (edited)")
+        prev_hash, expected_seq = ev.hash, ev.seq + 1
+        if len(problems) >= limit_problems:
+            break
+    head = session.get(AuditHead, 1)
+    if head is not None and len(problems) < limit_problems:
+        if head.seq != expected_seq - 1 or head.hash != prev_hash:
+            problems.append(f"newest entries were removed: head says #{head.seq}, log ends at #{expected_seq - 1}")
+    return ChainReport(ok=not problems, count=count, head_hash=prev_hash, problems=problems)
+
+
+def query_events(
+    session: Session,
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = 200,
+) -> list[AuditEvent]:
+    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc())
+    if action:
+        stmt = stmt.where(AuditEvent.action.startswith(action))
+    if actor:
+        stmt = stmt.where(AuditEvent.actor.contains(actor))
+    if object_type:
+        stmt = stmt.where(AuditEvent.object_type == object_type)
+    if object_id:
+        stmt = stmt.where(AuditEvent.object_id == str(object_id))
+    if since:
+        stmt = stmt.where(AuditEvent.created_at >= since)
+    if until:
+        stmt = stmt.where(AuditEvent.created_at < until)
+    if limit:
+        stmt = stmt.limit(limit)
+    return list(session.execute(stmt).scalars())
+
+
+CSV_COLUMNS = ["seq", "created_at", "actor", "action", "object_type", "object_id", "ip", "outcome", "detail", "hash"]
+
+
+def _csv_safe(value: str) -> str:
+    # Audit CSVs are opened in Excel: neutralise formula prefixes from user-supplied values.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def export_csv(events: Iterable[AuditEvent]) -> Iterator[str]:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for ev in events:
+        writer.writerow([_csv_safe(str(x)) for x in (
+            ev.seq, ev.created_at.isoformat(), ev.actor, ev.action, ev.object_type, ev.object_id,
+            ev.ip, ev.outcome, json.dumps(ev.detail, ensure_ascii=False), ev.hash)])
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()

@@ -1,0 +1,51 @@
+"""Configuration: defaults, then the instance folder, then VAULT_-prefixed environment variables."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULTS: dict = {
+    "SECRET_KEY": None,  # read from <instance>/secret_key; never defaulted outside tests
+    "DATABASE_URL": None,  # default: sqlite:///<instance>/vault.db
+    "STORAGE": "local",  # "local" or "s3"
+    "STORAGE_PATH": None,  # default: <instance>/objects
+    "S3_BUCKET": None,
+    "S3_ENDPOINT_URL": None,  # MinIO, Aliyun OSS, Tencent COS ...
+    "S3_REGION": None,
+    "S3_ACCESS_KEY_ID": None,
+    "S3_SECRET_ACCESS_KEY": None,
+    "S3_PREFIX": "",
+    "MASTER_KEY_FILE": None,  # default: <instance>/master_keys.json
+    "MAX_UPLOAD_BYTES": 512 * 1024 * 1024,
+    "LANGUAGES": ["en", "zh"],
+    "REQUIRE_ADMIN_2FA": False,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LOGIN_LIMIT_PER_ADDRESS": "20 per 5 minutes",
+    "LOGIN_LIMIT_PER_ACCOUNT": "5 per 5 minutes",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "COMPANY_NAME": "Example Cloud Ltd.",
+    "EXPIRY_WARNING_DAYS": 60,
+    "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
+}
+
+
+def instance_path_from_env() -> str | None:
+    path = os.environ.get("VAULT_INSTANCE_PATH")
+    return str(Path(path).resolve()) if path else None
+
+
+def apply_instance_defaults(config: dict, instance_path: str) -> None:
+    """Fill in the settings whose default lives inside the instance folder."""
+    inst = Path(instance_path)
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{inst / 'vault.db'}"
+    if not config.get("STORAGE_PATH"):
+        config["STORAGE_PATH"] = str(inst / "objects")
+    if not config.get("MASTER_KEY_FILE"):
+        config["MASTER_KEY_FILE"] = str(inst / "master_keys.json")
+    if not config.get("SECRET_KEY"):
+        secret_file = inst / "secret_key"
+        if secret_file.exists():
+            config["SECRET_KEY"] = secret_file.read_text().strip()

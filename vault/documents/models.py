@@ -1,0 +1,1 @@
+"""STUB by the lead — the documents engineer replaces this file."""

@@ -1,0 +1,18 @@
+"""Language choice: the signed-in user's preference, then an explicit choice (cookie), then the browser."""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_login import current_user
+
+LANG_COOKIE = "vault_lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    user_pref = getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
+    if user_pref in languages:
+        return user_pref
+    explicit = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
+    if explicit in languages:
+        return explicit
+    return request.accept_languages.best_match(languages) or languages[0]

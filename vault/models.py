@@ -1,0 +1,5 @@
+"""Imports every model module so Base.metadata knows all tables (Alembic and tests use this)."""
+from vault import audit  # noqa: F401
+from vault.auth import models as auth_models  # noqa: F401
+from vault.documents import models as document_models  # noqa: F401
+from vault.storage import models as storage_models  # noqa: F401

@@ -1,0 +1,1 @@
+"""STUB by the lead — the storage engineer replaces this file."""

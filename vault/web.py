@@ -1,0 +1,64 @@
+"""Small request helpers shared by every blueprint: who is asking, from where, and the audit call."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+from urllib.parse import urlsplit
+
+from flask import abort, request
+from flask_login import current_user
+
+from vault import audit, db
+
+
+def client_ip() -> str:
+    # Behind a proxy, configure werkzeug's ProxyFix (VAULT_PROXY_HOPS) rather than trusting headers here.
+    return request.remote_addr or ""
+
+
+def audit_event(action: str, *, object_type: str = "", object_id: str | int = "", outcome: str = "ok",
+                detail: dict | None = None, actor: str | None = None) -> audit.AuditEvent:
+    """Append an event for the current request, in the request's session (the view commits)."""
+    user = current_user if current_user and current_user.is_authenticated else None
+    return audit.record(
+        db.session(), action,
+        actor_id=user.id if user else None,
+        actor=actor or (user.email if user else "anonymous"),
+        object_type=object_type, object_id=object_id, ip=client_ip(), outcome=outcome, detail=detail,
+    )
+
+
+def deny(permission: str, *, object_type: str = "", object_id: str | int = "", status: int = 403):
+    """Log a permission denial (committed on its own) and abort."""
+    sess = db.session()
+    sess.rollback()
+    audit_event("permission.denied", object_type=object_type, object_id=object_id, outcome="denied",
+                detail={"permission": permission, "path": request.path, "method": request.method})
+    sess.commit()
+    abort(status)
+
+
+def require(permission: str) -> Callable:
+    """View decorator: signed in and holding `permission`, or a logged 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from flask import current_app
+                return current_app.login_manager.unauthorized()
+            if not current_user.can(permission):
+                deny(permission)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only same-site relative paths: refuses //evil, /\\evil, https:evil and schemes."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and "\\" not in target and "\r" not in target and "\n" not in target
