@@ -16,6 +16,7 @@ from typing import Iterable, Iterator
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from exporters.safety import neutralise
 from vault.db import Base, UTCDateTime, utcnow
 
 GENESIS = "0" * 64
@@ -170,17 +171,12 @@ def query_events(
 CSV_COLUMNS = ["seq", "created_at", "actor", "action", "object_type", "object_id", "ip", "outcome", "detail", "hash"]
 
 
-def _csv_safe(value: str) -> str:
-    # Audit CSVs are opened in Excel: neutralise formula prefixes from user-supplied values.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def export_csv(events: Iterable[AuditEvent]) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(CSV_COLUMNS)
     for ev in events:
-        writer.writerow([_csv_safe(str(x)) for x in (
+        writer.writerow([neutralise(str(x)) for x in (  # opened in Excel
             ev.seq, ev.created_at.isoformat(), ev.actor, ev.action, ev.object_type, ev.object_id,
             ev.ip, ev.outcome, json.dumps(ev.detail, ensure_ascii=False), ev.hash)])
         yield buf.getvalue()

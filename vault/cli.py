@@ -12,8 +12,10 @@ def register(app: Flask) -> None:
     from vault.admin.cli import audit_cli
     from vault.storage.cli import keys_cli, storage_cli
     from vault.documents.cli import documents_cli
+    from answers.cli import autofill_command, library_cli
 
-    for cmd in (init_command, demo_command, users_cli, audit_cli, keys_cli, storage_cli, documents_cli):
+    for cmd in (init_command, demo_command, users_cli, audit_cli, keys_cli, storage_cli, documents_cli,
+                library_cli, autofill_command):
         app.cli.add_command(cmd)
 
 

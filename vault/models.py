@@ -3,3 +3,4 @@ from vault import audit  # noqa: F401
 from vault.auth import models as auth_models  # noqa: F401
 from vault.documents import models as document_models  # noqa: F401
 from vault.storage import models as storage_models  # noqa: F401
+from answers.library import models as library_models  # noqa: F401

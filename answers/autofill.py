@@ -1,0 +1,64 @@
+"""Questionnaire + library index -> proposed answers, cell writes and the JSON report. Pure."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from answers.fit import fit_to_choices
+from answers.matching import AUTOFILL_THRESHOLD, LibraryEntry, MatchIndex, MatchResult
+from importers.model import Question, Questionnaire
+
+
+@dataclass
+class Proposal:
+    question: Question
+    result: MatchResult
+    status: str  # "filled" | "suggested" | "unanswered"
+    entry: LibraryEntry | None
+    answer: str | None  # what goes into the answer cell (fitted to the dropdown)
+    comment: str | None  # what goes into the comment column, if the sheet has one
+
+
+def _propose(question: Question, result: MatchResult, entries: dict[str, LibraryEntry]) -> Proposal:
+    best = result.best
+    entry = entries.get(best.ref) if best and result.answerable else None
+    if entry is None:
+        return Proposal(question, result, "unanswered", None, None, None)
+    short, full = entry.answer_short.strip(), entry.answer_full.strip()
+    if question.answer_at is None and question.comment_at is not None:
+        answer, comment = None, full or short
+    elif short:
+        answer = fit_to_choices(short, question.choices)
+        comment = full if question.comment_at is not None else None
+    else:
+        answer = full if not question.choices else None
+        comment = None
+    fits = answer is not None or (question.answer_at is None and comment)
+    status = "filled" if result.confidence >= AUTOFILL_THRESHOLD and fits else "suggested"
+    return Proposal(question, result, status, entry, answer if answer is not None else (short or full), comment)
+
+
+def propose_answers(questionnaire: Questionnaire, index: MatchIndex, entries: dict[str, LibraryEntry],
+                    *, top_k: int = 5) -> list[Proposal]:
+    results = index.match_many([q.text for q in questionnaire.questions], top_k=top_k)
+    return [_propose(q, r, entries) for q, r in zip(questionnaire.questions, results)]
+
+
+def report(proposals: list[Proposal]) -> dict:
+    """The `vault autofill --report` JSON (a stable contract: see the README)."""
+    rows = []
+    for p in proposals:
+        q = p.question
+        rows.append({
+            "sheet": q.question_at.sheet,
+            "row": q.question_at.row,
+            "question_cell": q.question_at.cell,
+            "answer_cell": q.answer_at.cell if q.answer_at else None,
+            "question_id": q.qid,
+            "question": q.text,
+            "status": p.status,
+            "answer": p.answer if p.status != "unanswered" else None,
+            "confidence": round(float(p.result.confidence), 4),
+            "candidates": [{"entry": c.ref, "score": round(float(c.score), 4)} for c in p.result.candidates],
+        })
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("filled", "suggested", "unanswered")}
+    return {"questions": rows, "summary": {"total": len(rows), **counts}}

@@ -1,0 +1,103 @@
+"""`vault library import|export` and `vault autofill` (a stable contract used by the quality benchmark)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+CLI_ACTOR_LABEL = "cli"
+
+
+def _library_index():
+    from answers.library.index import LibraryIndex
+    ext = current_app.extensions
+    if "answers.index" not in ext:
+        ext["answers.index"] = LibraryIndex(Path(current_app.instance_path) / "index")
+    return ext["answers.index"]
+
+
+@click.group("library", help="The answer library.")
+def library_cli() -> None:
+    pass
+
+
+@library_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--status", type=click.Choice(["draft", "approved"]), default="approved",
+              help="Status of new entries when the file has no status column.")
+@with_appcontext
+def import_command(file: Path, dry_run: bool, status: str) -> None:
+    """Import library entries from a CSV or XLSX file (updates entries with the same id)."""
+    from answers.library.importing import apply_import, plan_import
+    from answers.library.service import Actor
+    from importers.library import load_library_table
+    from importers.model import ImportErrorWithContext
+    from vault import db
+
+    try:
+        table = load_library_table(file.read_bytes(), file.name)
+    except ImportErrorWithContext as exc:
+        raise click.ClickException(str(exc)) from exc
+    sess = db.session()
+    plan = plan_import(sess, table, default_status=status)
+    for problem in plan.problems:
+        click.echo(f"skipped {problem}", err=True)
+    s = plan.summary()
+    verb = "would create" if dry_run else "created"
+    click.echo(f"{file.name}: {verb} {s['create']}, {'would update' if dry_run else 'updated'} {s['update']}, "
+               f"unchanged {s['unchanged']}, rows with problems {s['problems']}")
+    if dry_run:
+        return
+    apply_import(sess, plan, Actor(label=CLI_ACTOR_LABEL), source_file=file.name)
+    sess.commit()
+    _library_index().sync(sess)
+
+
+@library_cli.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def export_command(output: Path) -> None:
+    """Write the library to XLSX or CSV (by the output's extension)."""
+    from answers.library.export import write_library
+    from vault import db
+
+    count = write_library(db.session(), output)
+    click.echo(f"wrote {count} entries to {output}")
+
+
+@click.command("autofill")
+@click.argument("input_file", metavar="INPUT", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the filled copy here.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the JSON report here.")
+@click.option("--top-k", type=click.IntRange(1, 50), default=5, show_default=True)
+@with_appcontext
+def autofill_command(input_file: Path, output: Path | None, report_path: Path | None, top_k: int) -> None:
+    """Detect the questions in INPUT, match them against the library, and fill what is confident."""
+    from answers.autofill import propose_answers, report
+    from answers.fill import write_filled
+    from importers import load_questionnaire
+    from importers.model import ImportErrorWithContext
+    from vault import db
+
+    try:
+        questionnaire = load_questionnaire(input_file)
+    except ImportErrorWithContext as exc:
+        raise click.ClickException(str(exc)) from exc
+    sess = db.session()
+    lib = _library_index()
+    index = lib.sync(sess)
+    proposals = propose_answers(questionnaire, index, lib.entries(sess), top_k=top_k)
+    rep = report(proposals)
+    if report_path:
+        report_path.write_text(json.dumps(rep, ensure_ascii=False, indent=1), encoding="utf-8")
+    if output:
+        written = write_filled(input_file.read_bytes(), questionnaire, proposals, output)
+        click.echo(f"wrote {written} answers into {output}")
+    s = rep["summary"]
+    click.echo(f"{input_file.name}: {s['total']} questions: {s['filled']} filled, {s['suggested']} suggested, "
+               f"{s['unanswered']} unanswered")

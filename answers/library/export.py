@@ -1,0 +1,43 @@
+"""Write the library to XLSX or CSV in the same column layout `vault library import` reads."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from answers.library.models import LibraryEntry
+from exporters.safety import neutralise
+
+HEADER = ["ID", "Question", "Answer", "Details", "Category", "Tags", "Alternative phrasings", "Frameworks",
+          "Status", "Language", "Owner", "Last reviewed"]
+
+
+def _rows(session: Session):
+    for e in session.scalars(select(LibraryEntry).order_by(LibraryEntry.ref)):
+        yield [e.ref, e.question, e.answer_short, e.answer_full, e.category, ", ".join(e.tags or []),
+               "; ".join(e.alternatives or []), "; ".join(e.framework_refs or []), e.status, e.language,
+               e.owner.email if e.owner else "", e.last_reviewed_on.isoformat() if e.last_reviewed_on else ""]
+
+
+def write_library(session: Session, output: Path) -> int:
+    output = Path(output)
+    count = 0
+    if output.suffix.lower() == ".csv":
+        with output.open("w", newline="", encoding="utf-8-sig") as fh:  # BOM: Excel opens UTF-8 correctly
+            writer = csv.writer(fh)
+            writer.writerow(HEADER)
+            for row in _rows(session):
+                writer.writerow([neutralise(str(v)) for v in row])
+                count += 1
+        return count
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Library")
+    ws.append(HEADER)
+    for row in _rows(session):
+        ws.append([str(v) for v in row])  # strings only: openpyxl would turn "=..." into a formula
+        count += 1
+    wb.save(output)
+    return count

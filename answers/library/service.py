@@ -1,0 +1,181 @@
+"""Answer library operations. Services take the session and flush; the caller commits."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from answers.library.models import LANGUAGES, STATUSES, LibraryEntry, LibraryEntryRevision
+from vault import audit
+from vault.db import utcnow
+
+EDITABLE = ("ref", "question", "alternatives", "answer_short", "answer_full", "category", "tags",
+            "framework_refs", "status", "language", "owner_id", "last_reviewed_on", "review_interval_days",
+            "translation_of_id", "source")
+
+
+class LibraryError(Exception):
+    """A change that cannot be made, with a message for a person."""
+
+
+class StaleEdit(LibraryError):
+    """Someone else saved the entry since it was opened."""
+
+
+@dataclass
+class Actor:
+    id: int | None = None
+    label: str = "system"
+    ip: str = ""
+
+
+def snapshot(entry: LibraryEntry) -> dict:
+    data = {}
+    for name in EDITABLE:
+        value = getattr(entry, name)
+        data[name] = value.isoformat() if isinstance(value, date) else value
+    data["evidence"] = sorted(d.id for d in entry.evidence)
+    return data
+
+
+def _clean(values: dict) -> dict:
+    out = {}
+    for key, value in values.items():
+        if key not in EDITABLE:
+            raise LibraryError(f"unknown field {key!r}")
+        if isinstance(value, str) and key not in ("answer_full",):
+            value = value.strip()
+        if key in ("alternatives", "tags", "framework_refs"):
+            value = [v.strip() for v in (value or []) if v and v.strip()]
+        if key == "last_reviewed_on" and isinstance(value, str):
+            value = date.fromisoformat(value) if value else None
+        out[key] = value
+    if "question" in out and not out["question"]:
+        raise LibraryError("the question is empty")
+    if "ref" in out and not out["ref"]:
+        raise LibraryError("the reference id is empty")
+    if "status" in out and out["status"] not in STATUSES:
+        raise LibraryError(f"status must be one of {', '.join(STATUSES)}")
+    if "language" in out and out["language"] not in LANGUAGES:
+        raise LibraryError(f"language must be one of {', '.join(LANGUAGES)}")
+    if "review_interval_days" in out and not (1 <= int(out["review_interval_days"] or 0) <= 3650):
+        raise LibraryError("the review interval must be between 1 and 3650 days")
+    return out
+
+
+def _record_revision(session: Session, entry: LibraryEntry, actor: Actor, changed: list[str], note: str = "") -> None:
+    number = (session.scalar(select(func.max(LibraryEntryRevision.number))
+                             .where(LibraryEntryRevision.entry_id == entry.id)) or 0) + 1
+    session.add(LibraryEntryRevision(entry_id=entry.id, number=number, changed_by_id=actor.id,
+                                     changed_by=actor.label, changed_fields=changed, snapshot=snapshot(entry),
+                                     note=note))
+
+
+def next_ref(session: Session, prefix: str = "LIB") -> str:
+    count = session.scalar(select(func.count()).select_from(LibraryEntry)) or 0
+    n = count + 1
+    while session.scalar(select(LibraryEntry.id).where(LibraryEntry.ref == f"{prefix}-{n:04d}")):
+        n += 1
+    return f"{prefix}-{n:04d}"
+
+
+def create_entry(session: Session, actor: Actor, *, audited: bool = True, **values) -> LibraryEntry:
+    values = _clean(values)
+    if not values.get("ref"):
+        values["ref"] = next_ref(session)
+    if session.scalar(select(LibraryEntry.id).where(LibraryEntry.ref == values["ref"])):
+        raise LibraryError(f"an entry with reference id {values['ref']!r} exists already")
+    entry = LibraryEntry(**values)
+    session.add(entry)
+    session.flush()
+    _record_revision(session, entry, actor, sorted(values), note="created")
+    if audited:  # bulk imports record one summary event instead
+        audit.record(session, "library.create", actor_id=actor.id, actor=actor.label, ip=actor.ip,
+                     object_type="library_entry", object_id=entry.uid, detail={"ref": entry.ref})
+    session.flush()
+    return entry
+
+
+def update_entry(session: Session, entry: LibraryEntry, actor: Actor, *, expected_revision: int | None = None,
+                 note: str = "", audited: bool = True, **values) -> list[str]:
+    """Apply changes; returns the changed field names. Refuses if the entry moved on since it was read."""
+    if expected_revision is not None and entry.revision != expected_revision:
+        raise StaleEdit(f"entry {entry.ref} was changed by someone else (now revision {entry.revision}); "
+                        "reload it and apply your change again")
+    values = _clean(values)
+    if "ref" in values and values["ref"] != entry.ref and session.scalar(
+            select(LibraryEntry.id).where(LibraryEntry.ref == values["ref"])):
+        raise LibraryError(f"an entry with reference id {values['ref']!r} exists already")
+    changed = [k for k, v in values.items() if getattr(entry, k) != v]
+    if not changed:
+        return []
+    for key in changed:
+        setattr(entry, key, values[key])
+    entry.updated_at = utcnow()
+    session.flush()
+    _record_revision(session, entry, actor, changed, note=note)
+    if audited:
+        audit.record(session, "library.update", actor_id=actor.id, actor=actor.label, ip=actor.ip,
+                     object_type="library_entry", object_id=entry.uid,
+                     detail={"ref": entry.ref, "fields": changed})
+    session.flush()
+    return changed
+
+
+def restore_revision(session: Session, entry: LibraryEntry, number: int, actor: Actor) -> list[str]:
+    rev = session.scalar(select(LibraryEntryRevision).where(LibraryEntryRevision.entry_id == entry.id,
+                                                            LibraryEntryRevision.number == number))
+    if rev is None:
+        raise LibraryError(f"entry {entry.ref} has no revision {number}")
+    values = {k: v for k, v in rev.snapshot.items() if k in EDITABLE}
+    return update_entry(session, entry, actor, note=f"restored revision {number}", **values)
+
+
+def mark_reviewed(session: Session, entry: LibraryEntry, actor: Actor, today: date) -> None:
+    update_entry(session, entry, actor, note="reviewed", last_reviewed_on=today)
+
+
+def get_by_uid(session: Session, uid: str) -> LibraryEntry | None:
+    return session.scalar(select(LibraryEntry).where(LibraryEntry.uid == uid))
+
+
+def get_by_ref(session: Session, ref: str) -> LibraryEntry | None:
+    return session.scalar(select(LibraryEntry).where(LibraryEntry.ref == ref))
+
+
+@dataclass
+class EntryFilter:
+    text: str = ""
+    category: str = ""
+    tag: str = ""
+    owner_id: int | None = None
+    status: str = ""
+    language: str = ""
+    overdue_on: date | None = None  # only entries due for review on this day
+    limit: int = 200
+    offset: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def list_entries(session: Session, flt: EntryFilter) -> list[LibraryEntry]:
+    stmt = select(LibraryEntry).order_by(LibraryEntry.ref)
+    if flt.text:
+        like = f"%{flt.text.strip()}%"
+        stmt = stmt.where(or_(LibraryEntry.question.ilike(like), LibraryEntry.answer_full.ilike(like),
+                              LibraryEntry.answer_short.ilike(like), LibraryEntry.ref.ilike(like)))
+    if flt.category:
+        stmt = stmt.where(LibraryEntry.category == flt.category)
+    if flt.status:
+        stmt = stmt.where(LibraryEntry.status == flt.status)
+    if flt.language:
+        stmt = stmt.where(LibraryEntry.language == flt.language)
+    if flt.owner_id:
+        stmt = stmt.where(LibraryEntry.owner_id == flt.owner_id)
+    entries = list(session.scalars(stmt))
+    if flt.tag:
+        entries = [e for e in entries if flt.tag in (e.tags or [])]
+    if flt.overdue_on:
+        entries = [e for e in entries if e.is_overdue(flt.overdue_on)]
+    return entries[flt.offset:flt.offset + flt.limit]

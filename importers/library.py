@@ -1,0 +1,230 @@
+"""Answer-library files (CSV or XLSX) -> rows for the library, with per-row problems.
+
+Columns are recognised from their headers (id/ref, question, answer, details/comment, category,
+tags, alternative phrasings, framework references, status, language); a `mapping` from the preview
+page overrides the detection. Pure: the caller decides what to do with the rows.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
+
+from .headers import classify_header, normalize
+from .model import ImportErrorWithContext
+from .safety import DEFAULT_LIMITS, Deadline, Limits, describe_ole, open_zip, sniff
+
+ROLES = ("id", "question", "answer", "comment", "category", "tags", "alternatives", "frameworks",
+         "status", "language")
+_LIST_SPLIT = re.compile(r"\s*[;\n|；]\s*")
+_OWN_RULES: list[tuple[str, re.Pattern]] = [
+    ("alternatives", re.compile(r"alternat|synonym|variant|other phrasing|also asked|paraphras|相似问题|同义|别名")),
+    ("tags", re.compile(r"^tags?$|keywords?|标签|关键词")),
+    ("frameworks", re.compile(r"framework|standard|mapping|control ref|soc ?2|iso ?27001|caiq|标准|框架|条款")),
+    ("status", re.compile(r"^(entry )?status$|^状态$")),
+    ("language", re.compile(r"^(lang|language|locale)$|^语言$")),
+    ("category", re.compile(r"categor|domain|section|topic|area|group|family|分类|类别|领域|控制域|章节")),
+]
+_TAG_SPLIT = re.compile(r"\s*[;,\n|；，、]\s*")
+_SHORT_ANSWERS = {"yes", "no", "n/a", "na", "partial", "not applicable", "是", "否", "不适用", "部分"}
+STATUSES = ("draft", "approved", "retired")
+
+
+@dataclass
+class LibraryRow:
+    sheet: str | None
+    row: int  # 1-based, as the spreadsheet shows it (CSV: line number)
+    ref: str | None
+    question: str
+    answer_short: str = ""
+    answer_full: str = ""
+    category: str = ""
+    tags: list[str] = field(default_factory=list)
+    alternatives: list[str] = field(default_factory=list)
+    framework_refs: list[str] = field(default_factory=list)
+    status: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class RowProblem:
+    sheet: str | None
+    row: int
+    reason: str
+
+    def __str__(self) -> str:
+        return (f'sheet "{self.sheet}", ' if self.sheet else "") + f"row {self.row}: {self.reason}"
+
+
+@dataclass
+class LibraryTable:
+    filename: str
+    rows: list[LibraryRow]
+    problems: list[RowProblem]
+    mapping: dict  # {"sheets": {name: {"header_row": int, "columns": {role: letter}}}}
+
+
+def classify_library_header(text: str) -> str | None:
+    t = normalize(text or "")
+    if not t or len(t) > 60:
+        return None
+    for role, pattern in _OWN_RULES:
+        if pattern.search(t):
+            return role
+    hit = classify_header(text)
+    if not hit:
+        return None
+    return {"section": "category", "guidance": None, "ignore": None, "section_id": None}.get(hit[0], hit[0])
+
+
+def _split_answer(answer: str, comment: str) -> tuple[str, str]:
+    answer, comment = answer.strip(), comment.strip()
+    if comment:
+        return answer, comment
+    first = re.split(r"[\s,.;:，。；：]", answer.lower(), maxsplit=1)[0]
+    if answer.lower().rstrip(".") in _SHORT_ANSWERS or len(answer) <= 12:
+        return answer, ""
+    if first in ("yes", "no", "是", "否"):
+        return first.capitalize() if first.isascii() else first, answer
+    return "", answer
+
+
+def _tables(data: bytes, filename: str, limits: Limits) -> list[tuple[str | None, dict[int, list[str]]]]:
+    """(sheet name or None for CSV, {row: [cell texts]}) per table in the file."""
+    deadline = Deadline(limits.max_seconds, filename)
+    kind = sniff(data)
+    if kind == "text":
+        from .csv_reader import decode, read_records, sniff_delimiter
+        text, _ = decode(data)
+        return [(None, read_records(text, sniff_delimiter(text), filename, limits, deadline))]
+    if kind == "zip":
+        from .xlsx import XlsxView
+        from .xlsx_formulas import Evaluator
+        from .xlsx_reader import read_workbook
+        from .xlsx_validation import ChoiceResolver
+        zf = open_zip(data, filename, limits)
+        if not any(n.startswith("xl/") for n in zf.namelist()):
+            raise ImportErrorWithContext("this zip file is not an Excel workbook", file=filename)
+        wb = read_workbook(zf, filename, limits, deadline)
+        ev = Evaluator(wb, deadline, limits.max_formula_steps)
+        resolver = ChoiceResolver(ev)
+        out = []
+        for sd in wb.sheets:
+            if sd.state != "visible":
+                continue
+            view = XlsxView(sd, ev, resolver)
+            records = {}
+            for r in view.rows():
+                deadline.check(sd.name)
+                cols = view.cols(r)
+                if cols:
+                    records[r] = [view.text(r, c) if c in cols else "" for c in range(1, max(cols) + 1)]
+            out.append((sd.name, records))
+        return out
+    if kind == "ole":
+        raise ImportErrorWithContext(describe_ole(data), file=filename)
+    raise ImportErrorWithContext("a library file must be CSV (UTF-8 or GB18030/GBK) or XLSX", file=filename)
+
+
+def _find_header(records: dict[int, list[str]]) -> tuple[int | None, dict[str, int]]:
+    best: tuple[int, int | None, dict[str, int]] = (0, None, {})
+    for r in sorted(records)[:40]:
+        roles: dict[str, int] = {}
+        for i, cell in enumerate(records[r], start=1):
+            role = classify_library_header(cell)
+            if role and role not in roles:
+                roles[role] = i
+        if "question" in roles and len(roles) >= 2 and len(roles) > best[0]:
+            best = (len(roles), r, roles)
+    return best[1], best[2]
+
+
+def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None,
+                       limits: Limits | None = None) -> LibraryTable:
+    limits = limits or DEFAULT_LIMITS
+    if not src.strip():
+        raise ImportErrorWithContext("the file is empty", file=filename)
+    if len(src) > limits.max_file_bytes:
+        raise ImportErrorWithContext(f"the file is larger than {limits.max_file_bytes / 1e6:,.0f} MB",
+                                     file=filename)
+    rows: list[LibraryRow] = []
+    problems: list[RowProblem] = []
+    used: dict = {"sheets": {}}
+    wanted = (mapping or {}).get("sheets")
+    for sheet, records in _tables(src, filename, limits):
+        key = sheet or "csv"
+        if wanted is not None and key not in wanted:
+            continue
+        override = (wanted or {}).get(key)
+        if override:
+            header = int(override["header_row"])
+            cols = {role: column_index_from_string(letter) for role, letter in override["columns"].items()}
+        else:
+            header, cols = _find_header(records)
+        if header is None or "question" not in cols:
+            continue
+        unknown = set(cols) - set(ROLES)
+        if unknown:
+            raise ImportErrorWithContext(f"unknown column roles in the mapping: {', '.join(sorted(unknown))}",
+                                         file=filename, sheet=sheet)
+        used["sheets"][key] = {"header_row": header,
+                               "columns": {role: get_column_letter(c) for role, c in cols.items()}}
+        _read_rows(records, header, cols, sheet, rows, problems)
+    if not used["sheets"]:
+        raise ImportErrorWithContext(
+            "no table with a question column was found; the header row needs a column titled like "
+            "Question / 问题 (and ideally ID, Answer, Details)", file=filename)
+    _flag_duplicate_refs(rows, problems)
+    return LibraryTable(filename=filename, rows=rows, problems=problems, mapping=used)
+
+
+def _cell(rec: list[str], col: int | None) -> str:
+    return rec[col - 1].strip() if col and col <= len(rec) and rec[col - 1] else ""
+
+
+def _read_rows(records, header, cols, sheet, rows, problems) -> None:
+    for r in sorted(records):
+        if r <= header:
+            continue
+        rec = records[r]
+        get = lambda role: _cell(rec, cols.get(role))  # noqa: E731
+        question, answer, comment, ref = get("question"), get("answer"), get("comment"), get("id")
+        if not any(x.strip() for x in rec):
+            continue
+        if not question:
+            if answer or comment:
+                problems.append(RowProblem(sheet, r, "the row has an answer but no question text"))
+            continue  # a section title or an empty line
+        if len(ref) > 100:
+            problems.append(RowProblem(sheet, r, f"the id is {len(ref)} characters long (at most 100)"))
+            continue
+        if not (answer or comment):
+            problems.append(RowProblem(sheet, r, "the question has no answer"))
+            continue
+        status = get("status").lower() or None
+        if status and status not in STATUSES:
+            problems.append(RowProblem(sheet, r, f'status "{status}" is not one of {", ".join(STATUSES)}'))
+            continue
+        language = get("language").lower()[:2] or None
+        short, full = _split_answer(answer, comment)
+        rows.append(LibraryRow(
+            sheet=sheet, row=r, ref=ref or None, question=question, answer_short=short, answer_full=full,
+            category=get("category"), tags=[t for t in _TAG_SPLIT.split(get("tags")) if t] if get("tags") else [],
+            alternatives=[a for a in _LIST_SPLIT.split(get("alternatives")) if a] if get("alternatives") else [],
+            framework_refs=[f for f in _LIST_SPLIT.split(get("frameworks")) if f] if get("frameworks") else [],
+            status=status, language=language if language in ("en", "zh") else None))
+
+
+def _flag_duplicate_refs(rows: list[LibraryRow], problems: list[RowProblem]) -> None:
+    seen: dict[str, LibraryRow] = {}
+    keep = []
+    for row in rows:
+        if row.ref and row.ref in seen:
+            first = seen[row.ref]
+            problems.append(RowProblem(row.sheet, row.row, f'id "{row.ref}" is used again (first at row {first.row})'))
+            continue
+        if row.ref:
+            seen[row.ref] = row
+        keep.append(row)
+    rows[:] = keep
