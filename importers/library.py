@@ -127,6 +127,12 @@ def _tables(data: bytes, filename: str, limits: Limits) -> list[tuple[str | None
     raise ImportErrorWithContext("a library file must be CSV (UTF-8 or GB18030/GBK) or XLSX", file=filename)
 
 
+def sheet_records(src: bytes, filename: str, *, limits: Limits | None = None) -> list[tuple[str, dict[int, list[str]]]]:
+    """Each table's cell texts {row: [cells]}, keyed as in a mapping ("csv" for a CSV file): the import
+    preview shows them so that people can correct the detected mapping."""
+    return [(sheet or "csv", records) for sheet, records in _tables(src, filename, limits or DEFAULT_LIMITS)]
+
+
 def _find_header(records: dict[int, list[str]]) -> tuple[int | None, dict[str, int]]:
     best: tuple[int, int | None, dict[str, int]] = (0, None, {})
     for r in sorted(records)[:40]:

@@ -90,6 +90,8 @@ def make_app(tmp_path: Path, database_url: str | None = None, **overrides):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": True,
         "SERVER_NAME": "vault.test",
+        # Cheap hashing keeps builders fast; tests of the real parameters pass ARGON2_PARAMETERS=None.
+        "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
     }
     config.update(overrides)
     crypto.create_keyring_file(Path(config.get("MASTER_KEY_FILE") or instance / "master_keys.json"))

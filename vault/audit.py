@@ -139,22 +139,14 @@ def verify_chain(session: Session, limit_problems: int = 20) -> ChainReport:
     return ChainReport(ok=not problems, count=count, head_hash=prev_hash, problems=problems)
 
 
-def query_events(
-    session: Session,
-    *,
-    action: str | None = None,
-    actor: str | None = None,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int | None = 200,
-) -> list[AuditEvent]:
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc())
+def select_events(*, action: str = "", actor: str = "", object_type: str = "", object_id: str = "",
+                  since: datetime | None = None, until: datetime | None = None):
+    """The one filter over the trail (admin pages, CSV export, CLI, tests)."""
+    stmt = select(AuditEvent)
     if action:
-        stmt = stmt.where(AuditEvent.action.startswith(action))
+        stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
     if actor:
-        stmt = stmt.where(AuditEvent.actor.contains(actor))
+        stmt = stmt.where(AuditEvent.actor.contains(actor, autoescape=True))
     if object_type:
         stmt = stmt.where(AuditEvent.object_type == object_type)
     if object_id:
@@ -163,9 +155,13 @@ def query_events(
         stmt = stmt.where(AuditEvent.created_at >= since)
     if until:
         stmt = stmt.where(AuditEvent.created_at < until)
-    if limit:
-        stmt = stmt.limit(limit)
-    return list(session.execute(stmt).scalars())
+    return stmt
+
+
+def query_events(session: Session, *, limit: int | None = 200, **filters) -> list[AuditEvent]:
+    """Newest first."""
+    stmt = select_events(**filters).order_by(AuditEvent.seq.desc())
+    return list(session.scalars(stmt.limit(limit) if limit else stmt))
 
 
 CSV_COLUMNS = ["seq", "created_at", "actor", "action", "object_type", "object_id", "ip", "outcome", "detail", "hash"]
@@ -175,6 +171,9 @@ def export_csv(events: Iterable[AuditEvent]) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(CSV_COLUMNS)
+    yield buf.getvalue()
+    buf.seek(0)
+    buf.truncate()
     for ev in events:
         writer.writerow([neutralise(str(x)) for x in (  # opened in Excel
             ev.seq, ev.created_at.isoformat(), ev.actor, ev.action, ev.object_type, ev.object_id,

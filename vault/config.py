@@ -27,7 +27,10 @@ DEFAULTS: dict = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "COMPANY_NAME": "Example Cloud Ltd.",
     "EXPIRY_WARNING_DAYS": 60,
-    "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
+    "WTF_CSRF_TIME_LIMIT": None,
+    "ARGON2_PARAMETERS": None,  # None = argon2-cffi's recommended parameters
+    "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS (VAULT_SESSION_COOKIE_SECURE=true)
+    "REMEMBER_COOKIE_DURATION": 14 * 86400,  # token lives as long as the session
 }
 
 

@@ -1,5 +1,207 @@
-"""STUB by the lead — the documents engineer replaces this file."""
+"""`vault demo`: realistic demo documents, uploaded through the same services as real uploads.
+
+Idempotent: a document whose English title already exists is skipped. Dates are relative to today so
+the statuses stay varied (valid, expiring soon, expired, no expiry).
+"""
+from __future__ import annotations
+
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Callable
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vault import audit, demo_pdfs
+from vault.auth.models import User
+from vault.documents import service, validation
+
+DEMO_OWNER = "security@example.com"
+ACTOR = "vault demo"
 
 
-def load_demo(session) -> int:
-    return 0
+@dataclass
+class DemoVersion:
+    filename: str
+    make: Callable[[], bytes]
+    meta: service.VersionMeta
+    withdraw_reason: str = ""
+
+
+@dataclass
+class DemoDocument:
+    fields: service.DocumentFields
+    versions: list[DemoVersion] = field(default_factory=list)
+
+
+def _y(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def demo_documents(today: date) -> list[DemoDocument]:
+    D = service.DocumentFields
+    M = service.VersionMeta
+    iso_old, iso_new = today - timedelta(days=3 * 365 + 200), today - timedelta(days=200)
+    soc_end = today - timedelta(days=75)
+    soc_start = soc_end - timedelta(days=364)
+    mlps_day = today - timedelta(days=120)
+    policy_day = today - timedelta(days=90)
+    return [
+        DemoDocument(D("certification", "public",
+                       {"en": ("ISO 27001 certificate", "Certificate of registration for our information security "
+                                                        "management system, with the list of certified sites."),
+                        "zh": ("ISO 27001 认证证书", "信息安全管理体系认证证书及认证场所清单。")},
+                       ["iso27001"]), [
+            DemoVersion("ISO27001-certificate-2022.pdf",
+                        lambda: demo_pdfs.iso27001_certificate(number="IS 702114", issued=iso_old,
+                                                               expires=_y(iso_old, 3)),
+                        M(effective_date=iso_old, expiry_date=_y(iso_old, 3),
+                          issuer="Example Certification Services B.V.")),
+            DemoVersion("ISO27001-certificate-2025.pdf",
+                        lambda: demo_pdfs.iso27001_certificate(number="IS 702114", issued=iso_new,
+                                                               expires=_y(iso_new, 3)),
+                        M(effective_date=iso_new, expiry_date=_y(iso_new, 3),
+                          issuer="Example Certification Services B.V.", notes="Recertification audit passed.")),
+        ]),
+        DemoDocument(D("audit_report", "nda",
+                       {"en": ("SOC 2 Type II report", "Independent auditor's report on security, availability "
+                                                       "and confidentiality controls over twelve months."),
+                        "zh": ("SOC 2 Type II 审计报告", "独立审计师对安全性、可用性和保密性控制的十二个月审计报告。")},
+                       ["soc2"]), [
+            DemoVersion("SOC2-Type-II-report.pdf",
+                        lambda: demo_pdfs.soc2_type2_report(period_start=soc_start, period_end=soc_end,
+                                                            issued=soc_end + timedelta(days=30)),
+                        M(effective_date=soc_end + timedelta(days=30), expiry_date=soc_end + timedelta(days=365),
+                          audit_period_start=soc_start, audit_period_end=soc_end, issuer="Example Assurance LLP",
+                          notes="Bridge letters are issued on request.")),
+        ]),
+        DemoDocument(D("audit_report", "nda",
+                       {"en": ("MLPS 2.0 level 3 assessment report", "Cybersecurity classified protection "
+                                                                      "(Dengbao 2.0) level-3 assessment of the "
+                                                                      "platform in mainland China."),
+                        "zh": ("等级保护测评报告（第三级）", "示例云平台网络安全等级保护第三级测评报告。")},
+                       ["mlps2_l3", "pipl"]), [
+            DemoVersion("等级保护测评报告-第三级.pdf", lambda: demo_pdfs.mlps_level3_report(assessed=mlps_day, score=87.6),
+                        M(effective_date=mlps_day, expiry_date=_y(mlps_day, 1),
+                          issuer="示例网络安全测评中心", notes="Annual assessment required for level 3.")),
+        ]),
+        DemoDocument(D("policy", "public",
+                       {"en": ("Information security policy", "Our top-level security policy."),
+                        "zh": ("信息安全方针", "公司最高层级的信息安全政策。")},
+                       ["iso27001", "soc2"]), [
+            DemoVersion("Information-Security-Policy-v4.1.pdf",
+                        lambda: demo_pdfs.information_security_policy(policy_day), M(effective_date=policy_day)),
+        ]),
+        DemoDocument(D("policy", "internal",
+                       {"en": ("Acceptable use policy", "Rules for staff use of devices, accounts and data.")},
+                       ["iso27001"]), [
+            DemoVersion("Acceptable-Use-Policy-v2.3.pdf", lambda: demo_pdfs.acceptable_use_policy(policy_day),
+                        M(effective_date=policy_day)),
+        ]),
+        DemoDocument(D("dpa", "public",
+                       {"en": ("Data processing agreement", "GDPR and PIPL data processing terms for customers."),
+                        "zh": ("数据处理协议", "适用于客户的 GDPR 与个人信息保护法数据处理条款。")},
+                       ["gdpr", "pipl"]), [
+            DemoVersion("DPA-v1.0.pdf", lambda: demo_pdfs.dpa("1.0", today - timedelta(days=400)),
+                        M(effective_date=today - timedelta(days=400)),
+                        withdraw_reason="Annex II listed an outdated breach notification period; replaced by v1.1."),
+            DemoVersion("DPA-v1.1.pdf", lambda: demo_pdfs.dpa("1.1", today - timedelta(days=380)),
+                        M(effective_date=today - timedelta(days=380))),
+        ]),
+        DemoDocument(D("nda_template", "public",
+                       {"en": ("Mutual NDA template", "Our standard mutual non-disclosure agreement.")}, []), [
+            DemoVersion("Mutual-NDA-template-v3.pdf", lambda: demo_pdfs.nda_template(today - timedelta(days=500)),
+                        M(effective_date=today - timedelta(days=500))),
+        ]),
+        DemoDocument(D("pentest_summary", "nda",
+                       {"en": ("Web platform penetration test summary", "Executive summary of the yearly "
+                                                                         "external penetration test.")},
+                       ["soc2", "iso27001", "pci_dss"]), [
+            DemoVersion("Pentest-summary-web-platform.pdf",
+                        lambda: demo_pdfs.pentest_summary(
+                            target="Example Cloud console and public API", tester="Example Offensive Security",
+                            tested=today - timedelta(days=345),
+                            findings=[["WEB-1", "Stored XSS in project description (fixed)", "High", "Fixed, retested"],
+                                      ["WEB-2", "Missing rate limit on password reset", "Medium", "Fixed, retested"],
+                                      ["WEB-3", "Verbose server banner", "Low", "Accepted"]]),
+                        M(effective_date=today - timedelta(days=345), expiry_date=today + timedelta(days=20),
+                          issuer="Example Offensive Security", notes="Next test scheduled.")),
+        ]),
+        DemoDocument(D("pentest_summary", "nda",
+                       {"en": ("Mobile app penetration test summary", "Executive summary of the mobile app test.")},
+                       ["soc2"]), [
+            DemoVersion("Pentest-summary-mobile-app.pdf",
+                        lambda: demo_pdfs.pentest_summary(
+                            target="Example Cloud mobile apps (iOS, Android)", tester="Example Red Team GmbH",
+                            tested=today - timedelta(days=400),
+                            findings=[["MOB-1", "Certificate pinning missing on Android", "Medium", "Fixed"],
+                                      ["MOB-2", "Session token kept after logout", "Medium", "Fixed, retested"]]),
+                        M(effective_date=today - timedelta(days=400), expiry_date=today - timedelta(days=35),
+                          issuer="Example Red Team GmbH")),
+        ]),
+    ]
+
+
+def _demo_owner(session: Session) -> User:
+    user = session.scalar(select(User).where(User.email == DEMO_OWNER))
+    if user is not None:
+        return user
+    from vault.auth.service import create_user
+    # A random password nobody knows: an admin resets it to hand the account to someone.
+    return create_user(session, email=DEMO_OWNER, password=secrets.token_urlsafe(24), role="security",
+                       name="Security Team", actor=ACTOR)
+
+
+def load_demo(session: Session, today: date | None = None) -> int:
+    """Create the demo documents that do not exist yet; returns how many were created."""
+    today = today or date.today()
+    demo_pdfs.find_cjk_font()  # fail before creating anything if the Chinese report cannot be made
+    max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
+    owner = _demo_owner(session)
+    session.commit()
+    created = 0
+    with tempfile.TemporaryDirectory(prefix="vault-demo-") as tmp:
+        for spec in demo_documents(today):
+            if service.find_by_title(session, spec.fields.texts["en"][0]) is not None:
+                continue
+            _create(session, spec, owner, Path(tmp), max_bytes)
+            created += 1
+    return created
+
+
+def _create(session: Session, spec: DemoDocument, owner: User, tmp: Path, max_bytes: int) -> None:
+    document, versions = None, []
+    for demo_version in spec.versions:
+        path = tmp / "upload.pdf"
+        path.write_bytes(demo_version.make())
+        with validation.checked_file(path, max_bytes=max_bytes, filename=demo_version.filename) as upload:
+            if document is None:
+                document = service.create_document(session, spec.fields, owner=owner, first_upload=upload,
+                                                   meta=demo_version.meta, max_bytes=max_bytes)
+                version = document.versions[0]
+                _audit(session, owner, "document.create", "document", document.uid,
+                       {"title": document.title_for("en"), "type": document.type, "demo": True})
+            else:
+                version = service.add_version(session, document, upload, uploader=owner, meta=demo_version.meta,
+                                              max_bytes=max_bytes)
+        versions.append(version)
+        _audit(session, owner, "version.create", "version", version.uid,
+               {"document": document.uid, "number": version.number, "filename": version.filename,
+                "sha256": version.sha256, "demo": True})
+        if demo_version.withdraw_reason:
+            service.withdraw_version(session, version, by=owner, reason=demo_version.withdraw_reason)
+            _audit(session, owner, "version.withdraw", "version", version.uid,
+                   {"document": document.uid, "reason": demo_version.withdraw_reason, "demo": True})
+    service.commit_upload(session, *versions)
+
+
+def _audit(session: Session, owner: User, action: str, object_type: str, object_id: str, detail: dict) -> None:
+    audit.record(session, action, actor_id=owner.id, actor=ACTOR, object_type=object_type, object_id=object_id,
+                 detail=detail)

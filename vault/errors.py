@@ -1,5 +1,65 @@
-"""STUB by the lead — the auth engineer replaces this file (error pages)."""
+"""Error pages: one template for every HTTP error, JSON for clients that ask for JSON."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 
-def register(app):
-    pass
+def wants_json() -> bool:
+    if request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _size(n: int) -> str:
+    for unit, factor in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+        if n >= factor:
+            return f"{n / factor:.0f} {unit}" if n % factor == 0 else f"{n / factor:.1f} {unit}"
+    return f"{n} B"
+
+
+def _title_and_message(exc: HTTPException) -> tuple[str, str]:
+    code = exc.code
+    if isinstance(exc, CSRFError):
+        return _("Form expired"), _("This form has expired or is not valid. Reload the page and try again.")
+    if code == 400:
+        return _("Bad request"), _("The request could not be understood. Check what you entered and try again.")
+    if code == 401:
+        return _("Sign-in required"), _("Please sign in to continue.")
+    if code == 403:
+        return _("Not allowed"), _("You do not have permission to do this. Ask an administrator if you need it.")
+    if code == 404:
+        return _("Not found"), _("This page does not exist, or it is not available to you.")
+    if code == 405:
+        return _("Method not allowed"), _("This address does not accept that kind of request.")
+    if code == 413:
+        limit = _size(int(current_app.config.get("MAX_UPLOAD_BYTES") or 0))
+        return _("File too large"), _("The file is too large. The largest file accepted is %(limit)s.", limit=limit)
+    if code == 429:
+        return _("Too many requests"), _("Too many attempts in a short time. Wait a few minutes and try again.")
+    if code and code >= 500:
+        return _("Something went wrong"), _("An unexpected error happened and nothing was saved. "
+                                            "Try again; if it keeps happening, tell an administrator.")
+    return exc.name, exc.description or ""
+
+
+def handle_http_error(exc: HTTPException):
+    if getattr(exc, "response", None) is not None:  # a view or extension already built the answer (e.g. 429)
+        return exc.response
+    code = exc.code or 500
+    if code >= 500:
+        sess = g.get("db_session")
+        if sess is not None:
+            sess.rollback()  # the page itself may need the database (current user)
+    title, message = _title_and_message(exc)
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}  # Allow, Retry-After
+    if wants_json():
+        return {"error": message, "title": title, "status": code}, code, headers
+    return render_template("errors/error.html", code=code, title=title, message=message), code, headers
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)

@@ -1,7 +1,7 @@
 """Language choice: the signed-in user's preference, then an explicit choice (cookie), then the browser."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 LANG_COOKIE = "vault_lang"
@@ -9,6 +9,8 @@ LANG_COOKIE = "vault_lang"
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands: messages in the default language
+        return languages[0]
     user_pref = getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
     if user_pref in languages:
         return user_pref

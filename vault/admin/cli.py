@@ -1,4 +1,64 @@
-"""STUB by the lead — the auth engineer replaces this file."""
+"""`vault audit ...`: check the hash chain, export the trail."""
+from __future__ import annotations
+
+import sys
+from datetime import date
+
 import click
+from flask.cli import with_appcontext
+
+from vault import audit, db
+from vault.admin import service
 
 audit_cli = click.Group("audit", help="The audit trail.")
+
+
+@audit_cli.command("verify")
+@with_appcontext
+def verify_command() -> None:
+    """Recompute the hash chain. Prints the head hash to anchor outside the vault; exits 1 on damage."""
+    report = audit.verify_chain(db.session())
+    if report.ok:
+        click.echo(f"OK: {report.count} entries, head hash {report.head_hash}")
+        return
+    click.echo(f"FAILED: the audit trail has been tampered with or damaged ({report.count} entries read):", err=True)
+    for problem in report.problems:
+        click.echo(f"  - {problem}", err=True)
+    sys.exit(1)
+
+
+def _cli_actor() -> str:
+    from vault.auth.cli import _actor
+    return _actor().label
+
+
+def _date(_ctx, _param, value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a date like 2025-01-31") from exc
+
+
+@audit_cli.command("export")
+@click.option("--since", callback=_date, help="First day to include (YYYY-MM-DD, UTC).")
+@click.option("--until", callback=_date, help="Last day to include (YYYY-MM-DD, UTC).")
+@click.option("--action", default="", help="Only actions starting with this, e.g. 'auth.'.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True), default="-",
+              help="CSV file to write (default: standard output).")
+@with_appcontext
+def export_command(since: date | None, until: date | None, action: str, output: str) -> None:
+    """Write the audit events as CSV, oldest first."""
+    filters = service.AuditFilters(action=action, since=since, until=until)
+    sess = db.session()
+    audit.record(sess, "audit.export", actor=_cli_actor(), detail={"filters": filters.as_query(), "to": output})
+    sess.commit()
+    if output == "-":
+        for chunk in service.export_lines(sess, filters):
+            click.echo(chunk, nl=False)
+        return
+    with open(output, "w", encoding="utf-8", newline="") as fh:  # csv writes its own \r\n
+        for chunk in service.export_lines(sess, filters):
+            fh.write(chunk)
+    click.echo(f"Wrote {output}.", err=True)

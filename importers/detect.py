@@ -1,0 +1,377 @@
+"""Find the question table on one sheet: header row, column roles, section rows and
+question rows. Works on any `View` (an xlsx sheet or a CSV file)."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from openpyxl.utils.cell import get_column_letter
+
+from .headers import (ROLE_WEIGHT, classify_header, looks_like_heading, looks_like_id,
+                      looks_like_question, normalize)
+from .safety import Deadline
+
+HEADER_SCAN_ROWS = 150
+CONTENT_SAMPLE_ROWS = 3000
+FILLABLE = ("id", "question", "answer", "comment", "section", "guidance")
+
+
+class View(Protocol):
+    name: str
+    max_col: int
+
+    def rows(self) -> list[int]: ...
+    def cols(self, row: int) -> list[int]: ...  # columns with a value (merge origins only)
+    def text(self, row: int, col: int) -> str: ...  # display text, merge-aware
+    def is_formula(self, row: int, col: int) -> bool: ...
+    def is_uncomputed(self, row: int, col: int) -> bool: ...
+    def has_list(self, row: int, col: int) -> bool: ...
+    def merge_cols(self, row: int, col: int) -> int: ...  # columns spanned by the merge (1 = none)
+
+
+class TooManyQuestions(Exception):
+    """More question rows than the caller allows; raised as soon as it is known."""
+
+
+@dataclass
+class RowItem:
+    row: int
+    qid: str | None
+    text: str
+    section: str | None
+
+
+@dataclass
+class TablePlan:
+    header_row: int | None = None
+    columns: dict[str, int] = field(default_factory=dict)  # role -> 1-based column
+    items: list[RowItem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    computed_answer_rows: list[int] = field(default_factory=list)
+    skip_reason: str | None = None
+
+    def letters(self) -> dict[str, str]:
+        return {role: get_column_letter(c) for role, c in self.columns.items() if role in FILLABLE}
+
+
+# ------------------------------------------------------------------ header row
+
+def _header_candidates(view: View, row: int) -> tuple[dict[str, tuple[int, int]], float]:
+    """role -> (col, strength) for the header-looking cells of one row, and the share of
+    the row's cells that look like headers."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    cols = [c for c in view.cols(row) if view.text(row, c).strip()]
+    for c in cols:
+        hit = classify_header(view.text(row, c))
+        if hit:
+            found.setdefault(hit[0], []).append((c, hit[1]))
+    out = {}
+    for role, hits in found.items():
+        best = max(s for _, s in hits)
+        strongest = [c for c, s in hits if s == best]
+        out[role] = (strongest[-1] if role == "section" else strongest[0], best)
+    share = sum(len(h) for h in found.values()) / len(cols) if cols else 0.0
+    return out, share
+
+
+def _header_score(cands: dict[str, tuple[int, int]]) -> float:
+    return sum(ROLE_WEIGHT.get(role, 0) * (0.5 + 0.25 * strength)
+               for role, (_, strength) in cands.items())
+
+
+def find_header(view: View, rows: list[int]) -> tuple[int | None, dict[str, tuple[int, int]]]:
+    best_row, best, best_score = None, {}, 0.0
+    for r in rows[:HEADER_SCAN_ROWS]:
+        cands, share = _header_candidates(view, r)
+        if not ({"question", "answer"} & cands.keys()):
+            continue
+        if len(cands) < 2 and "answer" not in cands:
+            continue
+        score = _header_score(cands) * (0.5 + share)
+        if score > best_score + 1e-9:
+            best_row, best, best_score = r, cands, score
+    return best_row, best
+
+
+# ------------------------------------------------------------------ content stats
+
+@dataclass
+class _ColStats:
+    filled: int = 0
+    total_len: int = 0
+    ids: int = 0
+    questions: int = 0
+    values: Counter = field(default_factory=Counter)
+    lists: int = 0
+
+    @property
+    def avg_len(self) -> float:
+        return self.total_len / self.filled if self.filled else 0.0
+
+
+def _stats(view: View, rows: list[int]) -> dict[int, _ColStats]:
+    stats: dict[int, _ColStats] = {}
+    for r in rows[:CONTENT_SAMPLE_ROWS]:
+        for c in view.cols(r):
+            t = view.text(r, c).strip()
+            if not t:
+                continue
+            s = stats.setdefault(c, _ColStats())
+            s.filled += 1
+            s.total_len += min(len(t), 400)
+            s.ids += looks_like_id(t)
+            s.questions += looks_like_question(t)
+            if len(s.values) < 5000:
+                s.values[t] += 1
+    return stats
+
+
+def _pick_question_col(stats: dict[int, _ColStats], taken: set[int], n_rows: int) -> int | None:
+    best, best_score = None, 0.0
+    for c, s in stats.items():
+        if c in taken or s.filled < max(2, 0.2 * n_rows) or s.avg_len < 12:
+            continue
+        if s.ids / s.filled > 0.5:
+            continue
+        score = s.filled * min(s.avg_len, 200) * (1 + 2 * s.questions / s.filled)
+        if score > best_score:
+            best, best_score = c, score
+    return best
+
+
+def _pick_id_col(stats: dict[int, _ColStats], taken: set[int], qcol: int, n_q: int) -> int | None:
+    best, best_score = None, 0.0
+    for c, s in stats.items():
+        if c in taken or c > qcol or not s.filled:
+            continue
+        frac = s.ids / s.filled
+        unique = len(s.values) / s.filled
+        if frac < 0.6 or unique < 0.8 or s.ids < max(2, 0.3 * n_q):
+            continue
+        score = s.ids * frac - 0.01 * (qcol - c)  # nearest column left of the question wins ties
+        if score > best_score:
+            best, best_score = c, score
+    return best
+
+
+# ------------------------------------------------------------------ main entry
+
+def detect_table(view: View, deadline: Deadline, *, hint: dict | None = None,
+                 max_items: int | None = None) -> TablePlan:
+    plan = TablePlan()
+    rows = view.rows()
+    if not rows:
+        plan.skip_reason = "the sheet is empty"
+        return plan
+
+    hinted = _apply_hint(hint, plan)
+    if not hinted:
+        if plan.header_row is not None:  # the hint gave only the header row
+            header_row, cands = plan.header_row, _header_candidates(view, plan.header_row)[0]
+        else:
+            header_row, cands = find_header(view, rows)
+        plan.header_row = header_row
+        plan.columns = {role: c for role, (c, _) in cands.items() if role in FILLABLE}
+        _merge_repeated_headers(view, rows, plan)
+
+    data_rows = [r for r in rows if plan.header_row is None or r > plan.header_row]
+    stats = _stats(view, data_rows)
+    if not hinted:
+        _drop_contradicted(plan, stats)
+    taken = set(plan.columns.values())
+    if "question" not in plan.columns:
+        q = _pick_question_col(stats, taken, len(data_rows))
+        if q is None:
+            plan.skip_reason = ("no question column found (no header such as Question/问题 and "
+                                "no column of question-like text)")
+            return plan
+        plan.columns["question"] = q
+        taken.add(q)
+    qcol = plan.columns["question"]
+    if "id" not in plan.columns and not hinted:
+        n_q = stats.get(qcol, _ColStats()).filled
+        idc = _pick_id_col(stats, taken, qcol, n_q)
+        if idc is not None:
+            plan.columns["id"] = idc
+            taken.add(idc)
+    if "answer" not in plan.columns and not hinted:
+        ans = _pick_answer_by_dropdown(view, data_rows, qcol, taken)
+        if ans is not None:
+            plan.columns["answer"] = ans
+            plan.notes.append(f"answer column {get_column_letter(ans)} found from its dropdowns")
+    for role in ("answer", "comment", "guidance", "section", "id"):
+        if plan.columns.get(role) == qcol:
+            del plan.columns[role]
+
+    _collect_rows(view, rows, plan, deadline, max_items)
+    return plan
+
+
+def _merge_repeated_headers(view: View, rows: list[int], plan: TablePlan) -> None:
+    """Blocks may repeat the header with extra columns (HECVAT: "Additional Information"
+    is missing from the first block's header only); take roles from all repeats."""
+    key = plan.columns.get("answer") or plan.columns.get("question")
+    if plan.header_row is None or key is None:
+        return
+    want = normalize(view.text(plan.header_row, key))
+    taken = set(plan.columns.values())
+    for r in rows:
+        if r == plan.header_row or normalize(view.text(r, key)) != want:
+            continue
+        cands, _ = _header_candidates(view, r)
+        for role, (c, _) in cands.items():
+            if role in FILLABLE and role not in plan.columns and c not in taken:
+                plan.columns[role] = c
+                taken.add(c)
+
+
+def _drop_contradicted(plan: TablePlan, stats: dict[int, _ColStats]) -> None:
+    """A header word is not enough: " Required Questions" above a column of ids is a
+    section title, not the question column."""
+    q = plan.columns.get("question")
+    s = stats.get(q) if q else None
+    if s and s.filled >= 3 and (s.ids / s.filled > 0.5 or s.avg_len < 8):
+        del plan.columns["question"]
+    i = plan.columns.get("id")
+    s = stats.get(i) if i else None
+    if s and s.filled >= 3 and s.avg_len > 30:
+        del plan.columns["id"]
+
+
+def _apply_hint(hint: dict | None, plan: TablePlan) -> bool:
+    if not hint or not hint.get("columns"):
+        if hint and hint.get("header_row"):
+            plan.header_row = int(hint["header_row"])
+        return False
+    plan.header_row = hint.get("header_row")
+    plan.columns = dict(hint["columns"])  # already validated and converted to indexes
+    return True
+
+
+def _pick_answer_by_dropdown(view: View, rows: list[int], qcol: int, taken: set[int]) -> int | None:
+    counts: Counter = Counter()
+    n = 0
+    for r in rows[:CONTENT_SAMPLE_ROWS]:
+        if not view.text(r, qcol).strip():
+            continue
+        n += 1
+        for c in range(qcol + 1, min(view.max_col, qcol + 8) + 1):
+            if c not in taken and view.has_list(r, c):
+                counts[c] += 1
+    if not counts or not n:
+        return None
+    c, k = counts.most_common(1)[0]
+    return c if k >= max(2, 0.3 * n) else None
+
+
+def _header_texts(view: View, plan: TablePlan) -> dict[int, str]:
+    """column -> normalised header text, for the header cells that really are headers."""
+    if plan.header_row is None:
+        return {}
+    out = {}
+    for role, c in plan.columns.items():
+        t = view.text(plan.header_row, c)
+        hit = classify_header(t)
+        if hit and hit[0] == role:
+            out[c] = normalize(t)
+    return out
+
+
+def _collect_rows(view: View, rows: list[int], plan: TablePlan, deadline: Deadline,
+                  max_items: int | None) -> None:
+    cols = plan.columns
+    qcol, idcol = cols["question"], cols.get("id")
+    acol, seccol = cols.get("answer"), cols.get("section")
+    header = _header_texts(view, plan)
+    first_header = plan.header_row
+    # a repeated header (HECVAT repeats "Answer | Additional Information" above every
+    # block) is a section row whose title sits in the other cells
+    repeat_rows: set[int] = set()
+    key_col = next((c for c in (acol, qcol, idcol) if c in header), None)
+    if key_col is not None:
+        for r in rows:
+            if normalize(view.text(r, key_col)) == header[key_col] and not (
+                    idcol and looks_like_id(view.text(r, idcol).strip())):
+                repeat_rows.add(r)
+        first_header = min(repeat_rows | {plan.header_row})
+        plan.header_row = first_header
+    if plan.header_row is not None:
+        repeat_rows.add(plan.header_row)
+
+    section: str | None = None
+    fill_section: str | None = None
+    uncomputed: list[int] = []
+    for r in rows:
+        deadline.check(view.name)
+        if r in repeat_rows:
+            # the title sits left of / in the question column; other cells are headers
+            rest = [view.text(r, c).strip() for c in view.cols(r)
+                    if c <= qcol and normalize(view.text(r, c)) != header.get(c)]
+            rest = [t for t in rest if t]
+            section = rest[0] if rest and header else None
+            continue
+        qtext = view.text(r, qcol).strip()
+        qid = view.text(r, idcol).strip() if idcol else ""
+        filled = [c for c in view.cols(r) if view.text(r, c).strip()]
+        before_header = first_header is not None and r < first_header
+
+        if not qtext:
+            if view.is_uncomputed(r, qcol) and (not idcol or looks_like_id(qid)):
+                uncomputed.append(r)
+            elif len(filled) == 1 and filled[0] <= qcol and filled[0] != acol:
+                t = view.text(r, filled[0]).strip()
+                if looks_like_heading(t) or filled[0] < qcol:
+                    section = t
+            continue
+        if before_header and not (idcol and looks_like_id(qid)):
+            if len(filled) == 1:
+                section = qtext
+            continue
+        if _is_section_row(view, r, qtext, qid, filled, plan):
+            section = qtext
+            continue
+        if header.get(qcol) and normalize(qtext) == header[qcol]:
+            continue
+        if qtext.replace(".", "").replace(",", "").isdigit():
+            continue
+        if acol and view.is_formula(r, acol):
+            plan.computed_answer_rows.append(r)
+            continue
+        row_section = section
+        if seccol:
+            sv = view.text(r, seccol).strip()
+            if sv:
+                fill_section = sv
+            row_section = fill_section or section
+        plan.items.append(RowItem(row=r, qid=qid or None, text=qtext, section=row_section))
+        if max_items is not None and len(plan.items) > max_items:
+            raise TooManyQuestions(r)
+
+    if plan.computed_answer_rows:
+        plan.notes.append(
+            f"{len(plan.computed_answer_rows)} question rows left out because their answer cell "
+            f"is a formula (filled in from elsewhere): rows {_rows_text(plan.computed_answer_rows)}")
+    if uncomputed:
+        plan.notes.append(
+            f"{len(uncomputed)} question rows left out because their text is a formula that could "
+            f"not be computed: rows {_rows_text(uncomputed)}")
+
+
+def _is_section_row(view: View, r: int, qtext: str, qid: str, filled: list[int],
+                    plan: TablePlan) -> bool:
+    qcol, idcol, acol = plan.columns["question"], plan.columns.get("id"), plan.columns.get("answer")
+    if idcol and looks_like_id(qid):
+        return False
+    if not (len(filled) == 1 or (len(filled) == 2 and idcol in filled and qcol in filled)):
+        return False
+    if acol and view.has_list(r, acol):
+        return False  # a dropdown to answer: it's a question
+    if view.merge_cols(r, qcol) >= 2 and len(qtext) <= 150 and not looks_like_question(qtext):
+        return True
+    return looks_like_heading(qtext)
+
+
+def _rows_text(rows: list[int]) -> str:
+    shown = ", ".join(str(r) for r in rows[:12])
+    return shown + (f" … (+{len(rows) - 12})" if len(rows) > 12 else "")

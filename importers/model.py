@@ -1,0 +1,99 @@
+"""The neutral questionnaire structure every importer produces."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+# Column roles a sheet/table can have. "guidance" is help text shown to the person
+# answering (HECVAT column E); "section" is a per-row category column.
+ROLES = ("id", "question", "answer", "comment", "section", "guidance")
+
+
+@dataclass
+class Locator:
+    """Where something is in the source file."""
+
+    kind: str  # "cell" (xlsx), "csv", "docx-table", "docx-paragraph", "pdf-field", "json"
+    sheet: str | None = None
+    cell: str | None = None  # "B12" for xlsx
+    row: int | None = None  # 1-based row as the spreadsheet shows it (csv: 1-based line number)
+    column: int | None = None  # 1-based
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Question:
+    qid: str | None  # the questionnaire's own id ("IAM-01", "3.2.1") if any
+    text: str  # question text, cleaned of surrounding whitespace
+    section: str | None
+    question_at: Locator
+    answer_at: Locator | None  # where the (short) answer goes
+    comment_at: Locator | None  # where the full answer / comment goes, if there is a column
+    choices: list[str] | None  # allowed answers from data validation (dropdown), exact spelling
+    existing_answer: str | None
+    existing_comment: str | None
+    guidance: str | None = None  # help text the questionnaire gives for this question
+
+
+@dataclass
+class SheetDetection:
+    """What was detected on one sheet (xlsx) or table (csv/docx)."""
+
+    name: str
+    index: int = 0  # position in the workbook, 0-based
+    state: str = "visible"  # visible | hidden | veryHidden
+    skipped: bool = False
+    skip_reason: str | None = None
+    header_row: int | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # role -> column letter
+    question_count: int = 0
+    notes: list[str] = field(default_factory=list)  # per-sheet remarks (rows left out and why)
+
+
+@dataclass
+class Questionnaire:
+    source_format: str  # "xlsx" | "csv" | ...
+    filename: str
+    questions: list[Question]
+    sheets: list[SheetDetection]
+    warnings: list[str] = field(default_factory=list)
+
+    def layout(self) -> dict:
+        """The detected layout, in the same shape `layout_hint` accepts."""
+        sheets: dict[str, dict] = {}
+        for s in self.sheets:
+            entry: dict[str, Any] = {"skip": s.skipped}
+            if not s.skipped:
+                entry["header_row"] = s.header_row
+                entry["columns"] = dict(s.columns)
+            sheets[s.name] = entry
+        return {"sheets": sheets}
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def questions_on(self, sheet: str) -> list[Question]:
+        return [q for q in self.questions if q.question_at.sheet == sheet]
+
+
+class ImportErrorWithContext(Exception):
+    """An import failure explained for a person: which file, where, and why."""
+
+    def __init__(self, reason: str, *, file: str | None = None, sheet: str | None = None,
+                 row: int | None = None):
+        self.file = file
+        self.sheet = sheet
+        self.row = row
+        self.reason = reason
+        super().__init__(reason)
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(f'"{self.file}"')
+        if self.sheet:
+            where.append(f'sheet "{self.sheet}"')
+        if self.row:
+            where.append(f"row {self.row}")
+        return (", ".join(where) + ": " if where else "") + self.reason

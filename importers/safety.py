@@ -1,0 +1,138 @@
+"""Limits and format sniffing: decide what a file is from its bytes, and refuse
+anything that would make parsing unbounded (zip bombs, encrypted or legacy files)."""
+from __future__ import annotations
+
+import io
+import re
+import time
+import zipfile
+from dataclasses import dataclass
+
+from .model import ImportErrorWithContext
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+_JS_COMMENTS = re.compile(rb"\A(?:\s*(?://[^\n]*(?:\n|\Z)|/\*.*?\*/))*\s*", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_zip_entries: int = 5_000
+    max_uncompressed_bytes: int = 300 * 1024 * 1024  # sum of declared ZipInfo.file_size
+    max_compression_ratio: float = 200.0  # whole archive; legit xlsx is ~5-20
+    max_cells: int = 2_000_000  # stored non-empty cells, whole workbook
+    max_rows_per_sheet: int = 200_000
+    max_questions: int = 20_000
+    max_seconds: float = 60.0
+    max_formula_steps: int = 5_000_000
+    max_nesting: int = 64  # JSON / VSAQ block nesting depth
+    max_pdf_pages: int = 2_000
+    max_pdf_memory_bytes: int = 1024 * 1024 * 1024  # RLIMIT_AS of the PDF parsing child process
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class Deadline:
+    """Wall-clock budget shared by one import; checked in every long loop."""
+
+    def __init__(self, seconds: float, filename: str):
+        self.end = time.monotonic() + seconds
+        self.seconds = seconds
+        self.filename = filename
+        self._n = 0
+
+    def check(self, sheet: str | None = None) -> None:
+        self._n += 1
+        if self._n & 0x3FF:  # only look at the clock every 1024 calls
+            return
+        if time.monotonic() > self.end:
+            raise ImportErrorWithContext(
+                f"reading the file took longer than {self.seconds:g} seconds and was stopped; "
+                "the file is too large or too complex to import",
+                file=self.filename, sheet=sheet)
+
+
+def sniff(data: bytes) -> str:
+    """Return "zip", "ole", "pdf", "json", "text", "xml" or "binary"."""
+    if data.startswith(ZIP_MAGICS):
+        return "zip"
+    if data.startswith(OLE_MAGIC):
+        return "ole"
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "text"  # UTF-16 with BOM (Excel "Unicode text")
+    stripped = _JS_COMMENTS.sub(b"", head.lstrip(b"\xef\xbb\xbf \t\r\n"))
+    if stripped.startswith((b"{", b"[")):  # VSAQ templates start with // license comments
+        return "json"
+    if stripped.startswith(b"<?xml") or stripped.startswith(b"<"):
+        return "xml"
+    if b"\x00" in head:
+        return "binary"
+    return "text"
+
+
+def describe_ole(data: bytes) -> str:
+    """Explain an OLE/CFB container; these are never parsed, only named."""
+    # Directory entry names are UTF-16LE; a substring search is enough to tell them apart.
+    def has(name: str) -> bool:
+        return name.encode("utf-16-le") in data
+
+    if has("EncryptedPackage") or has("EncryptionInfo"):
+        return ("the file is password-protected (encrypted Office file); remove the password "
+                "in Excel (File > Info > Protect Workbook > Encrypt with Password) and upload it again")
+    if has("Workbook") or has("Book"):
+        return ("this is a legacy Excel 97-2003 .xls file, which is not supported; "
+                "open it in Excel and save it as .xlsx")
+    if has("WordDocument"):
+        return ("this is a legacy Word 97-2003 .doc file, which is not supported; "
+                "save it as .docx")
+    return "this is an old-style Office (OLE) file that is not supported; save it as .xlsx"
+
+
+def open_zip(data: bytes, filename: str, limits: Limits) -> zipfile.ZipFile:
+    """Open an archive only after its declared sizes pass the limits."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
+        raise ImportErrorWithContext(
+            f"the file is damaged: it looks like a zip-based Office file but cannot be opened ({e})",
+            file=filename) from None
+    if len(infos) > limits.max_zip_entries:
+        raise ImportErrorWithContext(
+            f"the file contains {len(infos):,} parts (the limit is {limits.max_zip_entries:,}); "
+            "it is not a normal spreadsheet", file=filename)
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    if total > limits.max_uncompressed_bytes:
+        raise ImportErrorWithContext(
+            f"the file would expand to {total / 1e6:,.0f} MB when unpacked "
+            f"(the limit is {limits.max_uncompressed_bytes / 1e6:,.0f} MB); "
+            "it may be a zip bomb or is far larger than a questionnaire", file=filename)
+    if total > 10 * 1024 * 1024 and total / packed > limits.max_compression_ratio:
+        raise ImportErrorWithContext(
+            f"the file is compressed {total / packed:,.0f} times (the limit is "
+            f"{limits.max_compression_ratio:g}); this is typical of a zip bomb", file=filename)
+    return zf
+
+
+def read_member(zf: zipfile.ZipFile, name: str, filename: str, limits: Limits) -> bytes:
+    """Read one archive member; zipfile stops at the declared size and checks the CRC."""
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        raise ImportErrorWithContext(f'the file is incomplete: part "{name}" is missing',
+                                     file=filename) from None
+    if info.flag_bits & 0x1:
+        raise ImportErrorWithContext("the file is password-protected (encrypted zip entries)",
+                                     file=filename)
+    try:
+        return zf.read(info)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
+            NotImplementedError, RuntimeError) as e:
+        raise ImportErrorWithContext(f'the file is damaged: part "{name}" cannot be read ({e})',
+                                     file=filename) from None

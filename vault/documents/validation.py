@@ -1,0 +1,339 @@
+"""Checks on uploads and document fields, shared by the web forms and the CLI.
+
+Every refusal is an `UploadRefused`/`InvalidInput` with a specific, translatable message; nothing is
+stored before these checks pass. No database access here.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from flask_babel import lazy_gettext as _l
+
+from vault.documents import mediatype
+from vault.documents.models import FRAMEWORK_MAX, FRAMEWORKS
+
+FILENAME_MAX = 200
+TITLE_MAX = 300
+DESCRIPTION_MAX = 5000
+REASON_MAX = 2000
+ISSUER_MAX = 200
+NOTES_MAX = 5000
+CHUNK = 1024 * 1024
+# Invisible characters that can disguise a name ("invoice\u202Efdp.exe" shows as "invoiceexe.pdf").
+BIDI_AND_INVISIBLE = frozenset("\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                               "\u2066\u2067\u2068\u2069\ufeff")
+
+
+class InvalidInput(ValueError):
+    """Bad input; `field` names the form field, `code` is stable for tests and scripts."""
+
+    def __init__(self, code: str, message, field: str = "") -> None:
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class UploadRefused(InvalidInput):
+    def __init__(self, code: str, message, field: str = "file") -> None:
+        super().__init__(code, message, field)
+
+
+def _human_size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}".replace(".0 ", " ")
+        n /= 1024
+    return str(n)
+
+
+# --- file names -------------------------------------------------------------------------------
+
+def check_filename(raw: str | None) -> str:
+    """The display name of an upload, or UploadRefused saying why it is not acceptable.
+
+    The name is only ever shown and offered back in Content-Disposition; the object is stored
+    under a random key, so refusing path parts here is about honest display, not file safety.
+    """
+    name = unicodedata.normalize("NFC", raw or "")
+    if not name.strip():
+        raise UploadRefused("filename", _l("The file has no name."))
+    if len(name) > FILENAME_MAX or len(name.encode("utf-8")) > 255:
+        raise UploadRefused("filename", _l("The file name is too long (at most %(max)d characters).",
+                                           max=FILENAME_MAX))
+    if "/" in name or "\\" in name:
+        raise UploadRefused("filename", _l("The file name contains a folder path (“/” or “\\”); "
+                                           "upload the file itself, named without folders."))
+    if name in (".", "..") or name.startswith(".."):
+        raise UploadRefused("filename", _l("The file name cannot start with “..”."))
+    for ch in name:
+        if unicodedata.category(ch) == "Cc":
+            raise UploadRefused("filename", _l("The file name contains a control character "
+                                               "(such as a line break or NUL); rename the file."))
+        if ch in BIDI_AND_INVISIBLE:
+            raise UploadRefused("filename", _l("The file name contains invisible text-direction characters "
+                                               "that can disguise its real type; rename the file."))
+    if name != name.strip():
+        raise UploadRefused("filename", _l("The file name starts or ends with spaces; rename the file."))
+    return name
+
+
+def extension_of(name: str) -> str:
+    return os.path.splitext(name)[1].lower()
+
+
+# --- streaming to a temporary file -------------------------------------------------------------
+
+@dataclass
+class Spooled:
+    path: Path
+    size: int
+
+
+@contextmanager
+def spool(stream: BinaryIO, *, max_bytes: int, chunk_size: int = CHUNK) -> Iterator[Spooled]:
+    """Copy an upload stream to a private temporary file in chunks, refusing it past `max_bytes`.
+
+    The file is removed when the block ends, whatever happens.
+    """
+    fd, tmp = tempfile.mkstemp(prefix="vault-upload-")
+    path = Path(tmp)
+    try:
+        size = 0
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(chunk_size):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise too_large(max_bytes)
+                out.write(chunk)
+        if size == 0:
+            raise UploadRefused("empty", _l("The file is empty (0 bytes)."))
+        yield Spooled(path, size)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def too_large(max_bytes: int) -> UploadRefused:
+    return UploadRefused("too_large", _l("The file is larger than the limit of %(limit)s.",
+                                         limit=_human_size(max_bytes)))
+
+
+def read_chunks(path: Path, chunk_size: int = CHUNK) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        while chunk := fh.read(chunk_size):
+            yield chunk
+
+
+# --- content ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """A spooled file that passed every check: safe to store as a version."""
+
+    path: Path
+    filename: str
+    media_type: str
+    size: int
+    page_count: int | None = None
+
+
+def check_content(path: Path, filename: str) -> mediatype.Detected:
+    """The detected type, or UploadRefused if the content is refused or does not match the name."""
+    ext = extension_of(filename)
+    detected = mediatype.detect(path, extension=ext)
+    if detected.executable:
+        raise UploadRefused("executable", _l("The file is a program (%(kind)s); programs are not accepted.",
+                                             kind=detected.label))
+    allowed = mediatype.EXTENSIONS.get(ext)
+    if allowed is None:
+        accepted = ", ".join(sorted(mediatype.EXTENSIONS))
+        if not ext:
+            raise UploadRefused("extension", _l("The file name has no extension (such as .pdf), so its type cannot "
+                                                "be checked. Accepted: %(accepted)s.", accepted=accepted))
+        raise UploadRefused("extension", _l("Files named “%(ext)s” are not accepted. Accepted: %(accepted)s.",
+                                            ext=ext, accepted=accepted))
+    if detected.media_type not in mediatype.ACCEPTED:
+        raise UploadRefused("unknown_type", _l("The file is named “%(ext)s” but its content looks like %(kind)s, "
+                                               "which is not accepted.", ext=ext, kind=detected.label))
+    if mediatype.base_type(detected.media_type) not in allowed:
+        raise UploadRefused("type_mismatch", _l("The file is named “%(ext)s” but its content looks like %(kind)s. "
+                                                "Check that you picked the right file.",
+                                                ext=ext, kind=detected.label))
+    return detected
+
+
+def check_upload(spooled: Spooled, raw_filename: str | None) -> CheckedUpload:
+    """Run every check on a spooled upload: name, type against content, PDF readability."""
+    filename = check_filename(raw_filename)
+    detected = check_content(spooled.path, filename)
+    pages = None
+    if detected.media_type == mediatype.PDF:
+        report = inspect_pdf(spooled.path)
+        if report.encrypted:
+            raise UploadRefused("pdf_encrypted", _l("The PDF is encrypted or password-protected. Upload an "
+                                                    "unprotected copy: protected files cannot be watermarked."))
+        if report.broken:
+            raise UploadRefused("pdf_broken", _l("The PDF cannot be read (%(problem)s). It may be damaged or "
+                                                 "incomplete; export it again and retry.", problem=report.problem))
+        pages = report.pages
+    return CheckedUpload(spooled.path, filename, detected.media_type, spooled.size, pages)
+
+
+# --- PDFs: parsed in a child process with a memory and time limit (crafted PDFs can exhaust both) --
+
+@dataclass(frozen=True)
+class PdfReport:
+    encrypted: bool = False
+    broken: bool = False
+    pages: int | None = None
+    problem: str = ""
+
+
+_PDF_PROBE = r"""
+import json, resource, sys
+limit = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+try:
+    from pypdf import PdfReader
+    reader = PdfReader(sys.argv[1], strict=False)
+    if reader.is_encrypted:
+        print(json.dumps({"encrypted": True}))
+        sys.exit(0)
+    pages = len(reader.pages)
+    for page in reader.pages:
+        page.get_contents()
+    print(json.dumps({"pages": pages}))
+except MemoryError:
+    print(json.dumps({"error": "it needs too much memory to open"}))
+except Exception as exc:
+    print(json.dumps({"error": (type(exc).__name__ + ": " + str(exc))[:200]}))
+"""
+
+
+def inspect_pdf(path: Path | str, *, timeout: float = 60.0) -> PdfReport:
+    """Open the PDF with pypdf in a child process and report encrypted / broken / page count."""
+    size = os.path.getsize(path)
+    limit = 768 * 1024 * 1024 + 3 * size  # pypdf reads the whole file into memory
+    try:
+        proc = subprocess.run([sys.executable, "-I", "-c", _PDF_PROBE, str(path), str(limit)],
+                              capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return PdfReport(broken=True, problem=f"it takes longer than {int(timeout)} seconds to open")
+    lines = proc.stdout.strip().splitlines()
+    try:
+        result = json.loads(lines[-1]) if lines else {}
+    except json.JSONDecodeError:
+        result = {}
+    if result.get("encrypted"):
+        return PdfReport(encrypted=True)
+    if "pages" in result:
+        if result["pages"] < 1:
+            return PdfReport(broken=True, problem="it has no pages")
+        return PdfReport(pages=int(result["pages"]))
+    return PdfReport(broken=True, problem=result.get("error") or f"the reader stopped (exit code {proc.returncode})")
+
+
+# --- document and version fields ---------------------------------------------------------------
+
+@dataclass
+class VersionDates:
+    effective_date: date | None = None
+    expiry_date: date | None = None
+    audit_period_start: date | None = None
+    audit_period_end: date | None = None
+
+
+def check_dates(d: VersionDates) -> None:
+    if d.effective_date and d.expiry_date and d.expiry_date < d.effective_date:
+        raise InvalidInput("dates", _l("The expiry date (%(expiry)s) is before the effective date (%(effective)s).",
+                                       expiry=d.expiry_date.isoformat(), effective=d.effective_date.isoformat()),
+                           field="expiry_date")
+    if d.audit_period_start and d.audit_period_end and d.audit_period_end < d.audit_period_start:
+        raise InvalidInput("dates", _l("The audit period ends (%(end)s) before it starts (%(start)s).",
+                                       end=d.audit_period_end.isoformat(), start=d.audit_period_start.isoformat()),
+                           field="audit_period_end")
+
+
+def _no_controls(value: str, field: str) -> str:
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+        raise InvalidInput("text", _l("This text contains control characters."), field=field)
+    return value
+
+
+def check_texts(texts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """{language: (title, description)} -> cleaned; at least one title; a description needs a title."""
+    cleaned: dict[str, tuple[str, str]] = {}
+    for lang, (title, description) in texts.items():
+        title, description = (title or "").strip(), (description or "").strip()
+        if len(title) > TITLE_MAX:
+            raise InvalidInput("title", _l("The title is too long (at most %(max)d characters).", max=TITLE_MAX),
+                               field=f"title_{lang}")
+        if "\n" in title or "\r" in title:
+            raise InvalidInput("title", _l("The title must be a single line."), field=f"title_{lang}")
+        if len(description) > DESCRIPTION_MAX:
+            raise InvalidInput("description", _l("The description is too long (at most %(max)d characters).",
+                                                 max=DESCRIPTION_MAX), field=f"description_{lang}")
+        _no_controls(title, f"title_{lang}")
+        _no_controls(description, f"description_{lang}")
+        if description and not title:
+            raise InvalidInput("title", _l("Give a title in this language too, or leave the description empty."),
+                               field=f"title_{lang}")
+        if title:
+            cleaned[lang] = (title, description)
+    if not cleaned:
+        raise InvalidInput("title", _l("Give the document a title in at least one language."), field="title_en")
+    return cleaned
+
+
+def check_frameworks(known: list[str], custom: list[str]) -> list[str]:
+    """Known codes plus custom names (trimmed, de-duplicated), or InvalidInput."""
+    result: list[str] = []
+    for code in known:
+        if code not in FRAMEWORKS:
+            raise InvalidInput("framework", _l("Unknown framework “%(name)s”.", name=code), field="frameworks")
+        result.append(code)
+    by_name = {name.casefold(): code for code, name in FRAMEWORKS.items()}
+    for raw in custom:
+        name = " ".join((raw or "").split())
+        if not name:
+            continue
+        if len(name) > FRAMEWORK_MAX:
+            raise InvalidInput("framework", _l("A framework name is too long (at most %(max)d characters).",
+                                               max=FRAMEWORK_MAX), field="custom_frameworks")
+        _no_controls(name, "custom_frameworks")
+        key = name.casefold()
+        result.append(by_name.get(key) or (key if key in FRAMEWORKS else name))
+    return sorted(dict.fromkeys(result))
+
+
+def check_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason", _l("Say why the version is withdrawn."), field="reason")
+    if len(reason) > REASON_MAX:
+        raise InvalidInput("reason", _l("The reason is too long (at most %(max)d characters).", max=REASON_MAX),
+                           field="reason")
+    return _no_controls(reason, "reason")
+
+
+@contextmanager
+def checked_file(path: Path | str, *, max_bytes: int, filename: str | None = None) -> Iterator[CheckedUpload]:
+    """A file on disk (CLI, demo) through the same spool and checks as a web upload."""
+    path = Path(path)
+    if not path.is_file():
+        raise UploadRefused("missing", _l("No such file: %(path)s", path=str(path)))
+    with open(path, "rb") as fh, spool(fh, max_bytes=max_bytes) as spooled:
+        yield check_upload(spooled, filename if filename is not None else path.name)
