@@ -5,18 +5,14 @@ import json
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 CLI_ACTOR_LABEL = "cli"
 
 
 def _library_index():
-    from answers.library.index import LibraryIndex
-    ext = current_app.extensions
-    if "answers.index" not in ext:
-        ext["answers.index"] = LibraryIndex(Path(current_app.instance_path) / "index")
-    return ext["answers.index"]
+    from answers.library.index import app_index
+    return app_index()
 
 
 @click.group("library", help="The answer library.")

@@ -5,11 +5,12 @@ import csv
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from answers.library.models import LibraryEntry
-from exporters.safety import neutralise
+from exporters.safety import neutralise, strip_illegal_xml_chars
 
 HEADER = ["ID", "Question", "Answer", "Details", "Category", "Tags", "Alternative phrasings", "Frameworks",
           "Status", "Language", "Owner", "Last reviewed"]
@@ -20,6 +21,13 @@ def _rows(session: Session):
         yield [e.ref, e.question, e.answer_short, e.answer_full, e.category, ", ".join(e.tags or []),
                "; ".join(e.alternatives or []), "; ".join(e.framework_refs or []), e.status, e.language,
                e.owner.email if e.owner else "", e.last_reviewed_on.isoformat() if e.last_reviewed_on else ""]
+
+
+def _text_cell(ws, value) -> WriteOnlyCell:
+    """Always a string cell: openpyxl would otherwise store "=..." as a formula."""
+    cell = WriteOnlyCell(ws, value=strip_illegal_xml_chars(str(value)))
+    cell.data_type = "s"
+    return cell
 
 
 def write_library(session: Session, output: Path) -> int:
@@ -37,7 +45,7 @@ def write_library(session: Session, output: Path) -> int:
     ws = wb.create_sheet("Library")
     ws.append(HEADER)
     for row in _rows(session):
-        ws.append([str(v) for v in row])  # strings only: openpyxl would turn "=..." into a formula
+        ws.append([_text_cell(ws, v) for v in row])
         count += 1
     wb.save(output)
     return count

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select
@@ -73,3 +75,27 @@ class LibraryIndex:
         with os.fdopen(fd, "w") as fh:
             json.dump(self.manifest, fh)
         os.replace(tmp, self.manifest_path)
+
+
+_APP_LOCK = threading.Lock()
+
+
+def app_index() -> LibraryIndex:
+    """The application's one LibraryIndex (instance/index), shared by the CLI and the web pages."""
+    from flask import current_app
+    ext = current_app.extensions
+    with _APP_LOCK:
+        if "answers.index" not in ext:
+            ext["answers.index"] = LibraryIndex(Path(current_app.instance_path) / "index")
+            ext["answers.index.lock"] = threading.Lock()
+    return ext["answers.index"]
+
+
+@contextmanager
+def synced_index(session: Session):
+    """The app's index, up to date, held exclusively while the caller matches: request threads share
+    one index and `sync` changes it in place."""
+    from flask import current_app
+    lib = app_index()
+    with current_app.extensions["answers.index.lock"]:
+        yield lib.sync(session)

@@ -81,16 +81,19 @@ def next_ref(session: Session, prefix: str = "LIB") -> str:
     return f"{prefix}-{n:04d}"
 
 
-def create_entry(session: Session, actor: Actor, *, audited: bool = True, **values) -> LibraryEntry:
+def create_entry(session: Session, actor: Actor, *, audited: bool = True, evidence: list | None = None,
+                 **values) -> LibraryEntry:
     values = _clean(values)
     if not values.get("ref"):
         values["ref"] = next_ref(session)
     if session.scalar(select(LibraryEntry.id).where(LibraryEntry.ref == values["ref"])):
         raise LibraryError(f"an entry with reference id {values['ref']!r} exists already")
     entry = LibraryEntry(**values)
+    if evidence:
+        entry.evidence = list(evidence)
     session.add(entry)
     session.flush()
-    _record_revision(session, entry, actor, sorted(values), note="created")
+    _record_revision(session, entry, actor, sorted([*values, *(["evidence"] if evidence else [])]), note="created")
     if audited:  # bulk imports record one summary event instead
         audit.record(session, "library.create", actor_id=actor.id, actor=actor.label, ip=actor.ip,
                      object_type="library_entry", object_id=entry.uid, detail={"ref": entry.ref})
@@ -99,8 +102,10 @@ def create_entry(session: Session, actor: Actor, *, audited: bool = True, **valu
 
 
 def update_entry(session: Session, entry: LibraryEntry, actor: Actor, *, expected_revision: int | None = None,
-                 note: str = "", audited: bool = True, **values) -> list[str]:
-    """Apply changes; returns the changed field names. Refuses if the entry moved on since it was read."""
+                 note: str = "", audited: bool = True, evidence: list | None = None, **values) -> list[str]:
+    """Apply changes; returns the changed field names. Refuses if the entry moved on since it was read.
+
+    `evidence` (Document rows) replaces the linked documents when given."""
     if expected_revision is not None and entry.revision != expected_revision:
         raise StaleEdit(f"entry {entry.ref} was changed by someone else (now revision {entry.revision}); "
                         "reload it and apply your change again")
@@ -109,11 +114,15 @@ def update_entry(session: Session, entry: LibraryEntry, actor: Actor, *, expecte
             select(LibraryEntry.id).where(LibraryEntry.ref == values["ref"])):
         raise LibraryError(f"an entry with reference id {values['ref']!r} exists already")
     changed = [k for k, v in values.items() if getattr(entry, k) != v]
+    if evidence is not None and {d.id for d in entry.evidence} != {d.id for d in evidence}:
+        entry.evidence = list(evidence)
+        changed.append("evidence")
     if not changed:
         return []
     for key in changed:
-        setattr(entry, key, values[key])
-    entry.updated_at = utcnow()
+        if key != "evidence":
+            setattr(entry, key, values[key])
+    entry.updated_at = utcnow()  # also bumps the revision when only the evidence links changed
     session.flush()
     _record_revision(session, entry, actor, changed, note=note)
     if audited:
@@ -130,7 +139,12 @@ def restore_revision(session: Session, entry: LibraryEntry, number: int, actor: 
     if rev is None:
         raise LibraryError(f"entry {entry.ref} has no revision {number}")
     values = {k: v for k, v in rev.snapshot.items() if k in EDITABLE}
-    return update_entry(session, entry, actor, note=f"restored revision {number}", **values)
+    evidence = None
+    if "evidence" in rev.snapshot:  # documents deleted since then stay unlinked
+        from vault.documents.models import Document
+        ids = rev.snapshot["evidence"] or []
+        evidence = list(session.scalars(select(Document).where(Document.id.in_(ids)))) if ids else []
+    return update_entry(session, entry, actor, note=f"restored revision {number}", evidence=evidence, **values)
 
 
 def mark_reviewed(session: Session, entry: LibraryEntry, actor: Actor, today: date) -> None:

@@ -55,8 +55,8 @@ def extract(src_dir: Path) -> list[dict]:
                 qid = node.get("id") or ""
                 if not SKIP_ID.search(qid):
                     choices = [_clean(v) for c in node.get("choices", []) for v in c.values()]
-                    if kind == "radiogroup":
-                        answer = choices[0] if choices else ""  # first choice is the affirmative one
+                    if kind == "radiogroup" and choices and choices[0].lower().startswith("yes"):
+                        answer = choices[0]  # the affirmative choice reads like a vendor's answer
                     else:
                         answer = "; ".join(choices)
                     if answer.lower() in ("yes", "no"):

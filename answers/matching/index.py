@@ -1,0 +1,374 @@
+"""MatchIndex: BM25 inverted index over normalised tokens, re-ranked by a fitted logistic model."""
+from __future__ import annotations
+
+import json
+import math
+import zipfile
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from answers.matching import embed as _embed
+from answers.matching.model import Candidate, LibraryEntry, MatchResult
+from answers.matching.scoring import Models, default_models, fuzzy
+from answers.matching.text import CONCEPT_PREFIX, ZH_PREFIX, fuzzy_string, is_chinese, question_sentences, tokens
+
+FORMAT_VERSION = 1
+TOKENIZER_VERSION = 1  # bump when text.py changes meaning; saved tokens are then recomputed
+ANSWER_WEIGHT = 0.5    # answer text counts, but less than the question itself
+META_WEIGHT = 0.3
+DRAFT_FACTOR = 0.9     # approved entries win near-ties against drafts
+
+
+class _Doc:
+    __slots__ = ("entry", "q_toks", "a_toks", "m_toks", "q_tf", "a_tf", "tf", "length", "zh", "fuzzy")
+
+    def __init__(self, entry: LibraryEntry, q_toks: list[list[str]], a_toks: list[str], m_toks: list[str]):
+        self.entry = entry
+        self.q_toks = q_toks      # question, then each alternative
+        self.a_toks = a_toks      # answer_short + answer_full
+        self.m_toks = m_toks      # category + tags
+        self.q_tf = [dict(Counter(toks)) for toks in q_toks]
+        self.a_tf = dict(Counter(a_toks))
+        tf: Counter = Counter()
+        for qtf in self.q_tf:
+            for t, c in qtf.items():
+                tf[t] = max(tf[t], c)  # alternatives say the same thing: do not add them up
+        for t, c in self.a_tf.items():
+            tf[t] += ANSWER_WEIGHT * c
+        for t, c in Counter(m_toks).items():
+            tf[t] += META_WEIGHT * c
+        self.tf = dict(tf)
+        self.length = max(1.0, float(sum(tf.values())))
+        self.zh = entry.language == "zh" or is_chinese(entry.question)
+        self.fuzzy = [fuzzy_string(t) for t in q_toks]
+
+
+def _tokenize_entry(e: LibraryEntry) -> tuple[list[list[str]], list[str], list[str]]:
+    q = [tokens(e.question)] + [tokens(a) for a in e.alternatives if a and a.strip()]
+    asked = question_sentences(e.question)
+    if asked:  # "Firewalls are a basic control. Do you use firewalls ...?" -> also the bare question
+        q.append(tokens(asked))
+    a = tokens(f"{e.answer_short} {e.answer_full}") if (e.answer_short or e.answer_full) else []
+    m = tokens(" ".join([e.category, *e.tags])) if (e.category or e.tags) else []
+    return q, a, m
+
+
+def q_norm(vec: dict[str, float]) -> float:
+    return math.sqrt(sum(v * v for v in vec.values())) or 1.0
+
+
+class MatchIndex:
+    def __init__(self, entries=(), *, embedder="auto", models: Models | None = None,
+                 k1: float = 1.2, b: float = 0.5, pool: int = 40):
+        self.k1, self.b, self.pool = k1, b, pool
+        self.models = models or default_models()
+        self.embedder = _embed.resolve(embedder)
+        self._docs: list[_Doc | None] = []
+        self._slot: dict[str, int] = {}
+        self._retired: dict[str, LibraryEntry] = {}
+        self._post: dict[str, list] = {}  # term -> [doc slots, BM25 tf weights, used length]
+        self._df: Counter = Counter()
+        self._alive = np.zeros(0, dtype=bool)
+        self._avgdl = 0.0
+        self._vocab: list[str] | None = None
+        self._idf_cache: dict[str, float] = {}
+        self._vec_cache: dict[int, tuple] = {}
+        self._emb = np.zeros((0, self.embedder.dim if self.embedder else 0), dtype=np.float32)
+        self._emb_doc = np.zeros(0, dtype=np.int64)
+        self._emb_rows: dict[int, list[int]] = {}
+        self._build([(e, None) for e in entries])
+
+    # ---- building -------------------------------------------------------------------------
+    def _build(self, items: list[tuple[LibraryEntry, tuple | None]], emb: np.ndarray | None = None) -> None:
+        live = []
+        for entry, toks in items:
+            if entry.status == "retired":
+                self._retired[entry.ref] = entry
+                continue
+            if entry.ref in self._slot:
+                self.remove(entry.ref)
+            live.append(_Doc(entry, *(toks or _tokenize_entry(entry))))
+        if live and not self._slot:
+            self._avgdl = sum(d.length for d in live) / len(live)
+        for doc in live:
+            self._append(doc)
+        if self.embedder and live:
+            self._add_embeddings([self._slot[d.entry.ref] for d in live], emb)
+
+    def _append(self, doc: _Doc) -> None:
+        slot = len(self._docs)
+        self._docs.append(doc)
+        self._slot[doc.entry.ref] = slot
+        if slot >= len(self._alive):
+            grown = np.zeros(max(64, 2 * len(self._alive)), dtype=bool)
+            grown[: len(self._alive)] = self._alive
+            self._alive = grown
+        self._alive[slot] = True
+        self._changed()
+        n_live = len(self._slot)
+        if self._avgdl <= 0:
+            self._avgdl = doc.length
+        elif n_live > 1:
+            self._avgdl += (doc.length - self._avgdl) / n_live
+        norm = self.k1 * (1 - self.b + self.b * doc.length / self._avgdl)
+        for t, tf in doc.tf.items():
+            post = self._post.get(t)
+            if post is None:
+                post = self._post[t] = [np.empty(4, dtype=np.int64), np.empty(4, dtype=np.float64), 0]
+            docs, ws, size = post
+            if size == len(docs):  # grow by doubling: appends stay cheap, no rebuild of long lists
+                post[0] = docs = np.concatenate([docs, np.empty(size, dtype=np.int64)])
+                post[1] = ws = np.concatenate([ws, np.empty(size, dtype=np.float64)])
+            docs[size] = slot
+            ws[size] = tf * (self.k1 + 1) / (tf + norm)
+            post[2] = size + 1
+            if self._df[t] == 0:
+                self._vocab = None
+            self._df[t] += 1
+
+    def _add_embeddings(self, slots: list[int], emb: np.ndarray | None) -> None:
+        texts, owners = [], []
+        for s in slots:
+            e = self._docs[s].entry
+            for t in [e.question, *[a for a in e.alternatives if a and a.strip()]]:
+                texts.append(t)
+                owners.append(s)
+        vecs = emb if emb is not None and len(emb) == len(texts) else self.embedder.encode(texts)
+        start = len(self._emb)
+        self._emb = np.vstack([self._emb, vecs]) if len(self._emb) else vecs
+        self._emb_doc = np.concatenate([self._emb_doc, np.asarray(owners, dtype=np.int64)])
+        for i, s in enumerate(owners):
+            self._emb_rows.setdefault(s, []).append(start + i)
+
+    def add(self, entry: LibraryEntry) -> None:
+        """Add or replace (same ref) one entry; it is matchable as soon as this returns."""
+        if entry.ref in self._slot:
+            self.remove(entry.ref)
+        self._retired.pop(entry.ref, None)
+        self._build([(entry, None)])
+
+    def remove(self, ref: str) -> None:
+        self._retired.pop(ref, None)
+        slot = self._slot.pop(ref, None)
+        if slot is None:
+            return
+        doc = self._docs[slot]
+        self._alive[slot] = False
+        self._docs[slot] = None
+        self._changed()
+        for t in doc.tf:
+            self._df[t] -= 1
+        self._emb_rows.pop(slot, None)
+        if len(self._docs) > 1000 and len(self._slot) < 0.5 * len(self._docs):
+            self._compact()
+
+    def _compact(self) -> None:
+        docs = [d for d in self._docs if d is not None]
+        emb = None
+        if self.embedder and len(self._emb):
+            emb = np.vstack([self._emb[self._emb_rows[self._slot[d.entry.ref]]] for d in docs])
+        retired = self._retired
+        self.__init__(embedder=self.embedder, models=self.models, k1=self.k1, b=self.b, pool=self.pool)
+        self._retired = retired
+        self._build([(d.entry, (d.q_toks, d.a_toks, d.m_toks)) for d in docs], emb)
+
+    def __len__(self) -> int:
+        return len(self._slot)
+
+    def __contains__(self, ref: str) -> bool:
+        return ref in self._slot
+
+    def get(self, ref: str) -> LibraryEntry | None:
+        slot = self._slot.get(ref)
+        return self._docs[slot].entry if slot is not None else self._retired.get(ref)
+
+    def entries(self) -> list[LibraryEntry]:
+        return [d.entry for d in self._docs if d is not None] + list(self._retired.values())
+
+    # ---- matching -------------------------------------------------------------------------
+    def _idf(self, t: str) -> float:
+        v = self._idf_cache.get(t)
+        if v is None:
+            n = max(1, len(self._slot))
+            df = self._df.get(t, 0)
+            v = self._idf_cache[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return v
+
+    def _changed(self) -> None:
+        self._idf_cache.clear()
+        self._vec_cache.clear()
+
+    def _doc_norms(self, slot: int, doc: _Doc):
+        """Per question/alternative: (L2 norm of the idf-weighted vector, idf mass); and the answer's norm."""
+        cached = self._vec_cache.get(slot)
+        if cached is None:
+            idf = self._idf
+            q = []
+            for tf in doc.q_tf:
+                w = [(idf(t), c) for t, c in tf.items()]
+                q.append((math.sqrt(sum((i * c) ** 2 for i, c in w)), sum(i for i, _ in w)))
+            a = math.sqrt(sum((idf(t) * c) ** 2 for t, c in doc.a_tf.items()))
+            cached = self._vec_cache[slot] = (q, a)
+        return cached
+
+    def _arrays(self, t: str) -> tuple[np.ndarray, np.ndarray]:
+        docs, ws, size = self._post[t]
+        return docs[:size], ws[:size]
+
+    def _correct_typos(self, toks: list[str]) -> list[str]:
+        out = []
+        for t in toks:
+            if self._df.get(t, 0) > 0 or len(t) < 5 or t.startswith((CONCEPT_PREFIX, ZH_PREFIX)) or not t.isalpha():
+                out.append(t)
+                continue
+            if self._vocab is None:
+                self._vocab = [v for v, c in self._df.items() if c > 0 and v.isalpha() and len(v) >= 4]
+            hit = process.extractOne(t, self._vocab, scorer=fuzz.ratio, score_cutoff=84)
+            out.append(hit[0] if hit else t)
+        return out
+
+    def match(self, question: str, top_k: int = 5) -> MatchResult:
+        return self.match_many([question], top_k)[0]
+
+    def match_many(self, questions: list[str], top_k: int = 5) -> list[MatchResult]:
+        qvecs = None
+        if self.embedder and len(self._emb) and questions:
+            qvecs = self.embedder.encode(list(questions))
+        return [self._match_one(q, top_k, None if qvecs is None else qvecs[i]) for i, q in enumerate(questions)]
+
+    def _match_one(self, question: str, top_k: int, qvec) -> MatchResult:
+        scored, _ = self._scored(question, qvec)
+        if not scored:
+            return MatchResult([], 0.0, False)
+        s1, _, f1, zh1 = scored[0]
+        s2 = scored[1][0] if len(scored) > 1 else 0.0
+        conf_feats = {"top": s1, "margin": s1 - s2, "qcov": f1["qcov"], "fcov": f1["fcov"],
+                      "qlen": f1["qlen"], "emb_top": f1["emb"]}
+        confidence = float(self.models.calibrator(qvec is not None)(conf_feats))
+        cands = [Candidate(ref, round(float(s), 6)) for s, ref, _, _ in scored[:top_k]]
+        return MatchResult(cands, round(confidence, 6), confidence >= self.models.answerable_threshold)
+
+    def _scored(self, question: str, qvec) -> tuple[list, bool]:
+        """(score, ref, features, entry_is_zh) for the candidate pool, best first."""
+        n = len(self._docs)
+        toks = self._correct_typos(tokens(question))
+        q_zh = is_chinese(question)
+        if not toks or not self._slot:
+            return [], q_zh
+        qtf = Counter(toks)
+        known = [t for t in qtf if self._df.get(t, 0) > 0]
+        idf = {t: self._idf(t) for t in qtf}  # query terms; doc terms use the shared cache
+        # Normalise by the best score the query could reach; Chinese bigrams that this library
+        # cannot contain (no zh entries) are left out so that zh->en is not penalised for them.
+        norm_terms = [t for t in qtf if t in known or not t.startswith(ZH_PREFIX)]
+        max_score = sum(idf[t] * (self.k1 + 1) for t in norm_terms) or 1.0
+
+        pool: set[int] = set()
+        bm25 = np.zeros(n)
+        if known:
+            idx, wts = [], []
+            for t in known:
+                d, w = self._arrays(t)
+                idx.append(d)
+                wts.append(w * idf[t])
+            bm25 = np.bincount(np.concatenate(idx), weights=np.concatenate(wts), minlength=n)[:n]
+            bm25[~self._alive[:n]] = 0.0
+            k = min(self.pool, int((bm25 > 0).sum()))
+            if k:
+                pool.update(np.argpartition(-bm25, k - 1)[:k].tolist())
+        emb_best = {}
+        if qvec is not None and len(self._emb):
+            sims = self._emb @ qvec
+            per_doc = np.full(n, -1.0)
+            np.maximum.at(per_doc, self._emb_doc, sims)
+            per_doc[~self._alive[:n]] = -1.0
+            k = min(self.pool // 2, len(self._slot))
+            top = np.argpartition(-per_doc, k - 1)[:k]
+            pool.update(top.tolist())
+            emb_best = per_doc
+        if not pool:
+            return [], q_zh
+
+        q_idf_vec = {t: c * idf[t] for t, c in qtf.items() if t in known}
+        q_mass = sum(idf[t] for t in norm_terms) or 1.0
+        q_fuzzy = fuzzy_string(toks)
+        with_emb = qvec is not None
+        ranker = self.models.ranker(with_emb)
+        scored = []
+        for slot in pool:
+            doc = self._docs[slot]
+            if doc is None:
+                continue
+            f = self._features(slot, doc, qtf, idf, q_idf_vec, q_mass, q_fuzzy, bm25[slot] / max_score)
+            f["emb"] = float(emb_best[slot]) if with_emb else 0.0
+            s = ranker(f)
+            if doc.entry.status != "approved":
+                s *= DRAFT_FACTOR
+            scored.append((s, doc.entry.ref, f, doc.zh))
+        scored.sort(key=lambda x: (-x[0], x[1]))
+        return scored, q_zh
+
+    def _features(self, slot, doc: _Doc, qtf, idf, q_idf_vec, q_mass, q_fuzzy, bm25n) -> dict[str, float]:
+        q_norms, a_norm = self._doc_norms(slot, doc)
+        qn = q_norm(q_idf_vec)
+        cos_q = dcov = 0.0
+        for tf, (norm, mass) in zip(doc.q_tf, q_norms):
+            shared = [t for t in q_idf_vec if t in tf]
+            if not shared or not norm:
+                continue
+            cos_q = max(cos_q, sum(q_idf_vec[t] * tf[t] * idf[t] for t in shared) / (qn * norm))
+            dcov = max(dcov, sum(idf[t] for t in shared) / mass)
+        cos_a = 0.0
+        if a_norm:
+            cos_a = sum(q_idf_vec[t] * doc.a_tf[t] * idf[t] for t in q_idf_vec if t in doc.a_tf) / (qn * a_norm)
+        fz = max((fuzzy(q_fuzzy, s) for s in doc.fuzzy), default=0.0)
+        qcov = sum(idf[t] for t in qtf if t in doc.tf) / q_mass
+        fcov = 2 * qcov * dcov / (qcov + dcov) if qcov + dcov else 0.0  # both sides covered, not a subset
+        qlen = math.log1p(sum(1 for t in qtf if not t.startswith(ZH_PREFIX)))
+        return {"bm25": float(bm25n), "cos_q": cos_q, "cos_a": cos_a, "fuzz": fz, "qcov": qcov, "dcov": dcov,
+                "fcov": fcov, "qlen": qlen}
+
+    # ---- persistence ----------------------------------------------------------------------
+    def save(self, path) -> None:
+        """One zip file: index.json (entries + their tokens) and, with embeddings, emb.npy."""
+        docs = [d for d in self._docs if d is not None]
+        payload = {
+            "format": FORMAT_VERSION,
+            "tokenizer": TOKENIZER_VERSION,
+            "embedder": self.embedder.name if self.embedder else None,
+            "entries": [asdict(d.entry) for d in docs] + [asdict(e) for e in self._retired.values()],
+            "tokens": [[d.q_toks, d.a_toks, d.m_toks] for d in docs],
+        }
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr("index.json", json.dumps(payload, ensure_ascii=False))
+            if self.embedder and len(self._emb):
+                rows = [r for d in docs for r in self._emb_rows[self._slot[d.entry.ref]]]
+                with z.open("emb.npy", "w") as f:
+                    np.save(f, self._emb[rows], allow_pickle=False)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path, *, embedder="auto", models: Models | None = None) -> "MatchIndex":
+        with zipfile.ZipFile(path) as z:
+            payload = json.loads(z.read("index.json").decode("utf-8"))
+            if payload.get("format") != FORMAT_VERSION:
+                raise ValueError(f"unsupported index format {payload.get('format')!r}")
+            emb = None
+            if "emb.npy" in z.namelist():
+                with z.open("emb.npy") as f:
+                    emb = np.load(f, allow_pickle=False)
+        index = cls(embedder=embedder, models=models)
+        if index.embedder and payload.get("embedder") != getattr(index.embedder, "name", None):
+            emb = None  # different model: recompute
+        entries = [LibraryEntry(**e) for e in payload["entries"]]
+        same_tok = payload.get("tokenizer") == TOKENIZER_VERSION
+        toks = payload["tokens"] if same_tok else []
+        items = [(e, tuple(toks[i]) if i < len(toks) else None) for i, e in enumerate(entries)]
+        index._build(items, emb)
+        return index

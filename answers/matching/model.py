@@ -1,0 +1,41 @@
+"""Public data types of the matching engine."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+AUTOFILL_THRESHOLD = 0.8
+STATUSES = ("draft", "approved", "retired")
+
+
+@dataclass
+class LibraryEntry:
+    ref: str                    # external reference id, e.g. "IAM-01"; unique key in the index
+    question: str               # canonical question
+    alternatives: list[str] = field(default_factory=list)   # alternative phrasings
+    answer_short: str = ""      # Yes / No / N/A / free text
+    answer_full: str = ""
+    language: str = "en"        # "en" | "zh"
+    status: str = "approved"    # "draft" | "approved" | "retired"
+    category: str = ""
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Candidate:
+    ref: str
+    score: float                # in [0, 1]
+
+
+@dataclass
+class MatchResult:
+    candidates: list[Candidate]  # best first, up to top_k, present even when not answerable
+    confidence: float            # calibrated probability that candidates[0] is right
+    answerable: bool             # False = explicit "no good match"
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def autofill(self) -> bool:
+        return self.answerable and self.confidence >= AUTOFILL_THRESHOLD

@@ -1,0 +1,83 @@
+"""The command-line contract used by the quality benchmark: init, library import, autofill."""
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+
+VAULT = str(Path(sys.executable).parent / "vault")
+
+LIBRARY = [
+    ["id", "question", "answer", "details"],
+    ["IAM-01", "Do you enforce multi-factor authentication for all employees?", "Yes",
+     "All staff sign in through SSO with TOTP or WebAuthn."],
+    ["ENC-01", "Is customer data encrypted at rest?", "Yes", "AES-256 in every data store."],
+    ["BCP-01", "Do you test your business continuity and disaster recovery plan at least annually?", "Yes",
+     "Yearly failover exercise between regions."],
+    ["HR-01", "Do you perform background checks on new employees?", "Yes", "Where local law permits."],
+]
+
+
+def vault(instance: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VAULT_")}
+    env["VAULT_INSTANCE_PATH"] = str(instance)
+    result = subprocess.run([VAULT, *args], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def _questionnaire(path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Security"
+    ws.append(["Vendor security questionnaire"])
+    ws.append([])
+    ws.append(["No.", "Question", "Response", "Comments"])
+    ws.append(["1.1", "Does your organization enforce MFA (multi-factor authentication) for all employees?"])
+    ws.append(["1.2", "Is all customer data encrypted at rest?"])
+    ws.append(["1.3", "What is the airspeed velocity of an unladen swallow?"])
+    dv = DataValidation(type="list", formula1='"YES,NO,N/A"', allow_blank=True)
+    ws.add_data_validation(dv)
+    dv.add("C4:C6")
+    wb.create_sheet("Instructions")["A1"] = "Fill column C."
+    wb.save(path)
+
+
+def test_import_then_autofill_writes_report_and_filled_copy(tmp_path):
+    instance = tmp_path / "instance"
+    vault(instance, "init", "--no-input")
+    lib = tmp_path / "library.csv"
+    with lib.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(LIBRARY)
+    out = vault(instance, "library", "import", str(lib))
+    assert "created 4" in out.stdout
+    again = vault(instance, "library", "import", str(lib))
+    assert "created 0" in again.stdout and "unchanged 4" in again.stdout
+
+    src, filled, report = tmp_path / "q.xlsx", tmp_path / "filled.xlsx", tmp_path / "report.json"
+    _questionnaire(src)
+    vault(instance, "autofill", str(src), "-o", str(filled), "--report", str(report), "--top-k", "3")
+
+    rows = json.loads(report.read_text(encoding="utf-8"))["questions"]
+    assert [(r["sheet"], r["row"], r["question_cell"], r["answer_cell"]) for r in rows] == [
+        ("Security", 4, "B4", "C4"), ("Security", 5, "B5", "C5"), ("Security", 6, "B6", "C6")]
+    mfa, enc, swallow = rows
+    assert mfa["candidates"][0]["entry"] == "IAM-01"
+    assert enc["candidates"][0]["entry"] == "ENC-01"
+    for r in rows:
+        assert 0.0 <= r["confidence"] <= 1.0
+        assert len(r["candidates"]) <= 3
+        assert [c["score"] for c in r["candidates"]] == sorted((c["score"] for c in r["candidates"]), reverse=True)
+    assert swallow["status"] == "unanswered" and swallow["answer"] is None
+    assert enc["status"] in ("filled", "suggested") and enc["answer"] == "YES"  # the dropdown's spelling
+
+    ws = load_workbook(filled)["Security"]
+    for r in rows:
+        cell = ws[r["answer_cell"]].value
+        assert cell == ("YES" if r["status"] == "filled" else None)
+    assert load_workbook(filled)["Instructions"]["A1"].value == "Fill column C."
+    assert ws.data_validations.dataValidation, "the dropdown survived"
