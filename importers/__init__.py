@@ -49,8 +49,9 @@ def load_questionnaire(path_or_bytes: str | os.PathLike | bytes, filename: str |
     if kind == "xml":
         raise ImportErrorWithContext("this is an XML file (perhaps an Excel 2003 XML spreadsheet), "
                                      "which is not supported; save it as .xlsx", file=filename)
-    raise ImportErrorWithContext("this is not a spreadsheet or questionnaire file that can be "
-                                 "read (supported: .xlsx, .xlsm, .csv, .docx, .pdf, VSAQ .json)", file=filename)
+    raise ImportErrorWithContext("this is not a spreadsheet or questionnaire file that can be read "
+                                 "(supported: .xlsx, .xlsm, .csv, .docx, .pdf, VSAQ .json)",
+                                 file=filename)
 
 
 def _read(src, filename, limits: Limits) -> tuple[bytes, str]:

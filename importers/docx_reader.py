@@ -32,7 +32,7 @@ import defusedxml.ElementTree as DET
 from openpyxl.utils.cell import get_column_letter
 
 from .detect import TooManyQuestions, detect_table, find_header
-from .headers import classify_header, looks_like_id, looks_like_question, normalize
+from .headers import classify_header, looks_like_id, looks_like_question
 from .layout import sheet_hint, unknown_hint_sheets
 from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
 from .safety import Deadline, Limits, open_zip, read_member
@@ -865,10 +865,9 @@ def load_docx(data: bytes, filename: str, limits: Limits, deadline: Deadline,
     if reader.withdrawn:
         q.warnings.append(f"{reader.withdrawn} rows marked deleted/withdrawn were left out")
     if reader.no_answer_tables:
-        q.warnings.append(
-            f"no answer column in {len(reader.no_answer_tables)} question tables "
-            f"({', '.join(reader.no_answer_tables[:5])}{' …' if len(reader.no_answer_tables) > 5 else ''}); "
-            "answers will need a new column")
+        shown = ", ".join(reader.no_answer_tables[:5]) + (" …" if len(reader.no_answer_tables) > 5 else "")
+        q.warnings.append(f"no answer column in {len(reader.no_answer_tables)} question tables "
+                          f"({shown}); answers will need a new column")
     if not q.questions:
         raise ImportErrorWithContext(
             "no questions found: no table with question/answer columns, no fill-in boxes and no "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 from .headers import looks_like_question
 from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
@@ -78,7 +79,8 @@ def _label_near(frags: list[tuple[float, float, str]], rect: list[float]) -> str
     """The text run closest to the left of, or just above, a field's rectangle."""
     if not frags or len(rect) != 4:
         return None
-    x0, y0, x1, y1 = min(rect[0], rect[2]), min(rect[1], rect[3]), max(rect[0], rect[2]), max(rect[1], rect[3])
+    x0, x1 = sorted((rect[0], rect[2]))
+    y0, y1 = sorted((rect[1], rect[3]))
     best, best_d = None, 1e9
     for x, y, t in frags:
         if len(t) < 2:
@@ -98,7 +100,7 @@ def extract(data: bytes, max_pages: int, max_chars: int) -> dict:
     """Runs in the sandbox. Returns {"status": "ok"|"encrypted"|"too_many_pages"|"damaged",
     "pages": [text], "fields": [...]}."""
     import pypdf
-    from pypdf.constants import PasswordType
+    from pypdf import PasswordType
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
     try:
@@ -192,7 +194,8 @@ def extract(data: bytes, max_pages: int, max_chars: int) -> dict:
 
 # ------------------------------------------------------------------ parent side
 
-_NUMBER = re.compile(r"^\s*((?:[A-Za-z]{1,4}[-.]?)?\d{1,3}(?:\.\d{1,3}){0,4}[.)]?|\(\d{1,3}\)|[Qq]\d{1,4}[.:)]?)\s+")
+_NUMBER = re.compile(r"^\s*((?:[A-Za-z]{1,4}[-.]?)?\d{1,3}(?:\.\d{1,3}){0,4}[.)]?|\(\d{1,3}\)|"
+                     r"[Qq]\d{1,4}[.:)]?)\s+")
 _BULLET = re.compile(r"^\s*[•●▪◦‣∙·\-–—*]\s+")
 _LEADER = re.compile(r"\.{4,}|…{2,}|(\. ){4,}")
 _SENTENCE_END = re.compile(r"(?<=[.?!。？！])\s+")
@@ -251,9 +254,10 @@ def load_pdf(data: bytes, filename: str, limits: Limits, deadline: Deadline,
         raise ImportErrorWithContext(
             "the PDF is damaged or truncated (no end-of-file marker); it was probably not "
             "downloaded or saved completely", file=filename)
-    seconds = max(1.0, deadline.end - __import__("time").monotonic())
+    seconds = max(1.0, deadline.end - time.monotonic())
     try:
-        res = run_bounded(extract, (data, limits.max_pdf_pages, MAX_TEXT_CHARS),
+        res = run_bounded("importers.pdf_reader:extract", data,
+                          {"max_pages": limits.max_pdf_pages, "max_chars": MAX_TEXT_CHARS},
                           memory_bytes=limits.max_pdf_memory_bytes, seconds=seconds)
     except SandboxError as e:
         if e.kind == "timeout":
@@ -265,7 +269,7 @@ def load_pdf(data: bytes, filename: str, limits: Limits, deadline: Deadline,
                 f"reading the PDF needed more than {limits.max_pdf_memory_bytes / 2**20:,.0f} MB of "
                 "memory and was stopped; the file is too complex (or crafted) to import",
                 file=filename) from None
-        raise ImportErrorWithContext(f"the PDF cannot be read ({e.detail.splitlines()[0][:200]})",
+        raise ImportErrorWithContext(f"the PDF cannot be read ({(e.detail or e.kind)[:200]})",
                                      file=filename) from None
     status = res["status"]
     if status == "encrypted":

@@ -2,93 +2,114 @@
 timeout (THREATS.md "PDF DoS": crafted files that make a parser loop or allocate
 without bound must not take the web worker down).
 
-    result = run_bounded(module_function, args, memory_bytes=..., seconds=..., what="PDF")
+    result = run_bounded("importers.pdf_reader:extract", data, {"max_pages": 10},
+                         memory_bytes=1 << 30, seconds=60)
 
-The function must be importable (module-level) and return picklable data. The child
-is started with the "forkserver" context where available (fast, and no copy of the
-parent's state or threads), otherwise "spawn"; never a plain fork of a threaded web
-server.
+The child is a fresh interpreter (`sys.executable -I`), not a fork of a threaded web
+worker and not multiprocessing's spawn/forkserver, which would re-import the caller's
+`__main__` script in the child. The untrusted bytes go in on stdin; the child sets
+`RLIMIT_AS`/`RLIMIT_CPU` on itself before it imports the parser, and answers with
+**JSON** on stdout (never pickle: the child has parsed hostile input, so its output
+is not trusted with code execution in the parent). The function is called as
+`func(data, **kwargs)` and must return JSON-serialisable data.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
+import json
 import os
-import traceback
+import subprocess
+import sys
+from pathlib import Path
 
-_CTX = None
+_ROOT = str(Path(__file__).resolve().parent.parent)  # the directory holding `importers/`
+_MAX_OUTPUT = 64 * 1024 * 1024
 
 
 class SandboxError(Exception):
-    """The child could not finish: kind is "timeout", "memory", "crash"."""
+    """The child could not finish: kind is "timeout", "memory" or "crash"."""
 
     def __init__(self, kind: str, detail: str = ""):
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind, self.detail = kind, detail
 
 
-def _context():
-    global _CTX
-    if _CTX is None:
-        methods = mp.get_all_start_methods()
-        _CTX = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return _CTX
+_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); "
+         "from importers.sandbox import _child_main; _child_main()")
 
 
-def _child(conn, func, args, memory_bytes: int | None, cpu_seconds: int | None) -> None:
+def run_bounded(target: str, data: bytes, kwargs: dict, *, memory_bytes: int | None,
+                seconds: float):
+    """Call `target` ("package.module:function") as func(data, **kwargs) in a child
+    process. Raises SandboxError on timeout, memory exhaustion or a crash; exceptions
+    inside func come back as SandboxError("crash", "<type>: <message>")."""
+    spec = json.dumps({"target": target, "kwargs": kwargs, "memory": memory_bytes,
+                       "cpu": max(1, int(seconds) + 1)})
     try:
-        try:
-            import resource
-            if memory_bytes:
-                resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-            if cpu_seconds:
-                resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
-        except (ImportError, ValueError, OSError):  # not on this platform: the timeout still holds
-            pass
-        try:
-            conn.send(("ok", func(*args)))
-        except MemoryError:
-            conn.send(("memory", "the parser needed more memory than allowed"))
-        except RecursionError:
-            conn.send(("crash", "the file is nested too deeply"))
-        except BaseException as e:  # noqa: BLE001 - everything goes back to the parent
-            conn.send(("crash", f"{type(e).__name__}: {e}"[:500] + "\n" + traceback.format_exc(limit=3)[-800:]))
-    finally:
-        conn.close()
-
-
-def run_bounded(func, args: tuple, *, memory_bytes: int | None, seconds: float):
-    """func(*args) in a child process; SandboxError if it times out, runs out of memory
-    or dies. Exceptions raised by func come back as SandboxError("crash", text)."""
-    ctx = _context()
-    recv, send = ctx.Pipe(duplex=False)
-    cpu = max(1, int(seconds) + 1)
-    proc = ctx.Process(target=_child, args=(send, func, args, memory_bytes, cpu), daemon=True)
-    proc.start()
-    send.close()
-    done = False
+        proc = subprocess.run([sys.executable, "-I", "-c", _BOOT, _ROOT, spec], input=data,
+                              capture_output=True, timeout=seconds, check=False)
+    except subprocess.TimeoutExpired:  # subprocess.run kills the child before raising
+        raise SandboxError("timeout", f"no result after {seconds:g} seconds") from None
+    out = proc.stdout[:_MAX_OUTPUT]
+    if proc.returncode != 0 or not out:
+        err = proc.stderr.decode("utf-8", "replace")
+        if "MemoryError" in err or proc.returncode in (-9, -6, -11) and not err.strip():
+            raise SandboxError("memory", "the parser needed more memory than allowed")
+        if proc.returncode == -24 or "RLIMIT_CPU" in err:  # SIGXCPU
+            raise SandboxError("timeout", "the parser used up its CPU time")
+        last = [ln for ln in err.strip().splitlines() if ln.strip()][-1:] or [f"exit code {proc.returncode}"]
+        raise SandboxError("crash", last[0][:300])
     try:
-        if not recv.poll(seconds):
-            raise SandboxError("timeout", f"no result after {seconds:g} seconds")
-        try:
-            status, payload = recv.recv()
-            done = True
-        except (EOFError, OSError):
-            proc.join(5)
-            code = proc.exitcode
-            # RLIMIT_AS hits often end as SIGKILL/SIGSEGV/abort rather than MemoryError
-            raise SandboxError("memory" if code in (-9, -6, -11, 1) else "crash",
-                               f"the parser process ended unexpectedly (exit code {code})") from None
-    finally:
-        recv.close()
-        if done:
-            proc.join(2)
-        if proc.is_alive():
-            proc.kill()
-            proc.join(5)
+        status, payload = json.loads(out)
+    except (ValueError, TypeError):
+        raise SandboxError("crash", "the parser process returned no usable result") from None
     if status == "ok":
         return payload
-    raise SandboxError(status, payload)
+    raise SandboxError(status, str(payload))
 
 
-def pid() -> int:  # used by tests to show the work ran elsewhere
+def _child_main() -> None:  # pragma: no cover - runs in the child interpreter
+    spec = json.loads(sys.argv[2])
+    try:
+        import resource
+        if spec.get("memory"):
+            resource.setrlimit(resource.RLIMIT_AS, (spec["memory"], spec["memory"]))
+        resource.setrlimit(resource.RLIMIT_CPU, (spec["cpu"], spec["cpu"] + 2))
+    except (ImportError, ValueError, OSError):
+        pass  # not on this platform: the parent's timeout still holds
+    data = sys.stdin.buffer.read()
+    out = sys.stdout
+    sys.stdout = sys.stderr  # nothing the parser prints may corrupt the result
+    try:
+        module, func = spec["target"].split(":")
+        import importlib
+        result = ("ok", getattr(importlib.import_module(module), func)(data, **spec["kwargs"]))
+    except MemoryError:
+        result = ("memory", "the parser needed more memory than allowed")
+    except RecursionError:
+        result = ("crash", "the file is nested too deeply")
+    except Exception as e:  # noqa: BLE001 - reported to the parent
+        result = ("crash", f"{type(e).__name__}: {e}"[:500])
+    try:
+        text = json.dumps(result)
+    except (TypeError, ValueError, MemoryError) as e:
+        text = json.dumps(["crash", f"result not serialisable ({type(e).__name__})"])
+    out.write(text)
+    out.flush()
+    os._exit(0)  # skip interpreter teardown (fast, and no atexit surprises)
+
+
+def child_pid(data: bytes) -> int:
+    """Test helper target: proves the work ran in another process."""
     return os.getpid()
+
+
+def child_sleep(data: bytes, seconds: float) -> None:
+    """Test helper target: never finishes in time."""
+    import time
+    time.sleep(seconds)
+
+
+def child_allocate(data: bytes, mb: int) -> int:
+    """Test helper target: allocates more than the memory limit."""
+    block = bytearray(mb * 1024 * 1024)
+    return len(block)

@@ -1,18 +1,324 @@
-"""STUB by the lead — the storage engineer replaces this file."""
+"""Envelope encryption, pure (no Flask, no database).
+
+Each stored file gets a fresh 256-bit data key (DEK). The file is encrypted with AES-256-GCM in
+fixed-size segments (the STREAM construction: counter nonce + last-segment flag), so files of any
+size stream in constant memory and truncation, reordering or appending is detected. The DEK is
+wrapped (AES-256-GCM) by the active master key from the keyring file. A caller-chosen `context`
+(e.g. document + version) is bound into every segment and into the wrap, so a file moved or swapped
+to another record does not decrypt.
+
+Rotating the master key only rewraps DEKs (60 bytes per file); the stored objects are untouched.
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import itertools
 import json
 import os
+import re
 import secrets
-from base64 import b64encode
+import struct
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+TAG_BYTES = 16
+MAGIC = b"TVB\x01"  # trustvault blob, format 1
+HEADER = struct.Struct(">4sI")  # magic, plaintext segment size
+DEFAULT_SEGMENT = 64 * 1024
+MIN_SEGMENT, MAX_SEGMENT = 1024, 16 * 1024 * 1024  # bounds a hostile header's memory demand
+KEYRING_FORMAT = "trustvault-keyring/1"
+_KEY_ID = re.compile(r"^k[1-9][0-9]{0,8}$")
 
 
 class IntegrityError(Exception):
-    pass
+    """Ciphertext or wrapped key failed authentication: tampered, truncated, or bound to another context."""
 
 
-def create_keyring_file(path) -> bool:
-    if os.path.exists(path):
+class KeyringError(Exception):
+    """The keyring file is missing, unreadable or malformed, or lacks a needed key."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Master keys
+
+
+@dataclass(frozen=True)
+class MasterKey:
+    id: str
+    key: bytes
+    created_at: str  # ISO 8601 UTC
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _wrap_aad(key_id: str, context: str) -> bytes:
+    return b"trustvault/dek/1\x00" + key_id.encode() + b"\x00" + context.encode("utf-8")
+
+
+class Keyring:
+    """The master keys; one is active (wraps new DEKs), the others only unwrap until rewrapped."""
+
+    def __init__(self, keys: dict[str, MasterKey], active: str) -> None:
+        if active not in keys:
+            raise KeyringError(f"active key {active!r} is not in the keyring")
+        self.keys = dict(keys)
+        self.active = active
+
+    @classmethod
+    def generate(cls) -> "Keyring":
+        key = MasterKey("k1", secrets.token_bytes(KEY_BYTES), _now_iso())
+        return cls({key.id: key}, key.id)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Keyring":
+        path = Path(path)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise KeyringError(f"master key file {path} does not exist (run `vault init`)") from None
+        except (OSError, ValueError) as exc:
+            raise KeyringError(f"master key file {path} cannot be read: {exc}") from None
+        try:
+            if raw.get("format") != KEYRING_FORMAT:
+                raise ValueError(f"format is not {KEYRING_FORMAT}")
+            keys = {}
+            for key_id, entry in raw["keys"].items():
+                if not _KEY_ID.match(key_id):
+                    raise ValueError(f"bad key id {key_id!r}")
+                material = base64.b64decode(entry["key"], validate=True)
+                if len(material) != KEY_BYTES:
+                    raise ValueError(f"key {key_id} is not {KEY_BYTES} bytes")
+                keys[key_id] = MasterKey(key_id, material, str(entry.get("created_at", "")))
+            if raw["active"] not in keys:
+                raise ValueError(f"active key {raw['active']!r} is not among the keys")
+            return cls(keys, raw["active"])
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise KeyringError(f"master key file {path} is malformed: {exc}") from None
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "format": KEYRING_FORMAT,
+            "active": self.active,
+            "keys": {k.id: {"key": base64.b64encode(k.key).decode(), "created_at": k.created_at}
+                     for k in self.keys.values()},
+        }, indent=2) + "\n"
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Replace the file atomically (readers see the old or the new keyring, never a partial one)."""
+        _atomic_write_private(Path(path), self.to_json(), overwrite=True)
+
+    def add_key(self, *, activate: bool = True) -> str:
+        """Generate a new master key (by default the active one); returns its id."""
+        n = max(int(k[1:]) for k in self.keys) + 1
+        key = MasterKey(f"k{n}", secrets.token_bytes(KEY_BYTES), _now_iso())
+        self.keys[key.id] = key
+        if activate:
+            self.active = key.id
+        return key.id
+
+    def activate(self, key_id: str) -> None:
+        if key_id not in self.keys:
+            raise KeyringError(f"no key {key_id!r} in the keyring")
+        self.active = key_id
+
+    def remove_key(self, key_id: str) -> None:
+        if key_id == self.active:
+            raise KeyringError(f"{key_id} is the active key; rotate first")
+        if key_id not in self.keys:
+            raise KeyringError(f"no key {key_id!r} in the keyring")
+        del self.keys[key_id]
+
+    def wrap(self, dek: bytes, context: str) -> tuple[str, bytes]:
+        """Wrap a DEK with the active key: returns (key id, nonce || ciphertext || tag)."""
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        ct = AESGCM(self.keys[self.active].key).encrypt(nonce, dek, _wrap_aad(self.active, context))
+        return self.active, nonce + ct
+
+    def unwrap(self, key_id: str, wrapped: bytes, context: str) -> bytes:
+        key = self.keys.get(key_id)
+        if key is None:
+            raise KeyringError(f"master key {key_id!r} is not in the keyring (retired, or the wrong key file)")
+        try:
+            dek = AESGCM(key.key).decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:],
+                                          _wrap_aad(key_id, context))
+        except (InvalidTag, ValueError):
+            raise IntegrityError("the file's key does not match this record (tampered or swapped)") from None
+        if len(dek) != KEY_BYTES:
+            raise IntegrityError("the file's key has the wrong length")
+        return dek
+
+    def rewrap(self, key_id: str, wrapped: bytes, context: str) -> tuple[str, bytes]:
+        return self.wrap(self.unwrap(key_id, wrapped, context), context)
+
+
+def _atomic_write_private(path: Path, text: str, *, overwrite: bool) -> None:
+    """Write a 0600 file via a temp file + fsync; link (no overwrite) or rename (overwrite) into place."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # FileExistsError if present: never clobbers a key file
+            os.unlink(tmp)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def create_keyring_file(path: str | os.PathLike) -> bool:
+    """Create a 0600 keyring with one fresh master key unless the file exists; True if created."""
+    path = Path(path)
+    if path.exists():
         return False
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump({"active": "k1", "keys": {"k1": b64encode(secrets.token_bytes(32)).decode()}}, fh)
+    try:
+        _atomic_write_private(path, Keyring.generate().to_json(), overwrite=False)
+    except FileExistsError:  # created concurrently
+        return False
     return True
+
+
+@contextlib.contextmanager
+def keyring_lock(path: str | os.PathLike) -> Iterator[None]:
+    """Serialise keyring changes (two concurrent rotations would lose a key)."""
+    lock_path = Path(f"{path}.lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def insecure_permissions(path: str | os.PathLike) -> bool:
+    """True if group or others may read or write the key file."""
+    return bool(os.stat(path).st_mode & 0o077)
+
+
+# ---------------------------------------------------------------------------------------------
+# Streaming encryption of the data
+
+
+def new_data_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def _nonce(counter: int, last: bool) -> bytes:
+    return counter.to_bytes(NONCE_BYTES - 1, "big") + (b"\x01" if last else b"\x00")
+
+
+def encrypt_stream(dek: bytes, chunks: Iterable[bytes], context: str,
+                   segment_size: int = DEFAULT_SEGMENT) -> Iterator[bytes]:
+    """Yield header, then one encrypted segment per `segment_size` plaintext bytes (last one flagged)."""
+    if not MIN_SEGMENT <= segment_size <= MAX_SEGMENT:
+        raise ValueError(f"segment size must be between {MIN_SEGMENT} and {MAX_SEGMENT}")
+    header = HEADER.pack(MAGIC, segment_size)
+    aad = header + context.encode("utf-8")
+    aead = AESGCM(dek)
+    counter = 0
+
+    def seal(segment, last: bool = False) -> bytes:
+        nonlocal counter
+        sealed = aead.encrypt(_nonce(counter, last), segment, aad)
+        counter += 1
+        return sealed
+
+    yield header
+    segments = _Segmenter(segment_size)
+    for chunk in chunks:
+        yield from segments.feed(chunk, seal)
+    yield seal(bytes(segments.pending), last=True)
+
+
+def decrypt_stream(dek: bytes, chunks: Iterable[bytes], context: str) -> Iterator[bytes]:
+    """Yield verified plaintext segment by segment; IntegrityError at the first bad segment."""
+    it = iter(chunks)
+    head = bytearray()
+    for chunk in it:
+        head += chunk
+        if len(head) >= HEADER.size:
+            break
+    if len(head) < HEADER.size:
+        raise IntegrityError("stored file is truncated (no header)")
+    magic, segment_size = HEADER.unpack_from(head)
+    if magic != MAGIC or not MIN_SEGMENT <= segment_size <= MAX_SEGMENT:
+        raise IntegrityError("stored file has an unknown or damaged header")
+    aad = bytes(head[:HEADER.size]) + context.encode("utf-8")
+    aead = AESGCM(dek)
+    counter = 0
+
+    def open_segment(segment, last: bool = False) -> bytes:
+        nonlocal counter
+        try:
+            plain = aead.decrypt(_nonce(counter, last), segment, aad)
+        except InvalidTag:
+            raise IntegrityError(
+                "stored file failed its integrity check (tampered, truncated, or bound to another record)"
+            ) from None
+        counter += 1
+        return plain
+
+    segments = _Segmenter(segment_size + TAG_BYTES)
+    for chunk in itertools.chain((bytes(head[HEADER.size:]),), it):
+        yield from segments.feed(chunk, open_segment)
+    if len(segments.pending) < TAG_BYTES:
+        raise IntegrityError("stored file is truncated")
+    yield open_segment(bytes(segments.pending), last=True)
+
+
+class _Segmenter:
+    """Cuts a stream of chunks into `size`-byte segments, holding the last one back (it must be
+    flagged, and only the end of the stream tells which one it is). Segments inside a chunk are
+    processed in place; only a segment straddling two chunks is copied."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.pending = bytearray()  # at most `size` bytes
+
+    def feed(self, chunk, process) -> Iterator[bytes]:
+        size, pending = self.size, self.pending
+        with memoryview(chunk) as view:
+            n, pos = len(view), 0
+            if n == 0:
+                return
+            if pending:
+                pos = min(size - len(pending), n)
+                pending += view[:pos]
+                if len(pending) == size and pos < n:  # more follows: not the last
+                    result = process(pending)
+                    pending.clear()
+                    yield result
+            while n - pos > size:
+                with view[pos:pos + size] as segment:
+                    result = process(segment)
+                pos += size
+                yield result
+            pending += view[pos:]
+
+
+def ciphertext_size(plaintext_size: int, segment_size: int = DEFAULT_SEGMENT) -> int:
+    segments = max(1, -(-plaintext_size // segment_size))
+    return HEADER.size + plaintext_size + segments * TAG_BYTES

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -74,7 +73,7 @@ def _filters(args) -> tuple[service.EntryFilter, dict]:
         "match": args.get("match") == "1",
         "category": (args.get("category") or "")[:200],
         "tag": (args.get("tag") or "")[:100],
-        "owner": int(owner) if owner.isdigit() else None,
+        "owner": int(owner) if owner.isdigit() and len(owner) < 10 else None,
         "status": args.get("status") if args.get("status") in STATUS_LABELS else "",
         "language": args.get("language") if args.get("language") in LANGUAGE_LABELS else "",
         "overdue": args.get("overdue") == "1",

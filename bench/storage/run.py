@@ -389,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
                 app.extensions["vault.engine"].dispose()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    if args.quick:
+        print("\n--quick: files too small and one repeat; fixed costs dominate, so the targets do not apply")
     print(f"\nload average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           f"(figures are noisy on a shared machine)\nwritten to {OUT.relative_to(REPO)}")
     return 0

@@ -298,7 +298,8 @@ def test_damaged_document_xml():
 
 
 def test_legacy_doc_is_named():
-    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512 + "WordDocument".encode("utf-16-le") + b"\x00" * 512
+    ole = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512 + "WordDocument".encode("utf-16-le")
+           + b"\x00" * 512)
     with pytest.raises(ImportErrorWithContext, match=r"legacy Word 97-2003 \.doc"):
         load_questionnaire(ole, "old.doc")
 

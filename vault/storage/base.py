@@ -1,6 +1,7 @@
 """The one storage interface. Backends store opaque (already encrypted) bytes under a key."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Iterable, Iterator, Protocol
 
 
@@ -28,3 +29,6 @@ class ObjectStore(Protocol):
 
     def keys(self) -> Iterator[str]:
         """Every key in the store (for `vault storage check`)."""
+
+    def modified(self, key: str) -> datetime:
+        """Last-modified time (UTC); lets `vault storage check` spare uploads still in flight."""
