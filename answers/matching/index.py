@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import tempfile
 import zipfile
 from collections import Counter
 from dataclasses import asdict
@@ -14,13 +16,15 @@ from rapidfuzz import fuzz, process
 from answers.matching import embed as _embed
 from answers.matching.model import Candidate, LibraryEntry, MatchResult
 from answers.matching.scoring import Models, default_models, fuzzy
-from answers.matching.text import CONCEPT_PREFIX, ZH_PREFIX, fuzzy_string, is_chinese, question_sentences, tokens
+from answers.matching.text import (CONCEPT_PREFIX, ZH_PREFIX, fuzzy_string, is_chinese, question_sentences,
+                                   strip_asides, tokens, weighted_tokens)
 
 FORMAT_VERSION = 1
-TOKENIZER_VERSION = 1  # bump when text.py changes meaning; saved tokens are then recomputed
+TOKENIZER_VERSION = 2  # bump when text.py changes meaning; saved tokens are then recomputed
 ANSWER_WEIGHT = 0.5    # answer text counts, but less than the question itself
 META_WEIGHT = 0.3
 DRAFT_FACTOR = 0.9     # approved entries win near-ties against drafts
+CONTEXT_WEIGHT = 0.3   # words of the incoming question's section/category, when the importer gives one
 
 
 class _Doc:
@@ -52,6 +56,9 @@ def _tokenize_entry(e: LibraryEntry) -> tuple[list[list[str]], list[str], list[s
     asked = question_sentences(e.question)
     if asked:  # "Firewalls are a basic control. Do you use firewalls ...?" -> also the bare question
         q.append(tokens(asked))
+    bare = strip_asides(e.question)
+    if bare:  # "Are systems scanned? (Note: this does not refer to anti-malware scans ...)" -> without the note
+        q.append(tokens(bare))
     a = tokens(f"{e.answer_short} {e.answer_full}") if (e.answer_short or e.answer_full) else []
     m = tokens(" ".join([e.category, *e.tags])) if (e.category or e.tags) else []
     return q, a, m
@@ -59,6 +66,14 @@ def _tokenize_entry(e: LibraryEntry) -> tuple[list[list[str]], list[str], list[s
 
 def q_norm(vec: dict[str, float]) -> float:
     return math.sqrt(sum(v * v for v in vec.values())) or 1.0
+
+
+def conf_features(scored: list) -> dict[str, float]:
+    """Features of a re-ranked list for the confidence model."""
+    s1, _, f1, _ = scored[0]
+    s2 = scored[1][0] if len(scored) > 1 else 0.0
+    return {"top": s1, "margin": s1 - s2, "qcov": f1["qcov"], "fcov": f1["fcov"], "dcov": f1["dcov"],
+            "cos_q": f1["cos_q"], "qlen": f1["qlen"], "emb_top": f1["emb"]}
 
 
 class MatchIndex:
@@ -231,37 +246,52 @@ class MatchIndex:
             out.append(hit[0] if hit else t)
         return out
 
-    def match(self, question: str, top_k: int = 5) -> MatchResult:
-        return self.match_many([question], top_k)[0]
+    def match(self, question: str, top_k: int = 5, context: str | None = None) -> MatchResult:
+        """context: optional section/category heading of the incoming question ("Data Center Security");
+        its words help a little (weight 0.3) but never stand in for the question's own words."""
+        return self.match_many([question], top_k, contexts=None if context is None else [context])[0]
 
-    def match_many(self, questions: list[str], top_k: int = 5) -> list[MatchResult]:
+    def match_many(self, questions: list[str], top_k: int = 5, contexts: list[str | None] | None = None) -> list[MatchResult]:
         qvecs = None
         if self.embedder and len(self._emb) and questions:
             qvecs = self.embedder.encode(list(questions))
-        return [self._match_one(q, top_k, None if qvecs is None else qvecs[i]) for i, q in enumerate(questions)]
+        ctx = contexts or [None] * len(questions)
+        return [self._match_one(q, top_k, None if qvecs is None else qvecs[i], ctx[i]) for i, q in enumerate(questions)]
 
-    def _match_one(self, question: str, top_k: int, qvec) -> MatchResult:
-        scored, _ = self._scored(question, qvec)
+    def _match_one(self, question: str, top_k: int, qvec, context: str | None = None) -> MatchResult:
+        scored, _ = self._scored(question, qvec, context)
         if not scored:
             return MatchResult([], 0.0, False)
-        s1, _, f1, zh1 = scored[0]
-        s2 = scored[1][0] if len(scored) > 1 else 0.0
-        conf_feats = {"top": s1, "margin": s1 - s2, "qcov": f1["qcov"], "fcov": f1["fcov"],
-                      "qlen": f1["qlen"], "emb_top": f1["emb"]}
+        conf_feats = conf_features(scored)
         confidence = float(self.models.calibrator(qvec is not None)(conf_feats))
         cands = [Candidate(ref, round(float(s), 6)) for s, ref, _, _ in scored[:top_k]]
         return MatchResult(cands, round(confidence, 6), confidence >= self.models.answerable_threshold)
 
-    def _scored(self, question: str, qvec) -> tuple[list, bool]:
+    def _query(self, question: str, context: str | None):
+        """Query tokens (typo-repaired) and per-term weights; context words join at CONTEXT_WEIGHT."""
+        raw, weights = weighted_tokens(question)
+        fixed = self._correct_typos(raw)
+        qw: dict[str, float] = {}
+        for r, f in zip(raw, fixed):
+            qw[f] = max(qw.get(f, 0.0), weights.get(r, 1.0))
+        toks = list(fixed)
+        if context and context.strip():
+            for t in self._correct_typos(tokens(context)):
+                if t not in qw:
+                    qw[t] = CONTEXT_WEIGHT
+                    toks.append(t)
+        return fixed, toks, qw
+
+    def _scored(self, question: str, qvec, context: str | None = None) -> tuple[list, bool]:
         """(score, ref, features, entry_is_zh) for the candidate pool, best first."""
         n = len(self._docs)
-        toks = self._correct_typos(tokens(question))
+        own, toks, qw = self._query(question, context)
         q_zh = is_chinese(question)
-        if not toks or not self._slot:
+        if not own or not self._slot:
             return [], q_zh
         qtf = Counter(toks)
         known = [t for t in qtf if self._df.get(t, 0) > 0]
-        idf = {t: self._idf(t) for t in qtf}  # query terms; doc terms use the shared cache
+        idf = {t: self._idf(t) * qw[t] for t in qtf}  # weighted query idf; doc terms use the shared cache
         # Normalise by the best score the query could reach; Chinese bigrams that this library
         # cannot contain (no zh entries) are left out so that zh->en is not penalised for them.
         norm_terms = [t for t in qtf if t in known or not t.startswith(ZH_PREFIX)]
@@ -295,16 +325,19 @@ class MatchIndex:
 
         q_idf_vec = {t: c * idf[t] for t, c in qtf.items() if t in known}
         q_mass = sum(idf[t] for t in norm_terms) or 1.0
-        q_fuzzy = fuzzy_string(toks)
+        q_fuzzy = fuzzy_string(own)
         with_emb = qvec is not None
         ranker = self.models.ranker(with_emb)
-        scored = []
+        feats = []
         for slot in pool:
             doc = self._docs[slot]
             if doc is None:
                 continue
             f = self._features(slot, doc, qtf, idf, q_idf_vec, q_mass, q_fuzzy, bm25[slot] / max_score)
             f["emb"] = float(emb_best[slot]) if with_emb else 0.0
+            feats.append((doc, f))
+        scored = []
+        for doc, f in feats:
             s = ranker(f)
             if doc.entry.status != "approved":
                 s *= DRAFT_FACTOR
@@ -315,16 +348,18 @@ class MatchIndex:
     def _features(self, slot, doc: _Doc, qtf, idf, q_idf_vec, q_mass, q_fuzzy, bm25n) -> dict[str, float]:
         q_norms, a_norm = self._doc_norms(slot, doc)
         qn = q_norm(q_idf_vec)
+        didf = self._idf  # document side: unweighted idf (the query's weights are a query property)
         cos_q = dcov = 0.0
         for tf, (norm, mass) in zip(doc.q_tf, q_norms):
             shared = [t for t in q_idf_vec if t in tf]
             if not shared or not norm:
                 continue
-            cos_q = max(cos_q, sum(q_idf_vec[t] * tf[t] * idf[t] for t in shared) / (qn * norm))
-            dcov = max(dcov, sum(idf[t] for t in shared) / mass)
+            cos_q = max(cos_q, sum(q_idf_vec[t] * tf[t] * didf(t) for t in shared) / (qn * norm))
+            dcov = max(dcov, sum(didf(t) for t in shared) / mass)
+
         cos_a = 0.0
         if a_norm:
-            cos_a = sum(q_idf_vec[t] * doc.a_tf[t] * idf[t] for t in q_idf_vec if t in doc.a_tf) / (qn * a_norm)
+            cos_a = sum(q_idf_vec[t] * doc.a_tf[t] * didf(t) for t in q_idf_vec if t in doc.a_tf) / (qn * a_norm)
         fz = max((fuzzy(q_fuzzy, s) for s in doc.fuzzy), default=0.0)
         qcov = sum(idf[t] for t in qtf if t in doc.tf) / q_mass
         fcov = 2 * qcov * dcov / (qcov + dcov) if qcov + dcov else 0.0  # both sides covered, not a subset
@@ -344,7 +379,10 @@ class MatchIndex:
             "tokens": [[d.q_toks, d.a_toks, d.m_toks] for d in docs],
         }
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
+        # A unique temp name: several worker processes may save the same index at once.
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+        os.close(fd)
+        tmp = Path(tmp_name)
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
             z.writestr("index.json", json.dumps(payload, ensure_ascii=False))
             if self.embedder and len(self._emb):

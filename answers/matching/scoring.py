@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 
 RANK_FEATURES = ("bm25", "cos_q", "cos_a", "fuzz", "qcov", "dcov", "fcov", "emb")
 # No language feature: whether zh->en is easier than en->en is a property of the dev set, not of questions.
-CONF_FEATURES = ("top", "margin", "qcov", "fcov", "emb_top")
+CONF_FEATURES = ("top", "margin", "qcov", "fcov", "dcov", "cos_q", "qlen", "emb_top")
 
 # Hand-set starting point, replaced by the fitted file; kept so the engine works without it.
 _DEFAULT = {

@@ -53,7 +53,7 @@ i me my we us our ours you your yours he she it its they them their theirs this 
 what which who whom whose when where why how whether any all each every both either neither some such
 as than so also very just only other others another same own per via e.g eg i.e ie etc
 please describe description explain explanation provide provided providing detail details list outline
-organization organisation organizations company companies firm vendor's business's entity institution institutions
+organization organisation organizations company companies firm vendor's business's entity institution institutions institutional
 solution product service offering platform tool
 currently current presently exist existing place placed put
 ensure ensures ensured make makes made use used uses using utilize utilise utilizes leverage leverages
@@ -76,8 +76,12 @@ def _data(name: str) -> str:
     return resources.files("answers.matching").joinpath("data").joinpath(name).read_text(encoding="utf-8")
 
 
+_WORD_SPAN = re.compile(r"[a-z0-9]+")
+
+
 @lru_cache(maxsize=1)
-def _synonyms() -> tuple[re.Pattern, dict[str, list[str]]]:
+def _synonyms() -> tuple[dict[str, int], dict[str, list[str]]]:
+    """(first word -> most words in a variant starting with it, variant -> concepts)."""
     variants: dict[str, list[str]] = {}
     for line in _data("synonyms.txt").splitlines():
         line = line.strip()
@@ -90,9 +94,37 @@ def _synonyms() -> tuple[re.Pattern, dict[str, list[str]]]:
                 variants.setdefault(v, [])
                 if concept.strip() not in variants[v]:
                     variants[v].append(concept.strip())
-    alts = sorted(variants, key=len, reverse=True)
-    pattern = re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(a) for a in alts) + r")(?![a-z0-9])")
-    return pattern, variants
+    first: dict[str, int] = {}
+    for v in variants:
+        words = _WORD_SPAN.findall(v)
+        if words:
+            first[words[0]] = max(first.get(words[0], 0), len(words))
+    return first, variants
+
+
+def _concepts(text: str) -> list[str]:
+    """Concept tokens of every variant found in the text, nested ones included ("security and privacy
+    training" gives awareness and training); a concept repeated by a phrase nested in a longer phrase
+    of the same concept counts once."""
+    first, variants = _synonyms()
+    words = [(m.start(), m.end(), m.group(0)) for m in _WORD_SPAN.finditer(text)]
+    out: list[str] = []
+    spans: list[tuple[int, int, list[str]]] = []
+    for i, (start, _, w) in enumerate(words):
+        k = first.get(w)
+        if not k:
+            continue
+        if start and text[start - 1].isalnum():
+            continue
+        for j in range(min(len(words), i + k) - 1, i - 1, -1):  # longest first
+            end = words[j][1]
+            concepts = variants.get(text[start:end])
+            if not concepts:
+                continue
+            inside = {c for s0, e0, cs in spans if s0 <= start and end <= e0 for c in cs}
+            spans.append((start, end, concepts))
+            out.extend(CONCEPT_PREFIX + c for c in concepts if c not in inside)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -178,10 +210,7 @@ def question_sentences(text: str) -> str | None:
 
 
 def _english_tokens(text: str, out: list[str]) -> None:
-    pattern, variants = _synonyms()
-    for m in pattern.finditer(text):
-        for concept in variants[m.group(0)]:
-            out.append(CONCEPT_PREFIX + concept)
+    out.extend(_concepts(text))
     for w in _WORD.findall(text.replace("-", " ").replace("'s", "")):
         if w in STOPWORDS or (len(w) == 1 and not w.isdigit()):
             continue
@@ -215,7 +244,10 @@ def _segment_chinese(run: str, out: list[str]) -> None:
 
 def tokens(text: str) -> list[str]:
     """Tokens of one text, in order, with repeats (tf counts them)."""
-    t = clean(text)
+    return _tokens_clean(clean(text))
+
+
+def _tokens_clean(t: str) -> list[str]:
     out: list[str] = []
     if _HAS_CJK.search(t):
         # Glossary keys may mix scripts ("sql注入"), so try them on the raw text first.
@@ -228,6 +260,74 @@ def tokens(text: str) -> list[str]:
     else:
         _english_tokens(t, out)
     return out
+
+
+# Words that occur in almost every security question: they say little about which control is asked
+# about, yet in a small library their IDF stays high. On the query side they count half.
+GENERIC_WEIGHT = 0.5
+_GENERIC_WORDS = """
+data information security secure system systems application applications process processes procedure procedures
+document documented documentation implement implemented implementation program programs programme control controls
+manage managed management practice practices standard standards requirement requirements environment environments
+sensitive confidential customer customers user users employee employees staff service services
+""".split()
+# Examples and asides: "(e.g., hosting providers, cloud services)", "such as ...", "for example ...".
+EXAMPLE_WEIGHT = 0.5
+_EXAMPLE = re.compile(
+    r"[(\[（][^)\]）]*[)\]）]"                                           # any parenthesised aside...
+    r"|\b(?:e\.g\.|i\.e\.|eg\.|ie\.|for example|for instance|such as|including)[^.?!;:()]*",  # ...or a trailing example list
+    re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def generic_stems() -> frozenset[str]:
+    return frozenset(stem(w) for w in _GENERIC_WORDS)
+
+
+def weighted_tokens(text: str) -> tuple[list[str], dict[str, float]]:
+    """Query tokens (as tokens()) and a weight per distinct token: 1, or less for generic words and for
+    words seen only in examples/asides. A short parenthesis such as "(WAF)" or "(SSO)" keeps full weight."""
+    t = clean(text)
+    toks: list[str] = []
+    weight: dict[str, float] = {}
+    generic = generic_stems()
+    pos = 0
+    segments = []
+    for m in _EXAMPLE.finditer(t):
+        segments.append((t[pos : m.start()], 1.0))
+        inner = m.group(0)
+        short = len(_WORD.findall(inner)) <= 2 and not re.match(r"[(\[（]\s*(?:e\.g|i\.e)", inner)
+        segments.append((inner, 1.0 if short else EXAMPLE_WEIGHT))
+        pos = m.end()
+    segments.append((t[pos:], 1.0))
+    for seg, w in segments:
+        if not seg.strip():
+            continue
+        part = _tokens_clean(seg)
+        toks.extend(part)
+        for tok in part:
+            tw = w * (GENERIC_WEIGHT if tok in generic else 1.0)
+            if tw > weight.get(tok, 0.0):
+                weight[tok] = tw
+    return toks, weight
+
+
+_ASIDE = re.compile(r"\s*[(\[（][^)\]）]*[)\]）]")
+
+
+def strip_asides(text: str) -> str | None:
+    """The text without parenthesised asides of 4+ words (notes, example lists), or None if there are none."""
+    changed = False
+
+    def drop(m: re.Match) -> str:
+        nonlocal changed
+        if len(_WORD.findall(m.group(0).lower())) >= 4:
+            changed = True
+            return ""
+        return m.group(0)
+
+    out = _ASIDE.sub(drop, text or "")
+    return out.strip() if changed and out.strip() else None
 
 
 def is_chinese(text: str) -> bool:

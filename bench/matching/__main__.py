@@ -31,6 +31,8 @@ def quality(emb) -> None:
         for split in ("tune", "holdout", None):
             qs = ds.part(split)
             systems = [("engine", run_engine(ds, qs))]
+            if any(q.context for q in qs):
+                systems.append(("eng+ctx", run_engine(ds, qs, context=True)))
             if emb is not None:
                 systems.append(("eng+emb", run_engine(ds, qs, embedder=emb)))
             systems.append(("rapidfuzz", run_baseline(ds, qs)))

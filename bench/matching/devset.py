@@ -27,6 +27,7 @@ class Query:
     qid: str
     text: str
     gold: frozenset[str]
+    context: str | None = None   # section heading of the question in its questionnaire, when known
 
     @property
     def split(self) -> str:
@@ -49,13 +50,44 @@ def vsaq_library() -> list[LibraryEntry]:
                          category=e["category"]) for e in raw]
 
 
+# HECVAT 4.1.4 section headings (from the answer sheets: Organization / Product / Infrastructure / Privacy / ...)
+# by question-id prefix: what an importer reading the sheet would pass as the question's context.
+HECVAT_SECTIONS = {
+    "GNRL": "General Information", "COMP": "Company Information", "REQU": "Required Questions",
+    "DOCU": "Documentation", "ITAC": "IT Accessibility", "THRD": "Assessment of Third Parties",
+    "CONS": "Consulting", "APPL": "Application/Service Security",
+    "AAAI": "Authentication, Authorization, and Account Management", "CHNG": "Change Management",
+    "DATA": "Data", "DCTR": "Datacenter", "FIDP": "Firewalls, IDS, IPS, and Networking",
+    "PPPR": "Policies, Processes, and Procedures", "HFIH": "Incident Handling", "VULN": "Vulnerability Management",
+    "OPEM": "Systems Management", "HIPA": "HIPAA", "PCID": "PCI DSS", "PRGN": "General Privacy",
+    "PCOM": "Privacy-Specific Company Details", "PDOC": "Privacy-Specific Documentation",
+    "PTHP": "Privacy of Third Parties", "PCHG": "Privacy Change Management", "PDAT": "Privacy of Sensitive Data",
+    "PRPO": "Privacy Policies and Procedures", "INTL": "International Privacy", "DRPV": "Data Privacy",
+    "DPAI": "Privacy and AI", "AIQU": "AI Qualifying Questions", "AIGN": "AI General", "AIPL": "AI Policy",
+    "AISC": "AI Security", "AIML": "AI Machine Learning", "AILM": "AI Large Language Models",
+}
+
+
 def hecvat_vs_vsaq() -> DevSet:
     queries = []
     with open(DATA_DIR / "hecvat_to_vsaq_labels.csv", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             gold = frozenset(r for r in row["vsaq_refs"].split(";") if r)
-            queries.append(Query(row["hecvat_id"], row["question"], gold))
+            queries.append(Query(row["hecvat_id"], row["question"], gold,
+                                 HECVAT_SECTIONS.get(row["hecvat_id"].split("-")[0])))
     return DevSet("EN  HECVAT -> VSAQ library", vsaq_library(), queries)
+
+
+def asvs_vs_vsaq() -> DevSet:
+    """Second, independent English set: 91 ASVS 4.0.3 requirements (a hash-chosen third) against VSAQ."""
+    queries = []
+    with open(questionnaires_dir() / "zh" / "owasp_asvs_4.0.3-en.csv", encoding="utf-8", newline="") as f:
+        sections = {r["req_id"]: f"{r['chapter_name']} / {r['section_name']}" for r in csv.DictReader(f)}
+    with open(DATA_DIR / "asvs_to_vsaq_labels.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            gold = frozenset(r for r in row["vsaq_refs"].split(";") if r)
+            queries.append(Query("asvs2vsaq:" + row["asvs_id"], row["question"], gold, sections.get(row["asvs_id"])))
+    return DevSet("EN2  ASVS en -> VSAQ library", vsaq_library(), queries)
 
 
 def _asvs_pairs() -> list[dict]:
@@ -86,4 +118,4 @@ def asvs_en_to_zh() -> DevSet:
 
 
 def all_sets() -> list[DevSet]:
-    return [hecvat_vs_vsaq(), asvs_zh_to_en(), asvs_en_to_zh()]
+    return [hecvat_vs_vsaq(), asvs_vs_vsaq(), asvs_zh_to_en(), asvs_en_to_zh()]

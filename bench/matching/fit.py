@@ -11,6 +11,7 @@ import numpy as np
 
 import answers.matching.scoring as scoring
 from answers.matching import MatchIndex
+from answers.matching.index import conf_features
 from answers.matching.scoring import CONF_FEATURES, RANK_FEATURES, models_from_dict
 
 OUT = Path(scoring.__file__).with_name("data") / "calibration.json"
@@ -76,10 +77,8 @@ def fit(sets, *, embedder=None, l2: float = 1.0) -> dict:
             scored, q_zh = index._scored(q.text, None if qvecs is None else qvecs[i])
             if not scored:
                 continue
-            s1, ref, f1, zh1 = scored[0]
-            s2 = scored[1][0] if len(scored) > 1 else 0.0
-            feats = {"top": s1, "margin": s1 - s2, "qcov": f1["qcov"], "fcov": f1["fcov"], "qlen": f1["qlen"],
-                     "emb_top": f1.get("emb", 0.0)}
+            ref = scored[0][1]
+            feats = conf_features(scored)
             X.append([feats[n] for n in cnames])
             y.append(1.0 if ref in q.gold else 0.0)
         sw += [100.0 / max(1, len(X) - n0)] * (len(X) - n0)

@@ -8,9 +8,10 @@ from bench.matching.devset import DevSet, Query
 from bench.matching.metrics import Outcome
 
 
-def run_engine(ds: DevSet, queries: list[Query], *, embedder=None, models=None) -> list[Outcome]:
+def run_engine(ds: DevSet, queries: list[Query], *, embedder=None, models=None, context: bool = False) -> list[Outcome]:
     index = MatchIndex(ds.library, embedder=embedder, models=models)
-    results = index.match_many([q.text for q in queries], top_k=10)
+    results = index.match_many([q.text for q in queries], top_k=10,
+                               contexts=[q.context for q in queries] if context else None)
     return [Outcome(q.gold, [c.ref for c in r.candidates], r.confidence, r.answerable)
             for q, r in zip(queries, results)]
 
