@@ -5,8 +5,6 @@ glyphs: `VAULT_CJK_FONT` (a .ttf/.otf/.ttc path) or Debian's fonts-wqy-microhei 
 """
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,12 +13,7 @@ import click
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-CJK_FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Debian fonts-wqy-microhei (5 MB, has Latin glyphs)
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",  # Debian fonts-noto-cjk
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-)
-
+from vault.watermark import fonts
 
 class CjkFontMissing(click.ClickException):
     """A ClickException so `vault demo` prints the message (exit code 1) instead of a traceback."""
@@ -32,36 +25,13 @@ class CjkFontMissing(click.ClickException):
 
 
 def find_cjk_font() -> Path:
-    explicit = os.environ.get("VAULT_CJK_FONT")
-    if explicit:
-        if Path(explicit).is_file():
-            return Path(explicit)
+    found = fonts.find_cjk_font()  # the same finder the watermark uses
+    if found is None:
         raise CjkFontMissing()
-    for candidate in CJK_FONT_CANDIDATES:
-        if Path(candidate).is_file():
-            return Path(candidate)
-    try:
-        out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        out = ""
-    for line in out.splitlines():
-        path = line.split(":")[0].strip()
-        if path and Path(path).is_file():
-            return Path(path)
-    raise CjkFontMissing()
+    return found
 
 
-def collection_index(path: Path) -> int:
-    """In a .ttc collection, the Simplified Chinese face (Noto Sans CJK SC is face 2), else the first."""
-    if path.suffix.lower() != ".ttc":
-        return 0
-    from fontTools.ttLib import TTCollection  # fpdf2 depends on fontTools
-    collection = TTCollection(str(path), lazy=True)
-    names = [(font["name"].getDebugName(1) or "") for font in collection.fonts]
-    for i, name in enumerate(names):
-        if name.endswith(" SC") and "Mono" not in name:
-            return i
-    return 0
+collection_index = fonts.collection_index
 
 
 @dataclass

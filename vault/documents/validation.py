@@ -5,10 +5,7 @@ stored before these checks pass. No database access here.
 """
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import tempfile
 import unicodedata
 from contextlib import contextmanager
@@ -19,6 +16,7 @@ from typing import BinaryIO, Iterator
 
 from flask_babel import lazy_gettext as _l
 
+from vault.watermark import inspect_pdf
 from vault.documents import mediatype
 from vault.documents.models import FRAMEWORK_MAX, FRAMEWORKS
 
@@ -181,7 +179,7 @@ def check_upload(spooled: Spooled, raw_filename: str | None) -> CheckedUpload:
     detected = check_content(spooled.path, filename)
     pages = None
     if detected.media_type == mediatype.PDF:
-        report = inspect_pdf(spooled.path)
+        report = inspect_pdf(spooled.path)  # the same checks the watermark runs at download
         if report.encrypted:
             raise UploadRefused("pdf_encrypted", _l("The PDF is encrypted or password-protected. Upload an "
                                                     "unprotected copy: protected files cannot be watermarked."))
@@ -190,60 +188,6 @@ def check_upload(spooled: Spooled, raw_filename: str | None) -> CheckedUpload:
                                                  "incomplete; export it again and retry.", problem=report.problem))
         pages = report.pages
     return CheckedUpload(spooled.path, filename, detected.media_type, spooled.size, pages)
-
-
-# --- PDFs: parsed in a child process with a memory and time limit (crafted PDFs can exhaust both) --
-
-@dataclass(frozen=True)
-class PdfReport:
-    encrypted: bool = False
-    broken: bool = False
-    pages: int | None = None
-    problem: str = ""
-
-
-_PDF_PROBE = r"""
-import json, resource, sys
-limit = int(sys.argv[2])
-resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-try:
-    from pypdf import PdfReader
-    reader = PdfReader(sys.argv[1], strict=False)
-    if reader.is_encrypted:
-        print(json.dumps({"encrypted": True}))
-        sys.exit(0)
-    pages = len(reader.pages)
-    for page in reader.pages:
-        page.get_contents()
-    print(json.dumps({"pages": pages}))
-except MemoryError:
-    print(json.dumps({"error": "it needs too much memory to open"}))
-except Exception as exc:
-    print(json.dumps({"error": (type(exc).__name__ + ": " + str(exc))[:200]}))
-"""
-
-
-def inspect_pdf(path: Path | str, *, timeout: float = 60.0) -> PdfReport:
-    """Open the PDF with pypdf in a child process and report encrypted / broken / page count."""
-    size = os.path.getsize(path)
-    limit = 768 * 1024 * 1024 + 3 * size  # pypdf reads the whole file into memory
-    try:
-        proc = subprocess.run([sys.executable, "-I", "-c", _PDF_PROBE, str(path), str(limit)],
-                              capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return PdfReport(broken=True, problem=f"it takes longer than {int(timeout)} seconds to open")
-    lines = proc.stdout.strip().splitlines()
-    try:
-        result = json.loads(lines[-1]) if lines else {}
-    except json.JSONDecodeError:
-        result = {}
-    if result.get("encrypted"):
-        return PdfReport(encrypted=True)
-    if "pages" in result:
-        if result["pages"] < 1:
-            return PdfReport(broken=True, problem="it has no pages")
-        return PdfReport(pages=int(result["pages"]))
-    return PdfReport(broken=True, problem=result.get("error") or f"the reader stopped (exit code {proc.returncode})")
 
 
 # --- document and version fields ---------------------------------------------------------------

@@ -1,0 +1,106 @@
+"""Finding a font that covers Chinese (and Latin) text: shared by the watermark and the demo PDFs.
+
+`VAULT_CJK_FONT` (a .ttf/.otf/.ttc path) wins; then Debian's fonts-wqy-microhei / fonts-noto-cjk;
+then whatever fontconfig lists for Chinese.
+"""
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+CJK_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Debian fonts-wqy-microhei (5 MB, has Latin glyphs)
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",  # Debian fonts-noto-cjk
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+)
+# Scripts the CJK fonts lack (Arabic, Hebrew, ...): DejaVu covers them, unshaped.
+FALLBACK_FONT_CANDIDATES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)
+
+
+def find_cjk_font() -> Path | None:
+    """The font file to use for Chinese text, or None when there is none (or VAULT_CJK_FONT is wrong)."""
+    explicit = os.environ.get("VAULT_CJK_FONT")
+    if explicit:
+        return Path(explicit) if Path(explicit).is_file() else None
+    for candidate in CJK_FONT_CANDIDATES:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    for line in out.splitlines():
+        path = line.split(":")[0].strip()
+        if path and Path(path).is_file():
+            return Path(path)
+    return None
+
+
+def find_fallback_font() -> Path | None:
+    return next((Path(p) for p in FALLBACK_FONT_CANDIDATES if Path(p).is_file()), None)
+
+
+@functools.lru_cache(maxsize=8)
+def collection_index(path: Path) -> int:
+    """In a .ttc collection, the Simplified Chinese face (Noto Sans CJK SC is face 2), else the first."""
+    if path.suffix.lower() != ".ttc":
+        return 0
+    from fontTools.ttLib import TTCollection  # fpdf2 depends on fontTools
+    collection = TTCollection(str(path), lazy=True)
+    names = [(font["name"].getDebugName(1) or "") for font in collection.fonts]
+    for i, name in enumerate(names):
+        if name.endswith(" SC") and "Mono" not in name:
+            return i
+    return 0
+
+
+# --- small fonts for the watermark ------------------------------------------------------------------
+# Loading and subsetting the 19 MB Noto CJK collection costs ~0.5 s. The watermark needs a few dozen
+# glyphs, the same ones for every download by the same person (name and company), so each distinct
+# set of characters is cut once into a small font file that fpdf2 then loads in milliseconds.
+
+_BASE_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) | frozenset("—·…")
+_mini_lock = threading.Lock()
+_mini_dir: Path | None = None
+_mini_fonts: OrderedDict[tuple[Path, frozenset[str]], tuple[Path, frozenset[str]]] = OrderedDict()
+MINI_FONTS_KEPT = 256
+
+
+def mini_font(path: Path, text: str) -> tuple[Path, frozenset[str]]:
+    """A font file with only the glyphs of `text` (plus ASCII) taken from `path`, and the characters it
+    covers; cached per process."""
+    global _mini_dir
+    chars = frozenset(text) | _BASE_CHARS
+    key = (path, chars)
+    with _mini_lock:
+        hit = _mini_fonts.get(key)
+        if hit is not None:
+            _mini_fonts.move_to_end(key)
+            return hit
+        from fontTools import subset
+        from fontTools.ttLib import TTFont
+
+        font = TTFont(str(path), fontNumber=collection_index(path), lazy=True, recalcTimestamp=False)
+        options = subset.Options(notdef_outline=True, recommended_glyphs=True, layout_features=[])
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "vhea", "vmtx", "VORG", "FFTM"]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=[ord(c) for c in chars])
+        subsetter.subset(font)
+        if _mini_dir is None:
+            _mini_dir = Path(tempfile.mkdtemp(prefix="vault-wmfonts-"))
+            atexit.register(shutil.rmtree, _mini_dir, True)
+        out = _mini_dir / f"{len(_mini_fonts)}-{os.getpid()}-{abs(hash(key))}.otf"
+        font.save(str(out))
+        covered = frozenset(chr(c) for c in (font.getBestCmap() or {}))
+        _mini_fonts[key] = (out, covered)
+        while len(_mini_fonts) > MINI_FONTS_KEPT:
+            _, (old, _covered) = _mini_fonts.popitem(last=False)
+            old.unlink(missing_ok=True)
+        return out, covered

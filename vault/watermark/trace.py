@@ -1,0 +1,237 @@
+"""Find the download id in a leaked copy (PDF or DOCX), trying every channel the watermark wrote.
+
+Channels, strongest first (see docs/watermark.md for what survives what):
+  invisible-text  the `[tv:<id>:<crc>]` marker (PDF render mode 3 / DOCX w:vanish), CRC-checked
+  dot-pattern     the row of tiny dots under each PDF page, CRC-checked, read from the vector paths
+  visible-text    "download ID <id>" in the footer line (no checksum)
+  metadata        Info /TrustvaultDownloadId, DOCX custom property (trivially stripped or edited)
+  file-id         PDF trailer /ID[0] (kept by many tools that re-save a file)
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+
+from vault.watermark import marks
+from vault.watermark.base import DOWNLOAD_ID_RE
+
+CHECKED = ("invisible-text", "dot-pattern")  # carry a CRC: a hit is the id that was written
+PAGES_ENOUGH = 3  # stop reading pages once this many agree, per channel
+
+
+@dataclass(frozen=True)
+class TraceResult:
+    download_id: str | None
+    method: str  # the channel the answer came from, "" when nothing was found
+    confidence: str  # "high" (CRC-checked or two channels agree), "medium", "low", "none"
+    notes: list[str] = field(default_factory=list)
+    candidates: dict[str, dict[str, int]] = field(default_factory=dict)  # channel -> {id: pages/hits}
+
+
+def find_download_id(data: bytes) -> TraceResult:
+    """The download id a leaked PDF or DOCX was watermarked with, and how sure the answer is."""
+    if data[:4] == b"PK\x03\x04":
+        found, notes = _trace_docx(data)
+    elif b"%PDF-" in data[:1024]:
+        found, notes = _trace_pdf(data)
+    else:
+        return TraceResult(None, "", "none", ["not a PDF or DOCX file"])
+    return _verdict(found, notes)
+
+
+def _verdict(found: dict[str, Counter], notes: list[str]) -> TraceResult:
+    candidates = {m: dict(c) for m, c in found.items() if c}
+    support: Counter = Counter()
+    for method, counter in found.items():
+        for download_id in counter:
+            support[download_id] += 1
+    if not support:
+        return TraceResult(None, "", "none", notes + ["no download id found in any channel"], candidates)
+    if len(support) > 1:
+        notes = notes + [f"several ids found ({', '.join(sorted(support))}): the copy may combine "
+                         "pages of different downloads, or carry a forged mark; compare the channels"]
+    order = ["invisible-text", "dot-pattern", "visible-text", "metadata", "file-id"]
+    for method in order:
+        if found.get(method):
+            best = found[method].most_common(1)[0][0]
+            agreeing = support[best]
+            confidence = "high" if method in CHECKED or agreeing >= 2 else (
+                "medium" if method == "visible-text" else "low")
+            return TraceResult(best, method, confidence, notes, candidates)
+    raise AssertionError("unreachable")
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+
+def _trace_pdf(data: bytes) -> tuple[dict[str, Counter], list[str]]:
+    from pypdf import PdfReader
+
+    found: dict[str, Counter] = {m: Counter() for m in ("invisible-text", "dot-pattern", "visible-text",
+                                                         "metadata", "file-id")}
+    notes: list[str] = []
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            return found, ["the PDF is encrypted with a password: only the file id can be read"]
+    except Exception as exc:
+        return found, [f"the PDF cannot be opened ({type(exc).__name__})"]
+    try:
+        info = reader.trailer.get("/Info")
+        info = info.get_object() if info is not None else None
+        value = info.get("/TrustvaultDownloadId") if info is not None else None
+        if value is not None and DOWNLOAD_ID_RE.match(str(value)):
+            found["metadata"][str(value)] += 1
+    except Exception:
+        notes.append("the Info dictionary cannot be read")
+    try:
+        ids = reader.trailer.get("/ID")
+        first = bytes(ids[0].get_object().original_bytes) if ids else b""
+        text = first.decode("ascii", "replace")
+        if DOWNLOAD_ID_RE.match(text):
+            found["file-id"][text] += 1
+    except Exception:
+        pass
+    try:
+        pages = list(reader.pages)
+    except Exception as exc:
+        return found, notes + [f"the page list cannot be read ({type(exc).__name__})"]
+    for number, page in enumerate(pages, start=1):
+        if all(sum(found[m].values()) >= PAGES_ENOUGH for m in ("invisible-text", "dot-pattern")):
+            break
+        try:
+            text = page.extract_text()
+        except Exception:
+            notes.append(f"page {number}: text cannot be extracted")
+            text = ""
+        for download_id in set(marks.ids_in_text(text)):
+            found["invisible-text"][download_id] += 1
+        for download_id in set(marks.visible_ids_in_text(text)):
+            found["visible-text"][download_id] += 1
+        if sum(found["dot-pattern"].values()) < PAGES_ENOUGH:
+            try:
+                for download_id in set(dot_ids_on_page(page, reader)):
+                    found["dot-pattern"][download_id] += 1
+            except Exception:
+                notes.append(f"page {number}: drawing cannot be read")
+    return found, notes
+
+
+_FILL = {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
+
+
+def _mul(m, n):
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
+def _apply(m, x, y):
+    return (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+
+
+def tiny_squares(page, reader, max_size: float = 1.5) -> list[tuple[float, float]]:
+    """Centres (in page user space) of every filled square path smaller than `max_size` points,
+    following cm, q/Q and form XObjects; rectangles drawn as `re` or as m/l paths both count."""
+    from pypdf.generic import ContentStream
+
+    dots: list[tuple[float, float]] = []
+
+    def run(content, resources, ctm, depth):
+        stack, subpaths, current = [], [], []
+        for operands, op in content.operations:
+            if op == b"q":
+                stack.append(ctm)
+            elif op == b"Q":
+                ctm = stack.pop() if stack else ctm
+            elif op == b"cm" and len(operands) == 6:
+                ctm = _mul(tuple(float(v) for v in operands), ctm)
+            elif op == b"re" and len(operands) == 4:
+                x, y, w, h = (float(v) for v in operands)
+                subpaths.append([_apply(ctm, x, y), _apply(ctm, x + w, y), _apply(ctm, x + w, y + h),
+                                 _apply(ctm, x, y + h)])
+            elif op == b"m" and len(operands) == 2:
+                current = [_apply(ctm, float(operands[0]), float(operands[1]))]
+                subpaths.append(current)
+            elif op in (b"l", b"c", b"v", b"y") and len(operands) >= 2 and current is not None:
+                current.append(_apply(ctm, float(operands[-2]), float(operands[-1])))
+            elif op in _FILL or op in (b"n", b"S", b"s"):
+                if op in _FILL:
+                    for pts in subpaths:
+                        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+                        w, h = max(xs) - min(xs), max(ys) - min(ys)
+                        if 0 < w <= max_size and 0 < h <= max_size and abs(w - h) <= 0.25 * max(w, h):
+                            dots.append(((max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2))
+                subpaths, current = [], []
+            elif op == b"Do" and operands and depth < 6:
+                xobjects = resources.get("/XObject") if resources is not None else None
+                xobj = xobjects.get_object().get(operands[0]) if xobjects is not None else None
+                xobj = xobj.get_object() if xobj is not None else None
+                if xobj is not None and xobj.get("/Subtype") == "/Form":
+                    matrix = tuple(float(v) for v in xobj.get("/Matrix", (1, 0, 0, 1, 0, 0)))
+                    inner = xobj.get("/Resources")
+                    inner = inner.get_object() if inner is not None else resources
+                    run(ContentStream(xobj, reader), inner, _mul(matrix, ctm), depth + 1)
+
+    contents = page.get_contents()
+    if contents is not None:
+        resources = page.get("/Resources")
+        run(contents, resources.get_object() if resources is not None else None, (1, 0, 0, 1, 0, 0), 0)
+    return dots
+
+
+def dot_ids_on_page(page, reader) -> list[str]:
+    """Ids decoded from rows of tiny squares on the page (any row direction, any scale)."""
+    dots = tiny_squares(page, reader)
+    ids = []
+    for axis in (0, 1):  # rows along x (pages upright or upside down) or along y (quarter turns)
+        rows: dict[int, list[float]] = {}
+        for p in dots:
+            rows.setdefault(round(p[1 - axis] * 4), []).append(p[axis])
+        for positions in rows.values():
+            if len(positions) < 26:
+                continue
+            for ordered in (sorted(positions), sorted(-x for x in positions)):  # read either way
+                bits = marks.positions_to_bits(ordered)
+                download_id = marks.bits_to_id(bits) if bits else None
+                if download_id:
+                    ids.append(download_id)
+    return ids
+
+
+# --- DOCX --------------------------------------------------------------------------------------
+
+_DOCX_MAX_UNCOMPRESSED = 256 * 1024 * 1024
+
+
+def _trace_docx(data: bytes) -> tuple[dict[str, Counter], list[str]]:
+    found: dict[str, Counter] = {m: Counter() for m in ("invisible-text", "visible-text", "metadata")}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except zipfile.BadZipFile:
+        return found, ["the DOCX is not a readable ZIP archive"]
+    if sum(i.file_size for i in infos) > _DOCX_MAX_UNCOMPRESSED:
+        return found, ["the DOCX unpacks to more than 256 MB: not read"]
+    names = {i.filename for i in infos}
+    if "docProps/custom.xml" in names:
+        custom = archive.read("docProps/custom.xml").decode("utf-8", "replace")
+        m = re.search(r'name="TrustvaultDownloadId"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>', custom)
+        if m and DOWNLOAD_ID_RE.match(m.group(1)):
+            found["metadata"][m.group(1)] += 1
+    for name in sorted(names):
+        if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", name):
+            xml = archive.read(name).decode("utf-8", "replace")
+            # text of runs, joined: the marker and the footer line are single runs, so tags between
+            # runs do not split them
+            text = " ".join(re.findall(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>", xml))
+            text += " " + " ".join(re.findall(r'\bstring="([^"]*)"', xml))  # VML text path
+            for download_id in marks.ids_in_text(text):
+                found["invisible-text"][download_id] += 1
+            for download_id in marks.visible_ids_in_text(text):
+                found["visible-text"][download_id] += 1
+    return found, []
+
