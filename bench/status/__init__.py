@@ -1,0 +1,1 @@
+"""Status page benchmark: `python -m bench.status`."""

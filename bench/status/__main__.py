@@ -1,0 +1,3 @@
+from bench.status.run import main
+
+raise SystemExit(main())
