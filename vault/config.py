@@ -26,6 +26,9 @@ DEFAULTS: dict = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "COMPANY_NAME": "Example Cloud Ltd.",
+    "PUBLIC_BASE_URL": None,  # e.g. https://trust.example.com: links in emails never come from the Host header
+    "ACCESS_CONFIRM_MINUTES": 30,
+    "ACCESS_REQUEST_LIMIT": "10 per hour",
     "EXPIRY_WARNING_DAYS": 60,
     "WTF_CSRF_TIME_LIMIT": None,
     "ARGON2_PARAMETERS": None,  # None = argon2-cffi's recommended parameters

@@ -14,7 +14,7 @@ bp = Blueprint("home", __name__)
 def index():
     if current_user.is_authenticated:
         return redirect(url_for("documents.index"))
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("trust.index"))  # visitors come for the public trust center
 
 
 @bp.get("/lang/<code>")

@@ -9,7 +9,7 @@ import secrets
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import (BigInteger, Date, ForeignKey, Integer, String, Text, UniqueConstraint,
+from sqlalchemy import (BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint,
                         event, inspect)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -80,6 +80,8 @@ class Document(Base):
     pinned_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("document_versions.id", use_alter=True, name="fk_documents_pinned_version_id"),
         nullable=True)
+    # Trust center: formats the watermark cannot mark are served to grantees only when staff allow it.
+    allow_unmarked_download: Mapped[bool] = mapped_column(Boolean, default=False)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     texts: Mapped[list[DocumentText]] = relationship(

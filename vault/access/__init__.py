@@ -1,0 +1,1 @@
+"""Access requests, NDAs, grants and watermarked downloads: the prospect's journey."""

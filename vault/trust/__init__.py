@@ -1,0 +1,1 @@
+"""The public trust center: profile settings and the public pages."""

@@ -1,0 +1,20 @@
+"""The trust center settings form (admins)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+
+class SettingsForm(FlaskForm):
+    company_name = StringField(_l("Company name"))
+    summary_en = TextAreaField(_l("Summary (English)"))
+    summary_zh = TextAreaField(_l("Summary (Chinese)"))
+    logo = FileField(_l("Logo (PNG or JPEG, at most 1 MB)"))
+    free_mail_domains = TextAreaField(_l("Free email domains (refused; one per line)"))
+    blocked_domains = TextAreaField(_l("Blocked domains, such as competitors (refused; one per line)"))
+    allowed_domains = TextAreaField(_l("Customer domains approved automatically (one per line)"))
+    default_grant_days = IntegerField(_l("Default access duration (days)"), validators=[Optional()])
+    show_expired = BooleanField(_l("Show expired certifications (marked as expired)"))

@@ -1,0 +1,63 @@
+"""The trust center's profile and access policy: one row, edited by admins."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from vault.db import Base, UTCDateTime, utcnow
+from vault.storage.models import StoredBlob
+
+# Consumer mailboxes: a work email is asked for, so these are refused by default (editable).
+DEFAULT_FREE_MAIL = (
+    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.jp", "hotmail.com", "outlook.com", "live.com",
+    "msn.com", "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de",
+    "mail.com", "yandex.ru", "mail.ru", "qq.com", "foxmail.com", "163.com", "126.com", "yeah.net",
+    "sina.com", "sina.cn", "sohu.com", "139.com", "aliyun.com",
+)
+
+
+class TrustProfile(Base):
+    __tablename__ = "trust_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_name: Mapped[str] = mapped_column(String(200), default="")
+    summary_en: Mapped[str] = mapped_column(Text, default="")
+    summary_zh: Mapped[str] = mapped_column(Text, default="")
+    logo_blob_id: Mapped[int | None] = mapped_column(ForeignKey("stored_blobs.id"), nullable=True)
+    logo_uid: Mapped[str] = mapped_column(String(32), default="")  # part of the logo blob's context
+    logo_media_type: Mapped[str] = mapped_column(String(64), default="")
+    # Domains, one per line; a domain also covers its subdomains.
+    free_mail_domains: Mapped[str] = mapped_column(Text, default="\n".join(DEFAULT_FREE_MAIL))
+    blocked_domains: Mapped[str] = mapped_column(Text, default="")
+    allowed_domains: Mapped[str] = mapped_column(Text, default="")  # auto-approved customers
+    default_grant_days: Mapped[int] = mapped_column(Integer, default=30)
+    show_expired: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {document uid: {"en": "...", "zh": "..."}}: "renewal audit in progress" notes on certification cards.
+    renewal_notes: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    logo_blob: Mapped[StoredBlob | None] = relationship()
+
+    def summary_for(self, language: str) -> str:
+        preferred = self.summary_zh if language == "zh" else self.summary_en
+        return preferred or self.summary_en or self.summary_zh
+
+    def renewal_note_for(self, document_uid: str, language: str) -> str:
+        notes = (self.renewal_notes or {}).get(document_uid) or {}
+        return notes.get(language) or notes.get("en") or notes.get("zh") or ""
+
+
+def logo_context(logo_uid: str) -> str:
+    return f"trust:logo:{logo_uid}"
+
+
+def domain_list(text: str | None) -> list[str]:
+    """Lines (or commas) -> lower-case domains without a leading "@" or dot."""
+    out: list[str] = []
+    for part in (text or "").replace(",", "\n").splitlines():
+        d = part.strip().lower().lstrip("@").lstrip(".")
+        if d and d not in out:
+            out.append(d)
+    return out
