@@ -33,7 +33,8 @@ def _propose(question: Question, result: MatchResult, entries: dict[str, Library
         answer = full if not question.choices else None
         comment = None
     fits = answer is not None or (question.answer_at is None and comment)
-    status = "filled" if result.confidence >= AUTOFILL_THRESHOLD and fits else "suggested"
+    # A stale entry (evidence expired or withdrawn, see vault/expiry/stale.py) is only ever suggested.
+    status = "filled" if result.confidence >= AUTOFILL_THRESHOLD and fits and not entry.stale else "suggested"
     return Proposal(question, result, status, entry, answer if answer is not None else (short or full), comment)
 
 

@@ -46,3 +46,18 @@ def test_init_without_password_in_script_mode_fails_clearly(tmp_path):
     result = run_vault(tmp_path / "inst", "init", "--no-input", "--admin-email", "a@example.com")
     assert result.returncode != 0
     assert "--admin-password" in result.stderr
+
+
+def test_demo_fills_a_living_vault_once(tmp_path):
+    instance = tmp_path / "inst"
+    assert run_vault(instance, "init", "--no-input").returncode == 0
+    first = run_vault(instance, "demo")
+    assert first.returncode == 0, first.stderr
+    assert "9 new documents" in first.stdout and "21 library entries" in first.stdout
+    second = run_vault(instance, "demo")
+    assert "0 new documents, 0 library entries, 0 status components" in second.stdout
+    engine = create_engine(f"sqlite:///{instance / 'vault.db'}")
+    with engine.connect() as conn:
+        zh = conn.execute(text("select count(*) from library_entries where language = 'zh'")).scalar()
+        incidents = conn.execute(text("select count(*) from status_incidents")).scalar()
+    assert zh == 3 and incidents == 1

@@ -72,11 +72,20 @@ def init_command(no_input: bool, admin_email: str | None, admin_password: str | 
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
-    """Load realistic demo documents (idempotent)."""
+    """Load realistic demo data: documents, an answer library, status components (idempotent)."""
+    from datetime import date
+
+    from answers.library.demo import load_demo_library
+    from status.demo import load_demo_status
     from vault import db
+    from vault.db import utcnow
     from vault.demo import load_demo
 
     sess = db.session()
-    created = load_demo(sess)
+    documents = load_demo(sess)
     sess.commit()
-    click.echo(f"Demo data loaded: {created} new documents.")
+    entries = load_demo_library(sess, date.today())
+    components = load_demo_status(sess, utcnow())
+    sess.commit()
+    click.echo(f"Demo data loaded: {documents} new documents, {entries} library entries, "
+               f"{components} status components.")

@@ -10,6 +10,7 @@ import os
 import tempfile
 import threading
 from contextlib import contextmanager
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import select
@@ -65,8 +66,16 @@ class LibraryIndex:
             self._save()
         return self.index
 
-    def entries(self, session: Session) -> dict[str, LibraryEntry]:
-        return {row.ref: to_match_entry(row) for row in session.scalars(select(EntryRow))}
+    def entries(self, session: Session, today: date | None = None) -> dict[str, LibraryEntry]:
+        """Every entry for matching; those whose evidence lapsed are marked stale (never auto-filled)."""
+        from vault.expiry.stale import stale_refs
+        stale = stale_refs(session, today or datetime.now(timezone.utc).date())
+        out = {}
+        for row in session.scalars(select(EntryRow)):
+            entry = to_match_entry(row)
+            entry.stale = row.ref in stale
+            out[row.ref] = entry
+        return out
 
     def _save(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

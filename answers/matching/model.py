@@ -18,6 +18,7 @@ class LibraryEntry:
     status: str = "approved"    # "draft" | "approved" | "retired"
     category: str = ""
     tags: list[str] = field(default_factory=list)
+    stale: bool = False         # its evidence expired or was withdrawn: suggested, never auto-filled
 
 
 @dataclass

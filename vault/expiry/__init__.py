@@ -1,0 +1,1 @@
+"""Legal's view: every dated obligation in one timeline, reminders, calendar feeds, stale answers."""

@@ -1,0 +1,167 @@
+"""Answers that depend on evidence: an entry whose evidence document expired or was withdrawn is stale.
+
+Computed, never stored: staleness is a function of the documents and the day, so renewing a document
+(a new, valid version) clears it with nothing to keep in step. Stale entries are not auto-filled
+(`answers.library.index.LibraryIndex.entries` marks them, `answers.autofill` suggests them only), and
+their owners are reminded through the `stale_answer` obligations below.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Callable
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from answers.library.models import LibraryEntry, entry_evidence
+from vault.documents.models import Document
+from vault.documents.service import current_version
+from vault.expiry.obligations import Kind, Obligation, register
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EvidenceProblem:
+    reason: str  # "expired" | "withdrawn"
+    since: date  # the first day the evidence no longer holds
+    marker: str  # the version it is about: a renewal and a later lapse is a new problem
+
+
+def evidence_problem(document: Document, today: date) -> EvidenceProblem | None:
+    """Why `document` no longer backs an answer today, or None while it does (or never had a file)."""
+    current = current_version(document)
+    if current is None:
+        withdrawn = [v for v in document.versions if v.withdrawn]
+        if not withdrawn:
+            return None  # nothing was ever uploaded: nothing lapsed
+        last = max(withdrawn, key=lambda v: v.withdrawn_at)
+        return EvidenceProblem("withdrawn", last.withdrawn_at.date(), last.uid)
+    if current.expiry_date is not None and current.expiry_date < today:
+        return EvidenceProblem("expired", current.expiry_date + timedelta(days=1), current.uid)
+    return None
+
+
+@dataclass(frozen=True)
+class StaleEvidence:
+    entry: LibraryEntry
+    document: Document
+    problem: EvidenceProblem
+
+
+def stale_entries(session: Session, today: date) -> list[StaleEvidence]:
+    """Every (live entry, lapsed evidence document) pair, by entry reference."""
+    linked = select(entry_evidence.c.entry_id)
+    entries = session.scalars(
+        select(LibraryEntry).where(LibraryEntry.id.in_(linked), LibraryEntry.status != "retired")
+        .order_by(LibraryEntry.ref)
+        .options(selectinload(LibraryEntry.evidence).selectinload(Document.versions),
+                 selectinload(LibraryEntry.evidence).selectinload(Document.texts),
+                 selectinload(LibraryEntry.evidence).selectinload(Document.framework_links)))
+    out = []
+    for entry in entries:
+        for document in entry.evidence:
+            problem = evidence_problem(document, today)
+            if problem is not None:
+                out.append(StaleEvidence(entry, document, problem))
+    return out
+
+
+def stale_refs(session: Session, today: date) -> set[str]:
+    """References of the entries that must not be auto-filled today."""
+    return {s.entry.ref for s in stale_entries(session, today)}
+
+
+def is_stale(entry: LibraryEntry, today: date) -> bool:
+    return entry.status != "retired" and any(evidence_problem(d, today) for d in entry.evidence)
+
+
+# --- who received the answer ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AnswerUse:
+    """One questionnaire that received an entry's answer."""
+    questionnaire: str  # its name, e.g. the customer's file name
+    customer: str = ""
+    answered_on: date | None = None
+    link_endpoint: str = ""
+    link_args: tuple[tuple[str, str], ...] = ()
+
+
+AnswerUsesHook = Callable[[Session, LibraryEntry], list[AnswerUse]]
+ANSWER_USES_HOOKS: list[AnswerUsesHook] = []
+
+
+def register_answer_uses(fn: AnswerUsesHook) -> AnswerUsesHook:
+    """For the questionnaires feature (not built yet): tell legal which questionnaires received an
+    entry's answer. `fn(session, entry) -> [AnswerUse, ...]`."""
+    if fn not in ANSWER_USES_HOOKS:
+        ANSWER_USES_HOOKS.append(fn)
+    return fn
+
+
+def answer_uses(session: Session, entry: LibraryEntry) -> list[AnswerUse]:
+    uses: list[AnswerUse] = []
+    for hook in ANSWER_USES_HOOKS:
+        try:
+            uses.extend(hook(session, entry))
+        except Exception:  # noqa: BLE001 - the stale list must still show; the log says what broke
+            log.exception("answer-uses hook %r failed", hook)
+    return sorted(uses, key=lambda u: (u.answered_on or date.min, u.questionnaire), reverse=True)
+
+
+def sent_answer_uses(session: Session, entry: LibraryEntry) -> list[AnswerUse]:
+    """The questionnaires feature's ledger of answers sent to customers (`questionnaire_sent_answers`)."""
+    from answers.questionnaires.models import Questionnaire, SentAnswer
+
+    rows = session.execute(
+        select(Questionnaire.uid, Questionnaire.filename, Questionnaire.customer, func.max(SentAnswer.sent_at))
+        .join(SentAnswer, SentAnswer.questionnaire_id == Questionnaire.id)
+        .where(SentAnswer.entry_ref == entry.ref)
+        .group_by(Questionnaire.uid, Questionnaire.filename, Questionnaire.customer))
+    return [AnswerUse(questionnaire=filename, customer=customer, answered_on=sent.date() if sent else None,
+                      link_endpoint="questionnaires.review", link_args=(("uid", uid),))
+            for uid, filename, customer, sent in rows]
+
+
+def _register_questionnaires_hook() -> None:
+    try:
+        import answers.questionnaires.models  # noqa: F401
+    except ImportError:  # not installed yet: the stale page says questionnaires are not tracked
+        return
+    register_answer_uses(sent_answer_uses)
+
+
+_register_questionnaires_hook()
+
+
+# --- obligations ----------------------------------------------------------------------------------
+
+def _detail(p: EvidenceProblem, document: str):
+    """Lazy: translated when shown, in the reader's language."""
+    if p.reason == "expired":
+        return _l("Its evidence “%(document)s” expired on %(day)s.", document=document,
+                  day=(p.since - timedelta(days=1)).isoformat())
+    return _l("Its evidence “%(document)s” was withdrawn on %(day)s.", document=document, day=p.since.isoformat())
+
+
+@register("stale_answers")
+def stale_answer_obligations(session: Session, today: date):
+    for s in stale_entries(session, today):
+        entry, doc, p = s.entry, s.document, s.problem
+        owner = entry.owner if entry.owner is not None and entry.owner.active else None
+        yield Obligation(
+            key=f"library:{entry.uid}:stale:{doc.uid}:{p.marker}:{p.reason}", kind=Kind.STALE_ANSWER,
+            title=f"{entry.ref}: {_snippet(entry.question)}", due_on=p.since, lapsed=True,
+            owner_id=entry.owner_id, owner_email=owner.email if owner else "",
+            owner_name=(owner.name or owner.email) if owner else "",
+            frameworks=tuple(doc.frameworks), detail=_detail(p, doc.title_for("en")),
+            link_endpoint="library.detail", link_args=(("uid", entry.uid),), source="stale_answers")
+
+
+def _snippet(text: str, limit: int = 80) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
