@@ -62,3 +62,27 @@ def is_safe_next(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and "\\" not in target and "\r" not in target and "\n" not in target
+
+
+def public_base_url() -> str | None:
+    """PUBLIC_BASE_URL, else SERVER_NAME; links in emails never come from a request's Host header
+    when either is set. None when neither is set and there is no request (a CLI job)."""
+    from flask import current_app, has_request_context
+    config = current_app.config
+    base = (config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if not base and config.get("SERVER_NAME"):
+        base = f"{config.get('PREFERRED_URL_SCHEME') or 'http'}://{config['SERVER_NAME']}"
+    if not base and has_request_context():
+        base = request.host_url.rstrip("/")  # development only: set PUBLIC_BASE_URL in production
+    return base or None
+
+
+def external_url(endpoint: str, *, base: str | None = None, **values) -> str | None:
+    """An absolute link for mails, webhooks, feeds and calendars, inside or outside a request."""
+    from flask import current_app
+    base = (base or public_base_url() or "").rstrip("/")
+    if not base:
+        return None
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)

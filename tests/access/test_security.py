@@ -412,3 +412,23 @@ def test_staff_pages_need_the_right_permission(app, seeded, smtp_sink, client_as
     assert security.get(f"/admin/access/requests/{uid}").status_code == 200
     assert security.post(f"/admin/access/requests/{uid}/approve", data={"documents": [seeded.soc2]}).status_code == 403
     assert _audit(app, "permission.denied", "denied")
+
+
+def test_sent_access_links_are_not_kept_in_the_notification_outbox(app, smtp_sink):
+    """Tokens are stored only as hashes: once the email is sent, its body (with the link) is erased."""
+    from sqlalchemy import select
+
+    from vault import db, notify
+    from vault.notify.models import Outbox
+
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_sink.port, MAIL_FROM="vault@example.com")
+    with app.app_context():
+        sess = db.session()
+        notify.send_email(sess, to="p@example.org", subject="Confirm", text="https://x/confirm/SECRET-TOKEN",
+                          sensitive=True)
+        notify.send_email(sess, to="p@example.org", subject="Hello", text="no secrets here")
+        sess.commit()
+        notify.deliver_pending(sess)
+        bodies = {row.subject: row.body_text for row in sess.scalars(select(Outbox))}
+    assert "SECRET-TOKEN" not in bodies["Confirm"] and bodies["Hello"] == "no secrets here"
+    assert any("SECRET-TOKEN" in m["message"].get_body(("plain",)).get_content() for m in smtp_sink.messages)

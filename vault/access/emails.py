@@ -7,20 +7,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale, format_datetime, gettext as _
 from sqlalchemy.orm import Session
 
 from vault import notify
 from vault.access.models import AccessRequest, Grant
 from vault.auth.models import User
-
-
-def external_url(endpoint: str, **values) -> str:
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+from vault.web import external_url
 
 
 def _company() -> str:
@@ -30,14 +24,15 @@ def _company() -> str:
 
 
 def _send(session: Session, *, to: str, language: str, template: str, subject, dedupe_key: str | None,
-          **context) -> None:
+          sensitive: bool = False, **context) -> None:
     """`subject(company)` returns the subject; it is called inside the recipient's language."""
     with force_locale(language):
         context = {"company": _company(), **context}
         subject_text = subject(context["company"])
         text = render_template(f"access/email/{template}.txt", **context)
         html = render_template(f"access/email/{template}.html", subject=subject_text, **context)
-    notify.send_email(session, to=to, subject=subject_text, text=text, html=html, dedupe_key=dedupe_key)
+    notify.send_email(session, to=to, subject=subject_text, text=text, html=html, dedupe_key=dedupe_key,
+                      sensitive=sensitive)
 
 
 def _when(value: datetime, language: str) -> str:
@@ -48,7 +43,7 @@ def _when(value: datetime, language: str) -> str:
 def confirmation(session: Session, req: AccessRequest, token: str, *, minutes: int) -> None:
     _send(session, to=req.email, language=req.language, template="confirm",
           subject=lambda c: _("Confirm your email address for %(company)s", company=c), dedupe_key=None,
-          req=req, link=external_url("access.confirm", token=token), minutes=minutes)
+          sensitive=True, req=req, link=external_url("access.confirm", token=token), minutes=minutes)
 
 
 def approved(session: Session, req: AccessRequest, grant: Grant, token: str) -> None:
@@ -56,7 +51,7 @@ def approved(session: Session, req: AccessRequest, grant: Grant, token: str) -> 
         titles = [link.document.title_for(req.language) for link in grant.documents]
     _send(session, to=grant.email, language=req.language, template="approved",
           subject=lambda c: _("Your access to %(company)s security documents", company=c), dedupe_key=f"access-approved:{grant.uid}",
-          req=req, grant=grant, titles=titles, link=external_url("access.grant_page", token=token),
+          sensitive=True, req=req, grant=grant, titles=titles, link=external_url("access.grant_page", token=token),
           expires=_when(grant.expires_at, req.language))
 
 

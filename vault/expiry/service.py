@@ -246,19 +246,7 @@ def feed_obligations(session: Session, feed: CalendarFeed, today: date) -> list[
 
 # --- links in emails, chat and calendars --------------------------------------------------------
 
-def external_url(endpoint: str, **values) -> str | None:
-    """An absolute link from PUBLIC_BASE_URL (or SERVER_NAME), never from a request's Host header;
-    None when neither is configured (the message then goes without a link)."""
-    from flask import current_app
-    config = current_app.config
-    base = (config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if not base and config.get("SERVER_NAME"):
-        base = f"{config.get('PREFERRED_URL_SCHEME') or 'http'}://{config['SERVER_NAME']}"
-    if not base:
-        return None
-    path = current_app.url_map.bind("localhost", script_name=config.get("APPLICATION_ROOT") or "/").build(
-        endpoint, values)
-    return base + path
+from vault.web import external_url  # noqa: E402  (re-exported for the views and reminders)
 
 
 def obligation_url(o: Obligation) -> str | None:

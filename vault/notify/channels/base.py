@@ -1,0 +1,91 @@
+"""What every channel shares: the message, one addressed copy of it, the delivery context, the error."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from vault.notify.settings import Settings
+from vault.notify.ssrf import Guard
+
+# Chat tools cap message sizes (WeCom markdown 4096 bytes, Feishu 20 KB bodies); keep well inside.
+MAX_CHAT_TEXT = 3000
+
+
+@dataclass
+class Message:
+    subject: str
+    text: str
+    html: str | None = None
+    url: str | None = None
+    data: dict = field(default_factory=dict)  # structured JSON for the generic webhook
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One outbox row as a channel sees it: no database, no Flask."""
+    id: int
+    uid: str
+    channel: str
+    target: str
+    message: Message
+    target_name: str = ""
+    headers: dict = field(default_factory=dict)
+    secret: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryContext:
+    settings: Settings
+    now: datetime
+    timeout: float
+
+    @property
+    def guard(self) -> Guard:
+        return self.settings.guard()
+
+
+class DeliveryError(Exception):
+    """A failed send. `permanent`: retrying cannot help (refused URL, 4xx, recipient rejected)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clip_bytes(text: str, limit: int) -> str:
+    """At most `limit` UTF-8 bytes, cut on a character boundary."""
+    raw = text.encode("utf-8")
+    if len(raw) <= limit:
+        return text
+    return raw[: limit - 3].decode("utf-8", "ignore") + "…"
+
+
+def defang_links(text: str) -> str:
+    """Caller text may hold user input (a company name in an access request): keep it from becoming a
+    Markdown link or image whose shown text hides where it points. `[a] (b)` is not a link."""
+    return text.replace("](", "] (")
+
+
+def markdown_body(message: Message, *, heading: str = "### ") -> str:
+    """Subject as a heading, the text, then our own link: the Markdown the chat tools render."""
+    parts = [f"{heading}{defang_links(message.subject)}", clip(defang_links(message.text), MAX_CHAT_TEXT)]
+    if message.url:
+        parts.append(f"[{message.url}]({message.url})")
+    return "\n\n".join(p for p in parts if p.strip())
+
+
+def check_errcode(answer, *, key: str = "errcode", vendor: str) -> None:
+    """DingTalk, WeCom (errcode) and Feishu (code) answer HTTP 200 even on failure: read the body."""
+    body = answer.json()
+    if body is None:
+        raise DeliveryError(f"{vendor} answered with something that is not JSON: {answer.snippet()}")
+    code = body.get(key)
+    if code is None and key == "code":
+        code = body.get("StatusCode")  # Feishu's older answer shape
+    if code != 0:
+        msg = body.get("errmsg") or body.get("msg") or body.get("StatusMessage") or ""
+        raise DeliveryError(f"{vendor} refused the message: {key} {code} {msg}".strip())

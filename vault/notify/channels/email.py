@@ -1,0 +1,103 @@
+"""Email over SMTP (smtplib): text with an optional HTML alternative, UTF-8 headers, a Message-ID
+derived from the outbox row so a resent duplicate is recognisable."""
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses, parseaddr
+
+from vault.notify.channels.base import DeliveryContext, DeliveryError, Envelope
+
+# Callers may add these (List-Unsubscribe for the status page, Reply-To for access requests) and
+# X- headers; the rest are ours to set.
+ALLOWED_HEADERS = {"list-unsubscribe", "list-unsubscribe-post", "list-id", "reply-to", "precedence"}
+
+
+def validate_target(target: str) -> tuple[str, str]:
+    """(address, display name) of 'a@b.c' or 'Name <a@b.c>'; ValueError if it is not one address."""
+    if not isinstance(target, str) or any(ch in target for ch in "\r\n\0"):
+        raise ValueError("the email address contains line breaks")
+    pairs = getaddresses([target])
+    if len(pairs) != 1 or not pairs[0][1]:
+        raise ValueError(f"{target!r} is not one email address")
+    name, addr = pairs[0]
+    local, _, domain = addr.rpartition("@")
+    if not local or not domain or "." not in domain.strip(".") or len(addr) > 320:
+        raise ValueError(f"{target!r} is not a valid email address")
+    if not local.isascii() or any(ch.isspace() for ch in addr):
+        raise ValueError(f"{target!r}: only plain ASCII mailbox names are supported")
+    try:
+        domain = domain.encode("idna").decode("ascii").lower()
+        Address(display_name=name, username=local, domain=domain)
+    except (UnicodeError, ValueError) as exc:
+        raise ValueError(f"{target!r} is not a valid email address ({exc})") from exc
+    return f"{local}@{domain}", name.strip()[:200]
+
+
+def validate_headers(headers: dict | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in (headers or {}).items():
+        key = str(name).strip()
+        if key.lower() not in ALLOWED_HEADERS and not key.lower().startswith("x-"):
+            raise ValueError(f"the header {key!r} cannot be set by callers")
+        if not key.replace("-", "").isalnum() or any(ch in str(value) for ch in "\r\n\0"):
+            raise ValueError(f"the header {key!r} has a bad name or a line break in its value")
+        out[key] = str(value)
+    return out
+
+
+def message_id(env: Envelope, mail_from: str) -> str:
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "trustvault.invalid"
+    return f"<notify.{env.id}.{env.uid}@{domain}>"
+
+
+def build(env: Envelope, *, mail_from: str, now) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = env.message.subject
+    msg["From"] = mail_from
+    local, _, domain = env.target.rpartition("@")
+    msg["To"] = Address(display_name=env.target_name, username=local, domain=domain)
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = message_id(env, mail_from)
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies
+    for name, value in env.headers.items():
+        msg[name] = value
+    msg.set_content(env.message.text or "", charset="utf-8")
+    if env.message.html:
+        msg.add_alternative(env.message.html, subtype="html", charset="utf-8")
+    return msg
+
+
+def deliver(env: Envelope, ctx: DeliveryContext) -> None:
+    s = ctx.settings
+    if not s.mail_from:
+        raise DeliveryError("MAIL_FROM is not set: configure the sender address")
+    msg = build(env, mail_from=s.mail_from, now=ctx.now)
+    sender = parseaddr(s.mail_from)[1]
+    try:
+        if s.smtp_ssl:
+            smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=ctx.timeout,
+                                    context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=ctx.timeout)
+        with smtp:
+            if s.smtp_starttls and not s.smtp_ssl:
+                smtp.starttls(context=ssl.create_default_context())  # refuses if the server does not offer it
+            if s.smtp_username:
+                smtp.login(s.smtp_username, s.smtp_password or "")
+            smtp.send_message(msg, from_addr=sender, to_addrs=[env.target])
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, text = next(iter(exc.recipients.values()))
+        raise DeliveryError(f"the mail server refused {env.target}: {code} {_text(text)}",
+                            permanent=500 <= code < 600) from exc
+    except smtplib.SMTPResponseException as exc:
+        raise DeliveryError(f"the mail server answered {exc.smtp_code} {_text(exc.smtp_error)}") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"could not send through {s.smtp_host}:{s.smtp_port} "
+                            f"({type(exc).__name__}: {exc})") from exc
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
