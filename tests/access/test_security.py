@@ -432,3 +432,22 @@ def test_sent_access_links_are_not_kept_in_the_notification_outbox(app, smtp_sin
         bodies = {row.subject: row.body_text for row in sess.scalars(select(Outbox))}
     assert "SECRET-TOKEN" not in bodies["Confirm"] and bodies["Hello"] == "no secrets here"
     assert any("SECRET-TOKEN" in m["message"].get_body(("plain",)).get_content() for m in smtp_sink.messages)
+
+
+def test_an_nda_past_its_term_no_longer_covers_new_grants(app):
+    from datetime import timedelta
+
+    from vault import db
+    from vault.access import service
+    from vault.access.models import NdaAcceptance, NdaMethod
+    from vault.db import utcnow
+
+    with app.app_context():
+        sess = db.session()
+        now = utcnow()
+        sess.add(NdaAcceptance(method=NdaMethod.SIGNED_OFFLINE.value, email="old@corp.example", full_name="Old",
+                               company="Corp", accepted_at=now - timedelta(days=800),
+                               expires_on=(now - timedelta(days=70)).date()))
+        sess.commit()
+        assert service.nda_on_file(sess, "old@corp.example", now) is None
+        assert service.nda_on_file(sess, "old@corp.example", now - timedelta(days=100)) is not None

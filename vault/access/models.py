@@ -5,10 +5,10 @@ carries a random uid or a token, never a database id.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vault.auth.models import User
@@ -99,6 +99,8 @@ class NdaAcceptance(Base):
     nda_version_uid: Mapped[str] = mapped_column(String(32), default="")
     nda_sha256: Mapped[str] = mapped_column(String(64), default="")
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The NDA's term (config NDA_TERM_DAYS): after it, new grants need a new acceptance; legal is reminded.
+    expires_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     ip: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(String(400), default="")
     # Signed outside the system: the signed copy (encrypted blob), who recorded it and notes.

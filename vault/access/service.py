@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from vault.access import rules, tokens
 from vault.access.models import (AccessRequest, AccessRequestDocument, Download, EmailConfirmation, Grant,
                                  GrantDocument, NdaAcceptance, NdaMethod, RequestStatus)
 from vault.auth.models import User
+from vault.db import utcnow
 from vault.documents import service as documents
 from vault.documents.models import Document, DocumentType, DocumentVersion, Visibility, new_uid
 from vault.documents.validation import InvalidInput
@@ -193,10 +194,17 @@ def current_nda(session: Session) -> DocumentVersion | None:
     return None
 
 
-def nda_on_file(session: Session, email: str) -> NdaAcceptance | None:
-    """An NDA that covers new grants for `email`: one signed outside the system (any time), or a
+def _nda_end(now: datetime) -> date:
+    from flask import current_app
+    return (now + timedelta(days=int(current_app.config.get("NDA_TERM_DAYS", 730)))).date()
+
+
+def nda_on_file(session: Session, email: str, now: datetime | None = None) -> NdaAcceptance | None:
+    """An NDA in its term that covers new grants for `email`: one signed outside the system, or a
     click-through acceptance of the *current* template version (a new version needs a new acceptance)."""
-    offline = session.scalar(select(NdaAcceptance).where(NdaAcceptance.email == email,
+    today = (now or utcnow()).date()
+    in_term = or_(NdaAcceptance.expires_on.is_(None), NdaAcceptance.expires_on >= today)
+    offline = session.scalar(select(NdaAcceptance).where(NdaAcceptance.email == email, in_term,
                                                          NdaAcceptance.method == NdaMethod.SIGNED_OFFLINE.value)
                              .order_by(NdaAcceptance.accepted_at.desc()).limit(1))
     if offline is not None:
@@ -204,7 +212,7 @@ def nda_on_file(session: Session, email: str) -> NdaAcceptance | None:
     nda = current_nda(session)
     if nda is None:
         return None
-    return session.scalar(select(NdaAcceptance).where(NdaAcceptance.email == email,
+    return session.scalar(select(NdaAcceptance).where(NdaAcceptance.email == email, in_term,
                                                       NdaAcceptance.method == NdaMethod.CLICK_THROUGH.value,
                                                       NdaAcceptance.nda_version_id == nda.id)
                           .order_by(NdaAcceptance.accepted_at.desc()).limit(1))
@@ -235,7 +243,8 @@ def accept_nda(session: Session, req: AccessRequest, *, full_name: str, accepted
         raise AccessError("not_accepted", _l("Tick the box to accept the NDA."), field="accept")
     acceptance = NdaAcceptance(method=NdaMethod.CLICK_THROUGH.value, email=req.email, full_name=full_name,
                                company=req.company, nda_version=nda, nda_version_uid=nda.uid, nda_sha256=nda.sha256,
-                               accepted_at=now, ip=ip[:64], user_agent=(user_agent or "")[:USER_AGENT_MAX])
+                               accepted_at=now, expires_on=_nda_end(now),
+                               ip=ip[:64], user_agent=(user_agent or "")[:USER_AGENT_MAX])
     session.add(acceptance)
     req.nda_acceptance = acceptance
     session.flush()
@@ -254,7 +263,8 @@ def record_offline_nda(session: Session, *, name: str, email: str, company: str,
     company = _text(company, "company", COMPANY_MAX, required=True, label=_l("company"))
     notes = _text(notes, "reason", REASON_MAX, required=False, label=_l("notes"))
     acceptance = NdaAcceptance(uid=new_uid(), method=NdaMethod.SIGNED_OFFLINE.value, email=email, full_name=name,
-                               company=company, accepted_at=now, recorded_by=by, notes=notes, signed_copy_filename=upload.filename,
+                               company=company, accepted_at=now, expires_on=_nda_end(now), recorded_by=by,
+                               notes=notes, signed_copy_filename=upload.filename,
                                signed_copy_media_type=upload.media_type)
     blob = save_blob(session, read_chunks(upload.path), context=signed_copy_context(acceptance.uid))
     return _attach_signed_copy(session, acceptance, blob, discard_blob)
