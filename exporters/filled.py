@@ -1,6 +1,7 @@
 """The customer's questionnaire file, filled: neutral answers -> the right exporter by format."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from importers.model import Question, Questionnaire
@@ -38,7 +39,85 @@ def fill_questionnaire(src: bytes, questionnaire: Questionnaire, answers: list[F
                 if loc is not None and value:
                     writes.append((record_of[loc.row], loc.column, value))
         return (fill_csv(src, writes) if writes else src), len(writes)
+    if fmt == "docx":
+        return _fill_docx(src, questionnaire, answers)
+    if fmt == "pdf":
+        return _fill_pdf(src, questionnaire, answers)
+    if fmt == "vsaq":
+        from exporters.answer_sheet import vsaq_answers
+        rows = [(a.question.answer_at.extra, a.question.choices, a.answer, a.comment) for a in answers
+                if a.question.answer_at is not None and (a.answer or a.comment)]
+        return vsaq_answers(rows), len(rows)
     raise NothingToWrite(f"filling {fmt} files is not supported yet; export an answer sheet instead")
+
+
+# What fill_questionnaire returns per source format: (file extension, media type).
+OUTPUT_KINDS = {
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "xlsm": ("xlsm", "application/vnd.ms-excel.sheet.macroEnabled.12"),
+    "csv": ("csv", "text/csv"),
+    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "pdf": ("pdf", "application/pdf"),
+    "vsaq": ("json", "application/json"),
+}
+
+
+def output_kind(questionnaire: Questionnaire) -> tuple[str, str]:
+    """(extension, media type) of what fill_questionnaire returns for this questionnaire: a PDF
+    without form fields comes back as a DOCX answer sheet, VSAQ as VSAQ's answers JSON."""
+    if questionnaire.source_format == "pdf" and not has_form_fields(questionnaire):
+        return OUTPUT_KINDS["docx"]
+    return OUTPUT_KINDS.get(questionnaire.source_format, ("bin", "application/octet-stream"))
+
+
+def has_form_fields(questionnaire: Questionnaire) -> bool:
+    return any(q.answer_at is not None and q.answer_at.kind == "pdf-field" for q in questionnaire.questions)
+
+
+def _fill_docx(src: bytes, questionnaire: Questionnaire, answers: list[FilledAnswer]) -> tuple[bytes, int]:
+    from exporters.docx_writer import DocxWrite, fill_docx
+    writes = []
+    for a in answers:
+        q = a.question
+        if not (a.answer or a.comment):
+            continue
+        if q.answer_at is not None:
+            # The comment goes to its own column when there is one, else under the answer.
+            writes.append(DocxWrite(q.answer_at, a.answer, None if q.comment_at else a.comment))
+            if q.comment_at is not None and a.comment:
+                writes.append(DocxWrite(q.comment_at, a.comment))
+        elif q.comment_at is not None:
+            writes.append(DocxWrite(q.comment_at, a.answer, a.comment))
+        elif q.question_at.kind == "docx-table":  # no answer column (OWASP ASVS): after the question
+            writes.append(DocxWrite(q.question_at, a.answer, a.comment, label=answer_label(q.text)))
+    if not writes:
+        return src, 0
+    return fill_docx(src, writes, filename=questionnaire.filename), len(writes)
+
+
+def answer_label(question_text: str) -> str:
+    """The label in the document's language: a Chinese question gets 回答：."""
+    return "回答：" if re.search(r"[\u4e00-\u9fff]", question_text or "") else "Answer:"
+
+
+def _fill_pdf(src: bytes, questionnaire: Questionnaire, answers: list[FilledAnswer]) -> tuple[bytes, int]:
+    if has_form_fields(questionnaire):
+        from exporters.answer_sheet import fill_pdf_form
+        values = {}
+        for a in answers:
+            loc = a.question.answer_at
+            if loc is not None and loc.kind == "pdf-field" and a.answer:
+                values[loc.extra["field"]] = a.answer
+        return (fill_pdf_form(src, values) if values else src), len(values)
+    # Text questions: the PDF has no place for answers; a DOCX answer sheet comes back instead.
+    from exporters.answer_sheet import SheetRow, answer_sheet_docx
+    given = {id(a.question): a for a in answers}
+    rows = []
+    for q in questionnaire.questions:
+        a = given.get(id(q))
+        rows.append(SheetRow(q.qid, q.section, q.text, a.answer if a else None, a.comment if a else None))
+    written = sum(1 for a in answers if a.answer or a.comment)
+    return answer_sheet_docx(questionnaire.filename, rows), written
 
 
 def _csv_records_by_line(src: bytes) -> dict[int, int]:

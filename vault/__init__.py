@@ -1,12 +1,13 @@
 """trustvault: the evidence vault application."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-from flask import Flask, g, request
+from typing import TYPE_CHECKING
 
 from vault import config as vault_config
+
+if TYPE_CHECKING:  # importing vault.crypto or vault.watermark must not pull in Flask
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,6 +17,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     `test_config` replaces the last two (tests set everything explicitly).
     """
+    from flask import Flask
+
     instance_path = (test_config or {}).get("INSTANCE_PATH") or vault_config.instance_path_from_env()
     app = Flask(
         __name__,
@@ -73,9 +76,17 @@ def _register_blueprints(app: Flask) -> None:
     from vault.documents.views import bp as documents_bp
     from vault.admin.views import bp as admin_bp
     from vault.home import bp as home_bp
+    from answers.library.views import bp as library_bp
 
-    for bp in (home_bp, auth_bp, documents_bp, admin_bp):
+    from vault.trust.views import bp as trust_bp
+    from vault.access.views import bp as access_bp
+    from vault.access.staff import bp as access_staff_bp
+
+    for bp in (home_bp, auth_bp, documents_bp, admin_bp, library_bp, trust_bp, access_bp, access_staff_bp):
         app.register_blueprint(bp)
+    from vault.notify.views import bp as notify_bp
+    app.register_blueprint(notify_bp)
+    from status import init_app as init_status; init_status(app)  # /status and /admin/status
 
 
 def _register_cli(app: Flask) -> None:

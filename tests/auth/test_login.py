@@ -14,10 +14,10 @@ from vault.auth.models import User
 DOMAIN = "vault.test"  # SERVER_NAME of the test app
 
 
-def test_landing_goes_to_login_then_documents(client, make_user):
+def test_landing_shows_visitors_the_trust_center_and_staff_their_documents(client, make_user):
     user = make_user("viewer")
     resp = client.get("/")
-    assert resp.status_code == 302 and resp.location.endswith("/login")
+    assert resp.status_code == 302 and resp.location.endswith("/trust/")
     page = client.get("/login")
     assert page.status_code == 200 and b'name="password"' in page.data
     resp = login(client, user.email)

@@ -1,0 +1,1 @@
+"""Questionnaires: upload, detection, review, export (see docs/questionnaires.md)."""

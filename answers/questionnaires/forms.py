@@ -1,0 +1,61 @@
+"""Forms and labels for the questionnaire pages. Review actions are small POSTs parsed in the view
+(CSRF is checked for every POST by CSRFProtect: a hidden field, or the X-CSRFToken header from JS)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+STATUS_LABELS = {"open": _l("Open"), "suggested": _l("Suggested"), "accepted": _l("Accepted"),
+                 "rejected": _l("Rejected")}
+STATUS_BADGES = {"open": "badge-none", "suggested": "badge-soon", "accepted": "badge-valid",
+                 "rejected": "badge-expired"}
+HOW_LABELS = {"library": _l("Library answer"), "alternative": _l("Alternative library answer"),
+              "edited": _l("Edited by a reviewer"), "written": _l("Written by a reviewer"), "": ""}
+ROLE_LABELS = {"id": _l("ID"), "question": _l("Question"), "answer": _l("Answer"), "comment": _l("Comment / details"),
+               "section": _l("Section"), "guidance": _l("Guidance")}
+LAYOUT_SOURCES = {"detected": _l("Detected automatically"),
+                  "remembered": _l("A correction remembered from an earlier file of the same layout"),
+                  "corrected": _l("Corrected by hand")}
+ACTIONS = ("accept", "save", "reject", "alternative", "reopen", "assign")
+
+
+def confidence_band(value: float | None) -> tuple[str, str]:
+    """(badge class, words) so confidence is never shown as colour alone."""
+    from flask_babel import gettext as _
+    if value is None:
+        return "badge-none", _("No match")
+    pct = round(value * 100)
+    if value >= 0.8:
+        return "badge-valid", _("High confidence (%(pct)d%%)", pct=pct)
+    if value >= 0.5:
+        return "badge-soon", _("Medium confidence (%(pct)d%%)", pct=pct)
+    return "badge-expired", _("Low confidence (%(pct)d%%)", pct=pct)
+
+
+class UploadForm(FlaskForm):
+    customer = StringField(_l("Customer"), validators=[DataRequired(), Length(max=200)],
+                           description=_l("Who sent the questionnaire; their answers are recorded under this name."))
+    file = FileField(_l("Questionnaire file"), validators=[FileRequired()],
+                     description=_l("Excel (.xlsx, .xlsm), CSV, Word (.docx), PDF or VSAQ (.json)."))
+
+
+def report_labels() -> dict:
+    """The summary report's words in the reader's language (exporters/report.py is pure)."""
+    from flask_babel import gettext as _
+    return {
+        "summary": _("Summary"), "questions": _("Questions"), "customer": _("Customer"), "file": _("File"),
+        "uploaded": _("Uploaded"), "exported": _("Exported"), "by": _("by"), "total": _("Questions in total"),
+        "accepted": _("Answered (accepted)"), "auto_accepted": _("Accepted as the library proposed"),
+        "edited": _("Accepted after editing or written by a reviewer"),
+        "suggested": _("Suggested, not yet reviewed"), "open": _("Open (no answer yet)"),
+        "rejected": _("Rejected"), "reviewers": _("Reviewed by"), "still_open": _("Still open"),
+        "columns": [_("ID"), _("Section"), _("Question"), _("Status"), _("Answer"), _("Details"), _("How"),
+                    _("Auto-filled"), _("Library entry"), _("Confidence"), _("Reviewed by"), _("Reviewed at"),
+                    _("Assigned to"), _("Comments")],
+        "status": {k: str(v) for k, v in STATUS_LABELS.items()},
+        "how": {k: str(v) for k, v in HOW_LABELS.items()},
+        "yes": _("yes"), "no": _("no"),
+    }

@@ -1,0 +1,1 @@
+"""Questionnaire end-to-end benchmark: `python -m bench.questionnaire`."""
