@@ -86,7 +86,9 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     from vault.notify.views import bp as notify_bp
     app.register_blueprint(notify_bp)
+    from vault.expiry.views import bp as expiry_bp; app.register_blueprint(expiry_bp)  # /expiry
     from status import init_app as init_status; init_status(app)  # /status and /admin/status
+    from answers.questionnaires.views import bp as questionnaires_bp; app.register_blueprint(questionnaires_bp)
 
 
 def _register_cli(app: Flask) -> None:
