@@ -31,3 +31,20 @@ def test_downgrade_to_base_and_up_again(empty_db_url):
     from alembic import command
     command.downgrade(migrate.alembic_config(empty_db_url), "base")
     migrate.upgrade(empty_db_url)
+
+
+def test_upgrade_keeps_existing_documents(empty_db_url):
+    """0001 -> head on a database that already holds a document (new NOT NULL columns need defaults)."""
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_db_url, "0001_vault_base")
+    engine = create_engine(empty_db_url)
+    with engine.begin() as conn:
+        conn.execute(text("insert into users (email, name, role, password_hash, active, session_token, totp_enabled,"
+                          " created_at) values ('a@example.com', 'A', 'admin', 'x', true, 't', false, '2026-01-01')"))
+        conn.execute(text("insert into documents (uid, type, visibility, owner_id, created_at, updated_at) "
+                          "values ('d1', 'policy', 'public', 1, '2026-01-01', '2026-01-01')"))
+    migrate.upgrade(empty_db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("select allow_unmarked_download from documents")).scalar() in (False, 0)
+    engine.dispose()
