@@ -78,14 +78,18 @@ ENTRIES = [
 
 
 def load_demo_library(session: Session, today: date) -> int:
+    from sqlalchemy import select
+
+    from vault.auth.models import User
     actor = service.Actor(label="vault demo")
+    owner_id = session.scalar(select(User.id).where(User.email == "security@example.com"))
     created = 0
     for ref, category, question, alternatives, short, full, language, reviewed in ENTRIES:
         if service.get_by_ref(session, ref) is not None:
             continue
         service.create_entry(session, actor, ref=ref, category=category, question=question,
                              alternatives=alternatives, answer_short=short, answer_full=full, language=language,
-                             status="approved", last_reviewed_on=today - timedelta(days=reviewed),
+                             status="approved", owner_id=owner_id, last_reviewed_on=today - timedelta(days=reviewed),
                              review_interval_days=365)
         created += 1
     english = service.get_by_ref(session, "IAM-01")

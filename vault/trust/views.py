@@ -43,7 +43,18 @@ def index():
     profile = service.get_profile(sess)
     page = service.public_page(sess, today=_today(), warning_days=current_app.config["EXPIRY_WARNING_DAYS"])
     sess.commit()  # the profile row may have just been created
-    return render_template("trust/index.html", profile=profile, page=page)
+    return render_template("trust/index.html", profile=profile, page=page, service_status=_service_status(sess))
+
+
+def _service_status(sess):
+    """The status page's headline, so prospects see what is broken (and that we say so)."""
+    from status import labels, service as status_service
+    components = status_service.list_components(sess)
+    if not components:
+        return None
+    state = labels.worst([c.state for c in components])
+    return {"state": state, "text": labels.overall_text(state),
+            "incidents": len(status_service.active_incidents(sess))}
 
 
 @bp.get("/trust/logo")
