@@ -32,8 +32,15 @@ def visibility_label(value: str) -> str:
     return str(VISIBILITY_LABELS.get(value, value))
 
 
+# Most framework names are proper nouns; MLPS has its own Chinese name (等保).
+FRAMEWORK_LABELS = {
+    "mlps2_l2": _l("MLPS 2.0 level 2"),
+    "mlps2_l3": _l("MLPS 2.0 level 3"),
+}
+
+
 def framework_label(code: str) -> str:
-    return FRAMEWORKS.get(code, code)
+    return str(FRAMEWORK_LABELS.get(code) or FRAMEWORKS.get(code, code))
 
 
 def status_label(status: Status) -> str:
