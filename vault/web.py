@@ -86,3 +86,9 @@ def external_url(endpoint: str, *, base: str | None = None, **values) -> str | N
     parts = urlsplit(base)
     adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
     return adapter.build(endpoint, values, force_external=True)
+
+
+def current_staff():
+    """The signed-in user as a row of this request's session (current_user may be detached)."""
+    from vault.auth.models import User
+    return db.session().get(User, current_user.id)

@@ -10,7 +10,6 @@ from vault import db
 from vault.access import emails, service
 from vault.access.forms import ApproveForm, DenyForm, OfflineNdaForm, RevokeForm, TraceForm, UnmarkedForm
 from vault.access.models import RequestStatus, signed_copy_context
-from vault.auth.models import User
 from vault.crypto import IntegrityError
 from vault.db import utcnow
 from vault.documents import service as documents
@@ -20,15 +19,12 @@ from vault.http import stream_download
 from vault.storage.base import StorageError
 from vault.storage.service import open_blob
 from vault.trust import service as trust
-from vault.web import audit_event, require
+from vault.web import audit_event, current_staff, require
 
 bp = Blueprint("access_staff", __name__, url_prefix="/admin/access")
 bp.context_processor(template_helpers)
 STATUSES = [s.value for s in RequestStatus]
 
-
-def _me() -> User:
-    return db.session().get(User, current_user.id)
 
 
 def _request_or_404(uid: str):
@@ -101,7 +97,7 @@ def approve(uid: str):
     sess = db.session()
     try:
         grant, token = service.approve(sess, req, document_uids=form.documents.data or [], days=form.days.data or 0,
-                                       by=_me(), now=utcnow())
+                                       by=current_staff(), now=utcnow())
     except service.AccessError as exc:
         sess.rollback()
         _form_error(form, exc)
@@ -126,7 +122,7 @@ def deny(uid: str):
         abort(400)
     sess = db.session()
     try:
-        service.deny(sess, req, reason=form.reason.data, by=_me(), now=utcnow())
+        service.deny(sess, req, reason=form.reason.data, by=current_staff(), now=utcnow())
     except service.AccessError as exc:
         sess.rollback()
         _form_error(form, exc)
@@ -162,7 +158,7 @@ def revoke(uid: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        service.revoke(sess, grant, reason=form.reason.data, by=_me(), now=utcnow())
+        service.revoke(sess, grant, reason=form.reason.data, by=current_staff(), now=utcnow())
     except service.AccessError as exc:
         sess.rollback()
         flash(str(exc), "error")
@@ -260,7 +256,7 @@ def ndas():
                 checked = check_upload(spooled, upload_file.filename)
                 acceptance = service.record_offline_nda(sess, name=form.name.data, email=form.email.data,
                                                         company=form.company.data, notes=form.notes.data,
-                                                        upload=checked, by=_me(), now=utcnow())
+                                                        upload=checked, by=current_staff(), now=utcnow())
                 audit_event("access.nda.offline", object_type="nda_acceptance", object_id=acceptance.uid,
                             detail={"email": acceptance.email, "company": acceptance.company,
                                     "filename": acceptance.signed_copy_filename})

@@ -7,11 +7,9 @@ from itertools import groupby
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from vault import db
-from vault.auth.models import User
 from vault.crypto import IntegrityError
 from vault.documents import service, validation
 from vault.documents.forms import ActionForm, DocumentForm, NewDocumentForm, VersionForm, WithdrawForm
@@ -21,14 +19,11 @@ from vault.documents.status import StatusKind
 from vault.documents.validation import InvalidInput, UploadRefused
 from vault.http import stream_download
 from vault.storage.base import StorageError
-from vault.web import audit_event, require
+from vault.web import audit_event, current_staff, require
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 bp.context_processor(template_helpers)
 
-
-def _me() -> User:
-    return db.session().get(User, current_user.id)
 
 
 def _document_or_404(uid: str):
@@ -136,7 +131,7 @@ def new():
         sess = db.session()
         try:
             with _checked_upload(form.file.data) as upload:
-                document = service.create_document(sess, _fields(form), owner=_me(), first_upload=upload,
+                document = service.create_document(sess, _fields(form), owner=current_staff(), first_upload=upload,
                                                    meta=_meta(form), max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
                 version = document.versions[0]
                 audit_event("document.create", object_type="document", object_id=document.uid,
@@ -205,7 +200,7 @@ def upload(uid: str):
         sess = db.session()
         try:
             with _checked_upload(form.file.data) as checked:
-                version = service.add_version(sess, document, checked, uploader=_me(), meta=_meta(form),
+                version = service.add_version(sess, document, checked, uploader=current_staff(), meta=_meta(form),
                                               max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
                 _audit_version(version)
                 service.commit_upload(sess, version)
@@ -230,7 +225,7 @@ def withdraw(uid: str, version_uid: str):
     sess = db.session()
     was_pinned = document.pinned_version_id == version.id
     try:
-        service.withdraw_version(sess, version, by=_me(), reason=form.reason.data)
+        service.withdraw_version(sess, version, by=current_staff(), reason=form.reason.data)
     except InvalidInput as exc:
         sess.rollback()
         flash(str(exc), "error")

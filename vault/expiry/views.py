@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from vault import db
-from vault.auth.models import User
 from vault.db import utcnow
 from vault.documents.labels import framework_label
 from vault.documents.models import FRAMEWORKS
@@ -22,7 +21,7 @@ from vault.expiry.forms import ActionForm, DestinationForm, FeedForm, SettingsFo
 from vault.expiry.labels import HORIZON_LABELS, KIND_LABELS, kind_label, template_helpers, when_label
 from vault.expiry.obligations import Filters
 from vault.expiry.reminders import remind_once
-from vault.web import audit_event, require
+from vault.web import audit_event, current_staff, require
 
 bp = Blueprint("expiry", __name__, url_prefix="/expiry")
 bp.context_processor(template_helpers)
@@ -33,9 +32,6 @@ bp.record_once(lambda state: scheduler.init_app(state.app))
 def _today() -> date:
     return utcnow().date()
 
-
-def _me() -> User:
-    return db.session().get(User, current_user.id)
 
 
 # --- timeline -------------------------------------------------------------------------------------
@@ -103,7 +99,7 @@ def _feed_url(token: str) -> str:
 def feeds():
     sess = db.session()
     everyone = current_user.can("settings.manage") and request.args.get("all") == "1"
-    return render_template("expiry/feeds.html", feeds=service.list_feeds(sess, None if everyone else _me()),
+    return render_template("expiry/feeds.html", feeds=service.list_feeds(sess, None if everyone else current_staff()),
                            everyone=everyone, form=FeedForm(), action_form=ActionForm())
 
 
@@ -113,14 +109,14 @@ def create_feed():
     form = FeedForm()
     sess = db.session()
     if not form.validate_on_submit():
-        return render_template("expiry/feeds.html", feeds=service.list_feeds(sess, _me()), everyone=False,
+        return render_template("expiry/feeds.html", feeds=service.list_feeds(sess, current_staff()), everyone=False,
                                form=form, action_form=ActionForm()), 400
     try:
-        feed, token = service.create_feed(sess, _me(), label=form.label.data or "", mine_only=form.mine_only.data)
+        feed, token = service.create_feed(sess, current_staff(), label=form.label.data or "", mine_only=form.mine_only.data)
     except service.InvalidInput as exc:
         sess.rollback()
         form.label.errors = [str(exc)]
-        return render_template("expiry/feeds.html", feeds=service.list_feeds(sess, _me()), everyone=False,
+        return render_template("expiry/feeds.html", feeds=service.list_feeds(sess, current_staff()), everyone=False,
                                form=form, action_form=ActionForm()), 400
     audit_event("expiry.feed.create", object_type="calendar_feed", object_id=feed.uid,
                 detail={"label": feed.label, "mine_only": feed.mine_only})
