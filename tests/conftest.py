@@ -49,7 +49,6 @@ def postgres_url(postgres_server):
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = postgres_server.rsplit("/", 1)[0] + "/" + name
     yield url
-    from sqlalchemy.pool import NullPool  # noqa: F401
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -72,6 +71,12 @@ def smtp_sink():
     sink.start()
     yield sink
     sink.stop()
+
+
+def mail_config(smtp_port: int, mail_from: str = "Trust Vault <noreply@example.com>", **extra) -> dict:
+    """Settings that send mail to the SMTP sink and let webhooks reach receivers on loopback."""
+    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_port, "MAIL_FROM": mail_from,
+            "NOTIFY_ALLOW_PRIVATE_TARGETS": True, **extra}
 
 
 def make_app(tmp_path: Path, database_url: str | None = None, **overrides):
@@ -98,6 +103,17 @@ def make_app(tmp_path: Path, database_url: str | None = None, **overrides):
     app = create_app(config)
     Base.metadata.create_all(app.extensions["vault.engine"])
     return app
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """The limiter is one module-level object: clear its counters after every test."""
+    yield
+    from vault.extensions import limiter
+    try:
+        limiter.reset()
+    except AssertionError:  # no app initialised the limiter in this test
+        pass
 
 
 @pytest.fixture

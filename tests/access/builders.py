@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from tests.conftest import make_app
+from tests.conftest import mail_config, make_app
 from tests.documents.builders import SMALL_PDF, add_document, add_version, new_user
 
 NDA_TEXT = ("MUTUAL NON-DISCLOSURE AGREEMENT\n\nThe recipient keeps the security documents of Example Cloud "
@@ -15,8 +15,7 @@ NDA_TEXT = ("MUTUAL NON-DISCLOSURE AGREEMENT\n\nThe recipient keeps the security
 
 
 def trust_app(tmp_path: Path, smtp_sink, **overrides):
-    config = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_sink.port, "MAIL_FROM": "trust@vault.test",
-              "NOTIFY_ALLOW_PRIVATE_TARGETS": True}
+    config = mail_config(smtp_sink.port, "trust@vault.test")
     config.update(overrides)
     return make_app(tmp_path, **config)
 

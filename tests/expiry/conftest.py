@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.auth.conftest import _fresh_rate_limits  # noqa: F401
-from tests.conftest import TEST_PASSWORD, make_app
+from tests.conftest import TEST_PASSWORD, mail_config, make_app
 from tests.notify.receiver import Receiver
 
 MAIL_FROM = "Trust Vault <noreply@example.com>"
@@ -22,8 +21,7 @@ def at(day: date, hour: int = 9) -> datetime:
 
 
 def expiry_config(smtp_port: int, **extra) -> dict:
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_port, "MAIL_FROM": MAIL_FROM,
-            "NOTIFY_ALLOW_PRIVATE_TARGETS": True, "PUBLIC_BASE_URL": "https://vault.example.com", **extra}
+    return mail_config(smtp_port, MAIL_FROM, PUBLIC_BASE_URL="https://vault.example.com", **extra)
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.auth.conftest import _fresh_rate_limits  # noqa: F401
-from tests.conftest import make_app
+from tests.conftest import mail_config, make_app
 from tests.notify.receiver import Receiver
 
 MAIL_FROM = "信任中心 <noreply@example.com>"
@@ -13,9 +12,7 @@ T0 = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=1)
 
 
 def notify_config(smtp_port: int, **extra) -> dict:
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_port, "MAIL_FROM": MAIL_FROM,
-            # The receivers live on loopback: the admin switch lets the tests reach them.
-            "NOTIFY_ALLOW_PRIVATE_TARGETS": True, **extra}
+    return mail_config(smtp_port, MAIL_FROM, **extra)
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.auth.conftest import _fresh_rate_limits  # noqa: F401
-from tests.conftest import make_app
+from tests.conftest import mail_config, make_app
 from tests.notify.receiver import Receiver
 
 
@@ -31,8 +30,7 @@ def clock():
 
 
 def status_config(smtp_port: int, clock: Clock, **extra) -> dict:
-    return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_port, "MAIL_FROM": "Status <status@example.com>",
-            "NOTIFY_ALLOW_PRIVATE_TARGETS": True, "STATUS_CLOCK": clock, **extra}
+    return mail_config(smtp_port, "Status <status@example.com>", STATUS_CLOCK=clock, **extra)
 
 
 @pytest.fixture
