@@ -18,9 +18,8 @@ from status.markdown import render as render_markdown
 from status.models import State
 from status.service import StatusError, UpdateInput
 from vault import db
-from vault.auth.models import User
 from vault.documents.validation import InvalidInput
-from vault.web import audit_event, require
+from vault.web import audit_event, current_staff, require
 
 bp = Blueprint("status_admin", __name__, url_prefix="/admin/status")
 bp.context_processor(template_helpers)
@@ -268,7 +267,7 @@ def save_report(uid: str):
     form = ReportForm()
     if form.validate():
         try:
-            author = sess.get(User, current_user.id)
+            author = current_staff()
             version = service.save_report(sess, incident, root_cause=form.root_cause.data, actions=form.actions.data,
                                           publish=form.publish.data, notify=form.notify.data, author=author,
                                           now=service.clock())
