@@ -20,7 +20,7 @@ from status.markdown import render as render_markdown
 from status.service import StatusError
 from vault import audit, db
 from vault.extensions import csrf, limiter
-from vault.web import audit_event, client_ip
+from vault.web import audit_event, client_ip, is_safe_next
 
 bp = Blueprint("status", __name__, url_prefix="/status", static_folder="static", static_url_path="/static")
 bp.context_processor(template_helpers)
@@ -339,9 +339,12 @@ def push_alertmanager():
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    """The public pages' own language switch (back to the status page, never elsewhere)."""
-    from vault.i18n import LANG_COOKIE
-    resp = redirect(url_for("status.index"))
+    """The public pages' own language switch: back to the status page the reader was on (only a
+    /status/ path), never elsewhere."""
+    from vault.i18n import LANG_COOKIE, without_lang_param
+    home = url_for("status.index")
+    target = request.args.get("next")
+    resp = redirect(without_lang_param(target) if is_safe_next(target) and target.startswith(home) else home)
     if code in current_app.config["LANGUAGES"]:
         resp.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="Lax", httponly=True)
     return resp

@@ -236,3 +236,9 @@ def test_a_users_saved_language_wins(client_as):
     c = client_as("security", locale="zh")
     html = c.get("/documents/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="zh-CN">' in html and "退出登录" in html
+
+
+def test_switching_language_drops_a_lang_parameter_that_would_override_it(client):
+    switch = client.get("/lang/en", query_string={"next": "/login?lang=zh&x=1"})
+    assert switch.status_code == 302 and switch.headers["Location"].endswith("/login?x=1")
+    assert "Sign in" in client.get(switch.headers["Location"]).get_data(as_text=True)

@@ -67,8 +67,9 @@ def _init_extensions(app: Flask) -> None:
     @app.context_processor
     def _template_globals():
         from flask_babel import get_locale
-        from vault.auth.roles import Role
-        return {"current_locale": str(get_locale()), "company_name": app.config["COMPANY_NAME"], "Role": Role}
+        from vault.auth.roles import Role, role_name
+        return {"current_locale": str(get_locale()), "company_name": app.config["COMPANY_NAME"], "Role": Role,
+                "role_name": role_name}
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from vault.i18n import LANG_COOKIE
+from vault.i18n import LANG_COOKIE, without_lang_param
 from vault.web import is_safe_next
 
 bp = Blueprint("home", __name__)
@@ -20,7 +20,7 @@ def index():
 @bp.get("/lang/<code>")
 def set_language(code: str):
     target = request.args.get("next")
-    resp = redirect(target if is_safe_next(target) else url_for("home.index"))
+    resp = redirect(without_lang_param(target) if is_safe_next(target) else url_for("home.index"))
     if code in current_app.config["LANGUAGES"]:
         resp.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="Lax", httponly=True)
     return resp

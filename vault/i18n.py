@@ -1,6 +1,8 @@
 """Language choice: the signed-in user's preference, then an explicit choice (cookie), then the browser."""
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from flask import current_app, has_request_context, request
 from flask_login import current_user
 
@@ -18,3 +20,10 @@ def select_locale() -> str:
     if explicit in languages:
         return explicit
     return request.accept_languages.best_match(languages) or languages[0]
+
+
+def without_lang_param(target: str) -> str:
+    """A local path with its ?lang= removed: after the language switch it would override the new choice."""
+    parts = urlsplit(target)
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"])
+    return urlunsplit(("", "", parts.path, query, parts.fragment))

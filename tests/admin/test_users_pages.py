@@ -102,3 +102,11 @@ def test_non_admins_are_refused_and_audited(app, client_as, make_user):
 def test_anonymous_is_sent_to_login(client):
     resp = client.get("/admin/users")
     assert resp.status_code == 302 and resp.location.startswith("/login")
+
+
+def test_roles_are_named_in_the_reader_language(client_as):
+    admin = client_as("admin")
+    users = admin.get("/admin/users?lang=zh").get_data(as_text=True)
+    assert '<option value="admin" selected>管理员</option>' in users
+    assert "角色：管理员" in admin.get("/account?lang=zh").get_data(as_text=True)
+    assert "Role: Admin" in admin.get("/account?lang=en").get_data(as_text=True)

@@ -349,3 +349,15 @@ def test_csrf_is_required(tmp_path):
         assert not d.versions[0].withdrawn and d.pinned_version_id == d.versions[0].id
         assert len(d.versions) == 1
     app.extensions["vault.engine"].dispose()
+
+
+def test_missing_frameworks_and_missing_chinese_title_are_said_not_left_blank(app, client_as):
+    with app.app_context():
+        sess = db.session()
+        d = add_document(app, sess, new_user(sess), frameworks=(), title="Mutual NDA template")
+        uid = d.uid
+    c = client_as("viewer")
+    listing = c.get("/documents/?lang=en").get_data(as_text=True)
+    assert '<span class="muted">none</span>' in listing
+    page = c.get(f"/documents/{uid}?lang=en").get_data(as_text=True)
+    assert "Not written yet; the trust center shows the other language." in page

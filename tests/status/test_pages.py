@@ -271,3 +271,13 @@ def test_page_and_api_are_served_gzipped_to_clients_that_accept_it(client, seede
         packed = client.get(path, headers={"Accept-Encoding": "gzip, deflate, br"})
         assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
         assert gzip.decompress(packed.data) == plain.data and "Content-Encoding" not in plain.headers
+
+
+def test_language_switch_returns_to_the_same_status_page(client, seeded):
+    page = client.get("/status/history?q=slow").get_data(as_text=True)
+    assert "/status/lang/zh?next=/status/history" in page  # the path only: the main page is cached for all
+    back = client.get("/status/lang/zh", query_string={"next": "/status/history?q=slow&lang=en"})
+    assert back.status_code == 302 and back.headers["Location"].endswith("/status/history?q=slow")
+    for elsewhere in ("/admin/users", "//evil.example/status/", "https://evil.example/status/"):
+        r = client.get("/status/lang/en", query_string={"next": elsewhere})
+        assert r.headers["Location"].endswith("/status/") and "evil" not in r.headers["Location"]

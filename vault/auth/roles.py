@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
+
 
 class Role(StrEnum):
     ADMIN = "admin"  # everything, users, settings
@@ -14,6 +16,22 @@ class Role(StrEnum):
 
 
 ALL = frozenset(Role)
+
+ROLE_NAMES = {
+    Role.ADMIN: _l("Admin"),
+    Role.SECURITY: _l("Security"),
+    Role.SALES: _l("Sales"),
+    Role.LEGAL: _l("Legal"),
+    Role.VIEWER: _l("Viewer"),
+}
+
+
+def role_name(role: str):
+    """The role's name in the reader's language; an unknown value is shown as it is."""
+    try:
+        return ROLE_NAMES[Role(role)]
+    except ValueError:
+        return role
 
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "documents.view": ALL,
