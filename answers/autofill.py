@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from answers.fit import fit_to_choices
+from answers.language import guess_language
 from answers.matching import AUTOFILL_THRESHOLD, LibraryEntry, MatchIndex, MatchResult
 from importers.model import Question, Questionnaire
 
@@ -32,6 +33,13 @@ def _propose(question: Question, result: MatchResult, entries: dict[str, Library
     else:
         answer = full if not question.choices else None
         comment = None
+    foreign = entry.language != guess_language(question.text)
+    if foreign:
+        # An answer in the other language is a lead, not something to send: only a dropdown choice
+        # (spelled as the customer's sheet spells it) may be filled; free text waits for a person.
+        comment = None
+        if not question.choices:
+            answer = None
     fits = answer is not None or (question.answer_at is None and comment)
     # A stale entry (evidence expired or withdrawn, see vault/expiry/stale.py) is only ever suggested.
     status = "filled" if result.confidence >= AUTOFILL_THRESHOLD and fits and not entry.stale else "suggested"

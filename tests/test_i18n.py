@@ -242,3 +242,10 @@ def test_switching_language_drops_a_lang_parameter_that_would_override_it(client
     switch = client.get("/lang/en", query_string={"next": "/login?lang=zh&x=1"})
     assert switch.status_code == 302 and switch.headers["Location"].endswith("/login?x=1")
     assert "Sign in" in client.get(switch.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_language_switch_works_for_a_user_with_a_saved_language(client_as):
+    c = client_as("security", locale="zh")
+    c.get("/lang/en")
+    html = c.get("/documents/").get_data(as_text=True)
+    assert '<html lang="en">' in html and "Sign out" in html

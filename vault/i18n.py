@@ -1,4 +1,5 @@
-"""Language choice: the signed-in user's preference, then an explicit choice (cookie), then the browser."""
+"""Language choice: an explicit choice in this browser (?lang= or the switch's cookie), then the signed-in
+user's saved preference, then the browser's Accept-Language."""
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -13,12 +14,12 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands: messages in the default language
         return languages[0]
-    user_pref = getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
-    if user_pref in languages:
-        return user_pref
     explicit = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
     if explicit in languages:
         return explicit
+    user_pref = getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
+    if user_pref in languages:
+        return user_pref
     return request.accept_languages.best_match(languages) or languages[0]
 
 

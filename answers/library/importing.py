@@ -7,18 +7,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from answers.language import guess_language
 from answers.library import service
 from answers.library.models import LibraryEntry
 from vault import audit
 from importers.library import LibraryRow, LibraryTable, RowProblem
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def guess_language(text: str) -> str:
-    cjk = len(_CJK.findall(text))
-    return "zh" if cjk and cjk >= len(re.findall(r"[A-Za-z]+", text)) else "en"
-
 
 def _norm_q(text: str) -> str:
     return re.sub(r"\s+", " ", text.strip().lower())

@@ -1,0 +1,42 @@
+"""Proposals from match results: dropdown fitting, stale entries, answers in the other language."""
+import pytest
+
+from answers.autofill import _propose
+from answers.matching import Candidate, LibraryEntry, MatchResult
+from importers.model import Locator, Question
+
+ZH = LibraryEntry(ref="ZH-1", question="是否启用多因素认证？", answer_short="是", answer_full="所有员工均启用。",
+                  language="zh")
+EN = LibraryEntry(ref="EN-1", question="Do you enforce MFA?", answer_short="Yes", answer_full="For all staff.")
+
+
+def _q(text, choices=None):
+    return Question(qid="1", text=text, section=None, question_at=Locator("cell", "S", "B2", 2, 2),
+                    answer_at=Locator("cell", "S", "C2", 2, 3), comment_at=Locator("cell", "S", "D2", 2, 4),
+                    choices=choices, existing_answer=None, existing_comment=None)
+
+
+def _result(ref, confidence=0.95):
+    return MatchResult(candidates=[Candidate(ref, 0.9)], confidence=confidence, answerable=True)
+
+
+@pytest.mark.parametrize("question, entry, status, answer, comment", [
+    (_q("Do you enforce multi-factor authentication?"), EN, "filled", "Yes", "For all staff."),
+    (_q("Do you enforce multi-factor authentication?", ["YES", "NO"]), EN, "filled", "YES", "For all staff."),
+    # The Chinese entry answers an English question: a dropdown choice may be filled, no Chinese text.
+    (_q("Do you enforce multi-factor authentication?", ["Yes", "No"]), ZH, "filled", "Yes", None),
+    (_q("Do you enforce multi-factor authentication?"), ZH, "suggested", "是", None),
+    (_q("是否启用多因素认证？"), ZH, "filled", "是", "所有员工均启用。"),
+])
+def test_proposals(question, entry, status, answer, comment):
+    p = _propose(question, _result(entry.ref), {entry.ref: entry})
+    assert (p.status, p.answer, p.comment) == (status, answer, comment)
+
+
+def test_low_confidence_and_stale_entries_are_only_suggested():
+    q = _q("Do you enforce MFA?")
+    assert _propose(q, _result("EN-1", 0.6), {"EN-1": EN}).status == "suggested"
+    stale = LibraryEntry(ref="EN-1", question=EN.question, answer_short="Yes", stale=True)
+    assert _propose(q, _result("EN-1"), {"EN-1": stale}).status == "suggested"
+    unanswerable = MatchResult(candidates=[Candidate("EN-1", 0.2)], confidence=0.1, answerable=False)
+    assert _propose(q, unanswerable, {"EN-1": EN}).status == "unanswered"
