@@ -100,7 +100,8 @@ def demo_documents(today: date) -> list[DemoDocument]:
                         lambda: demo_pdfs.information_security_policy(policy_day), M(effective_date=policy_day)),
         ]),
         DemoDocument(D("policy", "internal",
-                       {"en": ("Acceptable use policy", "Rules for staff use of devices, accounts and data.")},
+                       {"en": ("Acceptable use policy", "Rules for staff use of devices, accounts and data."),
+                        "zh": ("可接受使用政策", "员工使用设备、账号与数据的规则。")},
                        ["iso27001"]), [
             DemoVersion("Acceptable-Use-Policy-v2.3.pdf", lambda: demo_pdfs.acceptable_use_policy(policy_day),
                         M(effective_date=policy_day)),
@@ -116,13 +117,15 @@ def demo_documents(today: date) -> list[DemoDocument]:
                         M(effective_date=today - timedelta(days=380))),
         ]),
         DemoDocument(D("nda_template", "public",
-                       {"en": ("Mutual NDA template", "Our standard mutual non-disclosure agreement.")}, []), [
+                       {"en": ("Mutual NDA template", "Our standard mutual non-disclosure agreement."),
+                        "zh": ("双向保密协议模板", "我们的标准双向保密协议。")}, []), [
             DemoVersion("Mutual-NDA-template-v3.pdf", lambda: demo_pdfs.nda_template(today - timedelta(days=500)),
                         M(effective_date=today - timedelta(days=500))),
         ]),
         DemoDocument(D("pentest_summary", "nda",
                        {"en": ("Web platform penetration test summary", "Executive summary of the yearly "
-                                                                         "external penetration test.")},
+                                                                         "external penetration test."),
+                        "zh": ("Web 平台渗透测试摘要", "年度外部渗透测试的执行摘要。")},
                        ["soc2", "iso27001", "pci_dss"]), [
             DemoVersion("Pentest-summary-web-platform.pdf",
                         lambda: demo_pdfs.pentest_summary(
@@ -135,7 +138,8 @@ def demo_documents(today: date) -> list[DemoDocument]:
                           issuer="Example Offensive Security", notes="Next test scheduled.")),
         ]),
         DemoDocument(D("pentest_summary", "nda",
-                       {"en": ("Mobile app penetration test summary", "Executive summary of the mobile app test.")},
+                       {"en": ("Mobile app penetration test summary", "Executive summary of the mobile app test."),
+                        "zh": ("移动应用渗透测试摘要", "移动应用渗透测试的执行摘要。")},
                        ["soc2"]), [
             DemoVersion("Pentest-summary-mobile-app.pdf",
                         lambda: demo_pdfs.pentest_summary(
