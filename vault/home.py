@@ -26,6 +26,11 @@ def set_language(code: str):
     return resp
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.get("/healthz")
 def healthz():
     return {"status": "ok"}
