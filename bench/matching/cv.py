@@ -73,22 +73,27 @@ def run(pairwise: bool, pools) -> dict:
                             key=lambda t: (-t[0], t[1]))
                 rq.append((qid, gold, sc))
             ranked.append((name, rq))
-        X, y, sw = [], [], []
-        for name, rq in ranked:
-            rows = [([conf_features(sc)[c] for c in cnames], 1.0 if sc[0][1] in gold else 0.0)
-                    for qid, gold, sc in rq if train(qid) and sc]
-            for xr, yr in rows:
-                X.append(xr)
-                y.append(yr)
-                sw.append(100.0 / len(rows))
-        cb, cw = logistic(np.asarray(X), np.asarray(y), 1.0, sw=np.asarray(sw))
-        for name, rq in ranked:
-            for qid, gold, sc in rq:
-                if train(qid):
-                    continue
-                c = _sig(cb + float(np.dot(cw, [conf_features(sc)[n] for n in cnames]))) if sc else 0.0
-                oof.setdefault(name, []).append(Outcome(gold, [r for _, r, _, _ in sc[:10]], c, c >= 0.5))
+        score_fold(ranked, train, cnames, oof)
     return {name: summarize(o) for name, o in oof.items()}
+
+
+def score_fold(ranked, train, cnames, oof) -> None:
+    """Fit the confidence model on this fold's training questions; score the held-out ones into `oof`."""
+    X, y, sw = [], [], []
+    for name, rq in ranked:
+        rows = [([conf_features(sc)[c] for c in cnames], 1.0 if sc[0][1] in gold else 0.0)
+                for qid, gold, sc in rq if train(qid) and sc]
+        for xr, yr in rows:
+            X.append(xr)
+            y.append(yr)
+            sw.append(100.0 / len(rows))
+    cb, cw = logistic(np.asarray(X), np.asarray(y), 1.0, sw=np.asarray(sw))
+    for name, rq in ranked:
+        for qid, gold, sc in rq:
+            if train(qid):
+                continue
+            c = _sig(cb + float(np.dot(cw, [conf_features(sc)[n] for n in cnames]))) if sc else 0.0
+            oof.setdefault(name, []).append(Outcome(gold, [r for _, r, _, _ in sc[:10]], c, c >= 0.5))
 
 
 def main() -> None:

@@ -16,13 +16,12 @@ from collections import Counter
 import numpy as np
 
 from answers.matching import MatchIndex
-from answers.matching.index import conf_features
 from answers.matching.scoring import CONF_FEATURES, RANK_FEATURES
 from answers.matching.text import ZH_PREFIX, clean, fuzzy_string
-from bench.matching.cv import K, _fold, _sig
+from bench.matching.cv import K, _fold, _sig, score_fold
 from bench.matching.devset import all_sets
-from bench.matching.fit import fit_ranker, logistic
-from bench.matching.metrics import Outcome, summarize
+from bench.matching.fit import fit_ranker
+from bench.matching.metrics import summarize
 
 BASE = [f for f in RANK_FEATURES if f != "emb"]
 _SENT = re.compile(r"(?<=[.?!:])\s+(?=[A-Z])")
@@ -185,21 +184,7 @@ def run(pool_data, names, l2=1.0, rrf=0):
                     sc.sort(key=lambda t: (-fused[t[1]], t[1]))
                 rq.append((qid, gold, sc))
             ranked.append((name, rq))
-        X, y, sw = [], [], []
-        for name, rq in ranked:
-            rows = [([conf_features(sc)[c] for c in cnames], 1.0 if sc[0][1] in gold else 0.0)
-                    for qid, gold, sc in rq if train(qid) and sc]
-            for xr, yr in rows:
-                X.append(xr)
-                y.append(yr)
-                sw.append(100.0 / len(rows))
-        cb, cw = logistic(np.asarray(X), np.asarray(y), 1.0, sw=np.asarray(sw))
-        for name, rq in ranked:
-            for qid, gold, sc in rq:
-                if train(qid):
-                    continue
-                c = _sig(cb + float(np.dot(cw, [conf_features(sc)[n] for n in cnames]))) if sc else 0.0
-                oof.setdefault(name, []).append(Outcome(gold, [r for _, r, _, _ in sc[:10]], c, c >= 0.5))
+        score_fold(ranked, train, cnames, oof)
     return {name: summarize(o) for name, o in oof.items()}
 
 
