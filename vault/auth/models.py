@@ -27,7 +27,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Part of the login cookie's id; replaced at logout and password change so old cookies die.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
-    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)  # sealed, see auth/secrets
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_last_step: Mapped[int | None] = mapped_column(nullable=True)  # refuses a replayed code
     locale: Mapped[str | None] = mapped_column(String(8), nullable=True)

@@ -1,9 +1,9 @@
 """The trust center's profile and access policy: one row, edited by admins."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vault.db import Base, UTCDateTime, utcnow
@@ -47,6 +47,33 @@ class TrustProfile(Base):
     def renewal_note_for(self, document_uid: str, language: str) -> str:
         notes = (self.renewal_notes or {}).get(document_uid) or {}
         return notes.get(language) or notes.get("en") or notes.get("zh") or ""
+
+
+class Subprocessor(Base):
+    """A third party that processes customer data on our behalf, as listed on the public page.
+
+    Removed subprocessors keep their row (removed_on set) so the page can show recent changes.
+    """
+
+    __tablename__ = "subprocessors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    purpose_en: Mapped[str] = mapped_column(Text, default="")
+    purpose_zh: Mapped[str] = mapped_column(Text, default="")
+    data_categories: Mapped[str] = mapped_column(Text, default="")  # what customer data it sees
+    location: Mapped[str] = mapped_column(String(200), default="")  # where the data is processed
+    website: Mapped[str] = mapped_column(String(2048), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)  # display order
+    effective_from: Mapped[date | None] = mapped_column(Date, nullable=True)  # announced ahead of use
+    removed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def purpose_for(self, language: str) -> str:
+        preferred = self.purpose_zh if language == "zh" else self.purpose_en
+        return preferred or self.purpose_en or self.purpose_zh
 
 
 def logo_context(logo_uid: str) -> str:
