@@ -22,7 +22,8 @@ class Proposal:
 def _propose(question: Question, result: MatchResult, entries: dict[str, LibraryEntry]) -> Proposal:
     best = result.best
     entry = entries.get(best.ref) if best and result.answerable else None
-    if entry is None:
+    if entry is None or not (entry.answer_short.strip() or entry.answer_full.strip()):
+        # No match, or the best entry is a question the library has not answered yet.
         return Proposal(question, result, "unanswered", None, None, None)
     short, full = entry.answer_short.strip(), entry.answer_full.strip()
     if question.answer_at is None and question.comment_at is not None:

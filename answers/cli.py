@@ -46,6 +46,9 @@ def import_command(file: Path, dry_run: bool, status: str) -> None:
     verb = "would create" if dry_run else "created"
     click.echo(f"{file.name}: {verb} {s['create']}, {'would update' if dry_run else 'updated'} {s['update']}, "
                f"unchanged {s['unchanged']}, rows with problems {s['problems']}")
+    if s["unanswered"]:
+        click.echo(f"{s['unanswered']} new entries have no answer yet: {'would be' if dry_run else 'imported as'} "
+                   "drafts, matchable but never used to fill a questionnaire until answered")
     if dry_run:
         return
     apply_import(sess, plan, Actor(label=CLI_ACTOR_LABEL), source_file=file.name)

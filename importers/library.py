@@ -46,6 +46,10 @@ class LibraryRow:
     status: str | None = None
     language: str | None = None
 
+    @property
+    def needs_answer(self) -> bool:
+        return not (self.answer_short or self.answer_full)
+
 
 @dataclass
 class RowProblem:
@@ -61,8 +65,13 @@ class RowProblem:
 class LibraryTable:
     filename: str
     rows: list[LibraryRow]
-    problems: list[RowProblem]
+    problems: list[RowProblem]  # rows that were skipped
     mapping: dict  # {"sheets": {name: {"header_row": int, "columns": {role: letter}}}}
+    notes: list[RowProblem] = field(default_factory=list)  # rows read, with something to know
+
+    @property
+    def unanswered(self) -> list[LibraryRow]:
+        return [r for r in self.rows if r.needs_answer]
 
 
 def classify_library_header(text: str) -> str | None:
@@ -156,6 +165,7 @@ def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None
                                      file=filename)
     rows: list[LibraryRow] = []
     problems: list[RowProblem] = []
+    notes: list[RowProblem] = []
     used: dict = {"sheets": {}}
     wanted = (mapping or {}).get("sheets")
     for sheet, records in _tables(src, filename, limits):
@@ -176,20 +186,20 @@ def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None
                                          file=filename, sheet=sheet)
         used["sheets"][key] = {"header_row": header,
                                "columns": {role: get_column_letter(c) for role, c in cols.items()}}
-        _read_rows(records, header, cols, sheet, rows, problems)
+        _read_rows(records, header, cols, sheet, rows, problems, notes)
     if not used["sheets"]:
         raise ImportErrorWithContext(
             "no table with a question column was found; the header row needs a column titled like "
             "Question / 问题 (and ideally ID, Answer, Details)", file=filename)
     _flag_duplicate_refs(rows, problems)
-    return LibraryTable(filename=filename, rows=rows, problems=problems, mapping=used)
+    return LibraryTable(filename=filename, rows=rows, problems=problems, mapping=used, notes=notes)
 
 
 def _cell(rec: list[str], col: int | None) -> str:
     return rec[col - 1].strip() if col and col <= len(rec) and rec[col - 1] else ""
 
 
-def _read_rows(records, header, cols, sheet, rows, problems) -> None:
+def _read_rows(records, header, cols, sheet, rows, problems, notes) -> None:
     for r in sorted(records):
         if r <= header:
             continue
@@ -205,13 +215,16 @@ def _read_rows(records, header, cols, sheet, rows, problems) -> None:
         if len(ref) > 100:
             problems.append(RowProblem(sheet, r, f"the id is {len(ref)} characters long (at most 100)"))
             continue
-        if not (answer or comment):
-            problems.append(RowProblem(sheet, r, "the question has no answer"))
-            continue
         status = get("status").lower() or None
         if status and status not in STATUSES:
             problems.append(RowProblem(sheet, r, f'status "{status}" is not one of {", ".join(STATUSES)}'))
             continue
+        if not (answer or comment):
+            # A question still to be answered is worth keeping: it is matchable (autofill lists it as a
+            # candidate but never fills from it) and the security team finds it among the drafts.
+            notes.append(RowProblem(sheet, r, "no answer yet: kept as a draft"))
+            if status == "approved":
+                status = "draft"
         language = get("language").lower()[:2] or None
         short, full = _split_answer(answer, comment)
         rows.append(LibraryRow(

@@ -26,7 +26,8 @@ class ImportPlan:
 
     def summary(self) -> dict:
         return {"create": len(self.creates), "update": len(self.updates), "unchanged": len(self.unchanged),
-                "problems": len(self.problems)}
+                "problems": len(self.problems),
+                "unanswered": sum(1 for row, _ in self.creates if row.needs_answer)}
 
 
 def _values(row: LibraryRow, default_status: str, source: dict) -> dict:
@@ -41,7 +42,7 @@ def _values(row: LibraryRow, default_status: str, source: dict) -> dict:
                         ("framework_refs", row.framework_refs)):
         if value:
             values[name] = value
-    values["status"] = row.status or default_status
+    values["status"] = row.status or ("draft" if row.needs_answer else default_status)
     return values
 
 
@@ -58,9 +59,14 @@ def plan_import(session: Session, table: LibraryTable, *, default_status: str = 
             plan.creates.append((row, values))
             continue
         values.pop("source")
+        if row.needs_answer:  # a re-import without answers never erases the library's answers
+            for name in ("answer_short", "answer_full"):
+                values.pop(name, None)
+            if row.status != "retired":
+                values.pop("status", None)
         if entry.status != "approved" and not row.status:
-            values.pop("status")  # re-import does not resurrect a retired entry or approve a draft
-        if not row.status and entry.status == "approved":
+            values.pop("status", None)  # re-import does not resurrect a retired entry or approve a draft
+        if not row.status and entry.status == "approved" and "status" in values:
             values.pop("status", None)
         changes = {k: v for k, v in values.items() if getattr(entry, k) != v}
         if changes:

@@ -81,3 +81,24 @@ def test_import_then_autofill_writes_report_and_filled_copy(tmp_path):
         assert cell == ("YES" if r["status"] == "filled" else None)
     assert load_workbook(filled)["Instructions"]["A1"].value == "Fill column C."
     assert ws.data_validations.dataValidation, "the dropdown survived"
+
+
+def test_a_library_of_questions_without_answers_is_matched_but_never_fills(tmp_path):
+    """A library built from another questionnaire's questions (id + question, no answers yet): every row
+    becomes a draft entry, autofill ranks them as candidates and fills nothing from them."""
+    instance = tmp_path / "instance"
+    vault(instance, "init", "--no-input")
+    lib = tmp_path / "questions.csv"
+    with lib.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["id", "question"]] + [[r[0], r[1]] for r in LIBRARY[1:]])
+    out = vault(instance, "library", "import", str(lib))
+    assert "created 4" in out.stdout and "rows with problems 0" in out.stdout
+    assert "4 new entries have no answer yet" in out.stdout
+
+    src, report = tmp_path / "q.xlsx", tmp_path / "report.json"
+    _questionnaire(src)
+    vault(instance, "autofill", str(src), "--report", str(report))
+    mfa, enc, _swallow = json.loads(report.read_text(encoding="utf-8"))["questions"]
+    assert mfa["candidates"][0]["entry"] == "IAM-01" and enc["candidates"][0]["entry"] == "ENC-01"
+    assert mfa["confidence"] > 0.5
+    assert {mfa["status"], enc["status"]} == {"unanswered"} and mfa["answer"] is None

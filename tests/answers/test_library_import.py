@@ -48,11 +48,12 @@ def test_unreadable_rows_are_reported_with_row_numbers_and_reasons():
     data = _csv([["id", "question", "answer"], ["A-1", "Q one?", "Yes"], ["A-2", "", "Orphan answer"],
                  ["A-3", "Q three?", ""], ["A-1", "Duplicate?", "No"], ["A-4", "Q four?", "No"]])
     table = load_library_table(data, "lib.csv")
-    assert [r.ref for r in table.rows] == ["A-1", "A-4"]
+    assert [r.ref for r in table.rows] == ["A-1", "A-3", "A-4"]
     assert [str(p) for p in table.problems] == [
         "row 3: the row has an answer but no question text",
-        "row 4: the question has no answer",
         'row 5: id "A-1" is used again (first at row 2)']
+    assert [str(n) for n in table.notes] == ["row 4: no answer yet: kept as a draft"]
+    assert [r.ref for r in table.unanswered] == ["A-3"]
 
 
 def test_xlsx_library_and_not_a_table_errors():
@@ -82,18 +83,44 @@ def test_import_twice_updates_by_reference_id_instead_of_duplicating(app):
         apply_import(sess, plan, Actor(label="t"))
         sess.commit()
         plan = plan_import(sess, load_library_table(second, "lib.csv"))
-        assert plan.summary() == {"create": 1, "update": 1, "unchanged": 1, "problems": 0}
+        assert plan.summary() == {"create": 1, "update": 1, "unchanged": 1, "problems": 0, "unanswered": 0}
         apply_import(sess, plan, Actor(label="t"))
         sess.commit()
         assert sess.scalar(select(func.count()).select_from(LibraryEntry)) == 3
         assert sess.scalar(select(LibraryEntry.answer_short).where(LibraryEntry.ref == "IAM-01")) == "No"
 
 
-def test_real_asvs_csv_imports_as_a_library(app):
+def test_real_asvs_csv_without_answers_imports_as_draft_questions(app):
+    # The ASVS CSV has requirement text and ids but no answer column: a library of questions still
+    # to answer. Every requirement becomes a matchable draft; nothing is skipped.
     data = (SHARED_DATA / "questionnaires/zh/owasp_asvs_4.0.3-en.csv").read_bytes()
-    header = data.decode("utf-8-sig").splitlines()[0]
     table = load_library_table(data, "asvs.csv")
-    # The ASVS CSV has requirement text but no answer column: every row is reported, none imported.
-    assert table.rows == [] or "answer" in header.lower()
-    assert len(table.problems) > 250
-    assert all("no answer" in p.reason for p in table.problems)
+    assert table.problems == []
+    assert len(table.rows) == len(table.unanswered) == len(table.notes) == 286
+    assert table.rows[0].ref == "V1.1.1" and table.rows[0].question.startswith("Verify the use of a secure")
+    with app.app_context():
+        sess = db.session()
+        plan = plan_import(sess, table)
+        assert plan.summary()["create"] == plan.summary()["unanswered"] == 286
+        apply_import(sess, plan, Actor(label="t"))
+        sess.commit()
+        statuses = set(sess.scalars(select(LibraryEntry.status)))
+        assert statuses == {"draft"}
+
+
+def test_reimport_without_answers_keeps_the_libraries_answers(app):
+    answered = _csv([["id", "question", "answer"], ["IAM-01", "Do you enforce MFA?", "Yes"]])
+    questions_only = _csv([["id", "question", "category"], ["IAM-01", "Do you enforce MFA?", "Identity"],
+                           ["IAM-02", "Do you review access quarterly?", "Identity"]])
+    with app.app_context():
+        sess = db.session()
+        apply_import(sess, plan_import(sess, load_library_table(answered, "a.csv")), Actor(label="t"))
+        sess.commit()
+        plan = plan_import(sess, load_library_table(questions_only, "q.csv"))
+        assert plan.summary() == {"create": 1, "update": 1, "unchanged": 0, "problems": 0, "unanswered": 1}
+        apply_import(sess, plan, Actor(label="t"))
+        sess.commit()
+        rows = {e.ref: e for e in sess.scalars(select(LibraryEntry))}
+        assert (rows["IAM-01"].answer_short, rows["IAM-01"].status, rows["IAM-01"].category) == (
+            "Yes", "approved", "Identity")
+        assert (rows["IAM-02"].answer_short, rows["IAM-02"].answer_full, rows["IAM-02"].status) == ("", "", "draft")
