@@ -178,6 +178,7 @@ def detect_table(view: View, deadline: Deadline, *, hint: dict | None = None,
     data_rows = [r for r in rows if plan.header_row is None or r > plan.header_row]
     stats = _stats(view, data_rows)
     if not hinted:
+        _resolve_ties(view, plan, stats)
         _drop_contradicted(plan, stats)
     taken = set(plan.columns.values())
     if "question" not in plan.columns:
@@ -224,6 +225,28 @@ def _merge_repeated_headers(view: View, rows: list[int], plan: TablePlan) -> Non
             if role in FILLABLE and role not in plan.columns and c not in taken:
                 plan.columns[role] = c
                 taken.add(c)
+
+
+def _resolve_ties(view: View, plan: TablePlan, stats: dict[int, _ColStats]) -> None:
+    """Two headers as strong for one role: "Control Title" beside "Control Description" (the fuller
+    text is the question), "Control ID" beside "Question ID" (the id that names each row)."""
+    if plan.header_row is None:
+        return
+    for role in ("question", "id"):
+        chosen = plan.columns.get(role)
+        if chosen is None:
+            continue
+        hit = classify_header(view.text(plan.header_row, chosen))
+        others = set(plan.columns.values()) - {chosen}
+        tied = [c for c in view.cols(plan.header_row)
+                if c not in others and classify_header(view.text(plan.header_row, c)) == hit]
+        if len(tied) < 2:
+            continue
+        empty = _ColStats()
+        if role == "question":
+            plan.columns[role] = max(tied, key=lambda c: (stats.get(c, empty).total_len, -c))
+        else:
+            plan.columns[role] = max(tied, key=lambda c: (len(stats.get(c, empty).values), -c))
 
 
 def _drop_contradicted(plan: TablePlan, stats: dict[int, _ColStats]) -> None:

@@ -16,7 +16,7 @@ _EN_RULES: list[tuple[str, int, str]] = [
     ("guidance", 2, r"guidance|\bhelp\b|\bhints?\b|instructions?|how to answer|\bguide\b|"
                     r"remediation|\btips?\b"),
     ("answer", 3, r"^(yes ?/ ?no|y ?/ ?n|yes or no)\b|\byes ?/ ?no\b|\bstatus\b"),
-    ("id", 3, r"^(question|control|item|req|requirement|ref|reference|criteria|q)? ?"
+    ("id", 3, r"^(question|ques|control|item|req|requirement|ref|reference|criteria|q)? ?"
               r"(id|no|nr|num|number|#|ref|reference|identifier|code|key)$|^#$|^s ?/? ?n$|^qid$|^sl no$"),
     ("answer", 3, r"\banswers?\b|\bresponses?\b|\breply\b|\byour response\b"),
     ("comment", 2, r"comments?|remarks?|additional (information|info|details|context)|"
@@ -25,7 +25,7 @@ _EN_RULES: list[tuple[str, int, str]] = [
     ("section", 1, r"\b(type|kind|class)\b"),
     ("answer", 2, r"\bcomplian(ce|t)\b|\bselection\b|\bresult\b|\bconformance\b|"
                   r"\bapplicable\b|\bin place\b|\bimplemented\b"),
-    ("question", 3, r"\bquestions?\b|\bquestion text\b|\bquery\b"),
+    ("question", 3, r"\bquestions?\b|\bquestion text\b|\bques( text)?\b|\bquery\b"),
     ("question", 2, r"\brequirements?\b|\bcriteria\b|\bcontrol (question|statement|text|requirement)\b|"
                     r"\bstatement\b|\bassessment item\b|\bcheck( item)?\b|\breq description\b|"
                     r"\bitem\b"),

@@ -26,6 +26,7 @@ _OWN_RULES: list[tuple[str, re.Pattern]] = [
     ("language", re.compile(r"^(lang|language|locale)$|^语言$")),
     ("category", re.compile(r"categor|domain|section|topic|area|group|family|分类|类别|领域|控制域|章节")),
 ]
+_QUESTION_WORD = re.compile(r"\bquestions?\b(?! ?(id|no|num|number|ref|#)\b)|问题(?!编号)")
 _TAG_SPLIT = re.compile(r"\s*[;,\n|；，、]\s*")
 _SHORT_ANSWERS = {"yes", "no", "n/a", "na", "partial", "not applicable", "是", "否", "不适用", "部分"}
 STATUSES = ("draft", "approved", "retired")
@@ -75,16 +76,26 @@ class LibraryTable:
 
 
 def classify_library_header(text: str) -> str | None:
+    hit = _library_role(text)
+    return hit[0] if hit else None
+
+
+def _library_role(text: str) -> tuple[str, int] | None:
+    """(role, strength) of a header cell in a library file."""
     t = normalize(text or "")
     if not t or len(t) > 60:
         return None
+    asks = _QUESTION_WORD.search(t)
     for role, pattern in _OWN_RULES:
+        if asks and role in ("frameworks", "category"):
+            continue  # "CAIQ Question", "Domain Question": the question text, not a reference
         if pattern.search(t):
-            return role
+            return role, 3
     hit = classify_header(text)
     if not hit:
         return None
-    return {"section": "category", "guidance": None, "ignore": None, "section_id": None}.get(hit[0], hit[0])
+    role = {"section": "category", "guidance": None, "ignore": None, "section_id": None}.get(hit[0], hit[0])
+    return (role, hit[1]) if role else None
 
 
 def _split_answer(answer: str, comment: str) -> tuple[str, str]:
@@ -143,16 +154,35 @@ def sheet_records(src: bytes, filename: str, *, limits: Limits | None = None) ->
 
 
 def _find_header(records: dict[int, list[str]]) -> tuple[int | None, dict[str, int]]:
-    best: tuple[int, int | None, dict[str, int]] = (0, None, {})
+    """The header row (the one naming most roles, with a question column) and a column per role.
+    Where several columns claim a role, the strongest header wins; on a tie the values decide."""
+    best: tuple[int, int | None, dict[str, list[tuple[int, int]]]] = (0, None, {})
     for r in sorted(records)[:40]:
-        roles: dict[str, int] = {}
+        claims: dict[str, list[tuple[int, int]]] = {}
         for i, cell in enumerate(records[r], start=1):
-            role = classify_library_header(cell)
-            if role and role not in roles:
-                roles[role] = i
-        if "question" in roles and len(roles) >= 2 and len(roles) > best[0]:
-            best = (len(roles), r, roles)
-    return best[1], best[2]
+            hit = _library_role(cell)
+            if hit:
+                claims.setdefault(hit[0], []).append((hit[1], i))
+        if "question" in claims and len(claims) >= 2 and len(claims) > best[0]:
+            best = (len(claims), r, claims)
+    header, claims = best[1], best[2]
+    if header is None:
+        return None, {}
+    below = [records[r] for r in sorted(records) if r > header][:500]
+    return header, {role: _pick_column(role, cols, below) for role, cols in claims.items()}
+
+
+def _pick_column(role: str, cols: list[tuple[int, int]], rows: list[list[str]]) -> int:
+    top = max(strength for strength, _ in cols)
+    tied = [c for strength, c in cols if strength == top]
+    if len(tied) == 1:
+        return tied[0]
+    values = {c: [_cell(rec, c) for rec in rows] for c in tied}
+    if role == "id":  # "Control ID" beside "Question ID": the one that names each row
+        return max(tied, key=lambda c: (len(set(v for v in values[c] if v)), -c))
+    if role == "question":  # "Control Title" beside "Control Description": the fuller text
+        return max(tied, key=lambda c: (sum(len(v) for v in values[c]), -c))
+    return tied[0]
 
 
 def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None,
