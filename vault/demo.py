@@ -1,4 +1,5 @@
-"""`vault demo`: realistic demo documents, uploaded through the same services as real uploads.
+"""`vault demo`: realistic demo documents, uploaded through the same services as real uploads, and the
+trust center's subprocessor list.
 
 Idempotent: a document whose English title already exists is skipped. Dates are relative to today so
 the statuses stay varied (valid, expiring soon, expired, no expiry).
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from vault import audit, demo_pdfs
 from vault.auth.models import User
 from vault.documents import service, validation
+from vault.trust import subprocessors
 
 DEMO_OWNER = "security@example.com"
 ACTOR = "vault demo"
@@ -164,7 +166,7 @@ def _demo_owner(session: Session) -> User:
 
 
 def load_demo(session: Session, today: date | None = None) -> int:
-    """Create the demo documents that do not exist yet; returns how many were created."""
+    """Create the demo documents (and subprocessors) that do not exist yet; returns how many documents."""
     today = today or date.today()
     demo_pdfs.find_cjk_font()  # fail before creating anything if the Chinese report cannot be made
     max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
@@ -177,6 +179,7 @@ def load_demo(session: Session, today: date | None = None) -> int:
                 continue
             _create(session, spec, owner, Path(tmp), max_bytes)
             created += 1
+    load_demo_subprocessors(session, owner, today)
     return created
 
 
@@ -209,3 +212,63 @@ def _create(session: Session, spec: DemoDocument, owner: User, tmp: Path, max_by
 def _audit(session: Session, owner: User, action: str, object_type: str, object_id: str, detail: dict) -> None:
     audit.record(session, action, actor_id=owner.id, actor=ACTOR, object_type=object_type, object_id=object_id,
                  detail=detail)
+
+
+# --- subprocessors ------------------------------------------------------------------------------
+
+@dataclass
+class DemoSubprocessor:
+    fields: subprocessors.SubprocessorFields
+    removed_on: date | None = None
+
+
+def demo_subprocessors(today: date) -> list[DemoSubprocessor]:
+    """Four in use, one announced for next month, one removed recently (every public section has a row)."""
+    F = subprocessors.SubprocessorFields
+    return [
+        DemoSubprocessor(F("Amazon Web Services EMEA SARL",
+                           "Cloud hosting: application servers, databases, encrypted backups and file storage.",
+                           "云托管：应用服务器、数据库、加密备份和文件存储。",
+                           "All customer data, including uploaded documents (encrypted at rest)",
+                           "Ireland (AWS eu-west-1); backups in Germany (eu-central-1)", "https://aws.amazon.com/")),
+        DemoSubprocessor(F("Postmark (ActiveCampaign, LLC)",
+                           "Transactional email: sign-in links, access approvals and reminders.",
+                           "事务性邮件：登录链接、访问审批通知和提醒。",
+                           "Names and email addresses of recipients, email content", "United States",
+                           "https://postmarkapp.com/")),
+        DemoSubprocessor(F("Sentry (Functional Software, Inc.)",
+                           "Error monitoring: reports of application errors so we can fix them quickly.",
+                           "错误监控：收集应用程序错误报告，以便我们迅速修复。",
+                           "User IDs, IP addresses and technical details in error reports (no document contents)",
+                           "Germany (Sentry EU region)", "https://sentry.io/")),
+        DemoSubprocessor(F("Zendesk, Inc.", "Customer support desk: support tickets and conversations.",
+                           "客户支持平台：处理支持工单和客户沟通。",
+                           "Contact details and the content of support requests",
+                           "European Union (Zendesk EU data center)", "https://www.zendesk.com/")),
+        DemoSubprocessor(F("Cloudflare, Inc.", "Content delivery and DDoS protection in front of the web application.",
+                           "Web 应用前端的内容分发和 DDoS 防护。",
+                           "IP addresses and request data in transit; logs kept in the EU",
+                           "Global edge network; logs in the European Union", "https://www.cloudflare.com/",
+                           effective_from=today + timedelta(days=30))),
+        DemoSubprocessor(F("Mailgun Technologies, Inc.", "Transactional email (replaced by Postmark).",
+                           "事务性邮件（已由 Postmark 取代）。", "Names and email addresses of recipients, email content",
+                           "United States", "https://www.mailgun.com/"), removed_on=today - timedelta(days=40)),
+    ]
+
+
+def load_demo_subprocessors(session: Session, owner: User, today: date) -> int:
+    """Create the demo subprocessors whose name is not listed yet (removed ones count); returns how many."""
+    known = {sp.name for sp in subprocessors.staff_list(session)}
+    created = 0
+    for spec in demo_subprocessors(today):
+        if spec.fields.name in known:
+            continue
+        sp = subprocessors.create_subprocessor(session, spec.fields)
+        _audit(session, owner, "trust.subprocessor.create", "subprocessor", sp.uid,
+               {"fields": subprocessors.public_record(sp), "demo": True})
+        if spec.removed_on:
+            subprocessors.remove_subprocessor(session, sp, today=spec.removed_on)
+            _audit(session, owner, "trust.subprocessor.remove", "subprocessor", sp.uid,
+                   {"name": sp.name, "removed_on": spec.removed_on.isoformat(), "demo": True})
+        created += 1
+    return created  # `vault demo` commits

@@ -1,7 +1,8 @@
-"""The public trust center (no sign-in) and its settings page (admins)."""
+"""The public trust center (no sign-in), its subprocessor list, and the settings pages (admins)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 
 from vault import db
@@ -14,8 +15,8 @@ from vault.documents.validation import InvalidInput, spool
 from vault.http import stream_download
 from vault.storage.base import StorageError
 from vault.storage.service import open_blob
-from vault.trust import service
-from vault.trust.forms import SettingsForm
+from vault.trust import service, subprocessors as subs
+from vault.trust.forms import SettingsForm, SubprocessorForm
 from vault.trust.models import logo_context
 from vault.web import audit_event, client_ip, require
 
@@ -31,6 +32,7 @@ def trust_context() -> dict:
 
 
 bp.context_processor(trust_context)
+bp.context_processor(lambda: {"website_host": subs.website_host})
 
 
 def _today():
@@ -42,8 +44,10 @@ def index():
     sess = db.session()
     profile = service.get_profile(sess)
     page = service.public_page(sess, today=_today(), warning_days=current_app.config["EXPIRY_WARNING_DAYS"])
+    current = subs.current_subprocessors(sess, _today())
     sess.commit()  # the profile row may have just been created
-    return render_template("trust/index.html", profile=profile, page=page, service_status=_service_status(sess))
+    return render_template("trust/index.html", profile=profile, page=page, service_status=_service_status(sess),
+                           subprocessors=current)
 
 
 def _service_status(sess):
@@ -112,7 +116,37 @@ def head_response(filename: str, media_type: str) -> Response:
     return resp
 
 
+@bp.get("/trust/subprocessors")
+def subprocessors():
+    return render_template("trust/subprocessors.html", listing=subs.public_list(db.session(), _today()),
+                           removed_days=subs.RECENTLY_REMOVED_DAYS)
+
+
+@bp.get("/trust/subprocessors.json")
+def subprocessors_json():
+    today = _today()
+    listing = subs.public_list(db.session(), today)
+    resp = jsonify({
+        "as_of": today.isoformat(),
+        "current": [subs.public_record(sp) for sp in listing.current],
+        "announced": [subs.public_record(sp) for sp in listing.announced],
+        "recently_removed": [subs.public_record(sp) for sp in listing.removed],
+    })
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    resp.headers["Access-Control-Allow-Origin"] = "*"  # public data, read by customers' vendor-review tools
+    return resp
+
+
 # --- settings (admins) ----------------------------------------------------------------------------
+
+def _show_error(form, exc: InvalidInput) -> None:
+    """The service's refusal next to the field it names, or above the form."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(exc)]
+    else:
+        form.form_errors.append(str(exc))
+
 
 def _notes_from_form(card_docs) -> dict:
     return {d.uid: {lang: request.form.get(f"note_{lang}_{d.uid}", "") for lang in ("en", "zh")} for d in card_docs}
@@ -141,11 +175,7 @@ def settings():
                 changes["logo"] = ["", profile.logo_uid]
         except InvalidInput as exc:
             sess.rollback()
-            field = getattr(form, exc.field, None) if exc.field else None
-            if field is not None:
-                field.errors = list(field.errors) + [str(exc)]
-            else:
-                form.form_errors.append(str(exc))
+            _show_error(form, exc)
         else:
             if changes:
                 audit_event("trust.settings.update", object_type="trust_profile", object_id=profile.id,
@@ -155,3 +185,120 @@ def settings():
             return redirect(url_for("trust.settings"))
     status = 400 if request.method == "POST" else 200
     return render_template("trust/settings.html", form=form, profile=profile, cards=cards), status
+
+
+# --- subprocessors (admins) -----------------------------------------------------------------------
+
+def _subprocessor_or_404(uid: str):
+    return subs.get_subprocessor(db.session(), uid) or abort(404)
+
+
+def _subprocessor_fields(form: SubprocessorForm) -> subs.SubprocessorFields:
+    return subs.SubprocessorFields(**{name: getattr(form, name).data for name in subs.FIELDS})
+
+
+@bp.get("/admin/trust/subprocessors")
+@require("settings.manage")
+def subprocessor_admin():
+    rows = subs.staff_list(db.session())
+    return render_template("trust/subprocessors_admin.html", today=_today(),
+                           removed_days=subs.RECENTLY_REMOVED_DAYS, listed=[sp for sp in rows if sp.removed_on is None],
+                           removed=[sp for sp in rows if sp.removed_on is not None])
+
+
+@bp.route("/admin/trust/subprocessors/new", methods=["GET", "POST"])
+@require("settings.manage")
+def new_subprocessor():
+    sess = db.session()
+    form = SubprocessorForm()
+    if form.validate_on_submit():
+        try:
+            sp = subs.create_subprocessor(sess, _subprocessor_fields(form))
+        except InvalidInput as exc:
+            sess.rollback()
+            _show_error(form, exc)
+        else:
+            audit_event("trust.subprocessor.create", object_type="subprocessor", object_id=sp.uid,
+                        detail={"fields": subs.public_record(sp)})
+            sess.commit()
+            flash(_("Subprocessor “%(name)s” added.", name=sp.name), "success")
+            return redirect(url_for("trust.subprocessor_admin"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("trust/subprocessor_form.html", form=form, subprocessor=None), status
+
+
+@bp.route("/admin/trust/subprocessors/<uid>", methods=["GET", "POST"])
+@require("settings.manage")
+def edit_subprocessor(uid: str):
+    sess = db.session()
+    sp = _subprocessor_or_404(uid)
+    form = SubprocessorForm(obj=sp if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            changes = subs.update_subprocessor(sess, sp, _subprocessor_fields(form))
+        except InvalidInput as exc:
+            sess.rollback()
+            _show_error(form, exc)
+        else:
+            if changes:
+                audit_event("trust.subprocessor.update", object_type="subprocessor", object_id=sp.uid,
+                            detail={"name": sp.name, "changes": changes})
+            sess.commit()
+            flash(_("Subprocessor “%(name)s” saved.", name=sp.name) if changes else _("Nothing changed."), "success")
+            return redirect(url_for("trust.subprocessor_admin"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("trust/subprocessor_form.html", form=form, subprocessor=sp), status
+
+
+@bp.post("/admin/trust/subprocessors/<uid>/remove")
+@require("settings.manage")
+def remove_subprocessor(uid: str):
+    sess = db.session()
+    sp = _subprocessor_or_404(uid)
+    try:
+        subs.remove_subprocessor(sess, sp, today=_today())
+    except InvalidInput as exc:
+        sess.rollback()
+        flash(str(exc), "error")
+    else:
+        audit_event("trust.subprocessor.remove", object_type="subprocessor", object_id=sp.uid,
+                    detail={"name": sp.name, "removed_on": sp.removed_on.isoformat()})
+        sess.commit()
+        flash(_("“%(name)s” is removed from the public list; it shows under recently removed for %(days)d days.",
+                name=sp.name, days=subs.RECENTLY_REMOVED_DAYS), "success")
+    return redirect(url_for("trust.subprocessor_admin"))
+
+
+@bp.post("/admin/trust/subprocessors/<uid>/restore")
+@require("settings.manage")
+def restore_subprocessor(uid: str):
+    sess = db.session()
+    sp = _subprocessor_or_404(uid)
+    try:
+        removed_on = subs.restore_subprocessor(sess, sp)
+    except InvalidInput as exc:
+        sess.rollback()
+        flash(str(exc), "error")
+    else:
+        audit_event("trust.subprocessor.restore", object_type="subprocessor", object_id=sp.uid,
+                    detail={"name": sp.name, "was_removed_on": removed_on.isoformat()})
+        sess.commit()
+        flash(_("“%(name)s” is listed again.", name=sp.name), "success")
+    return redirect(url_for("trust.subprocessor_admin"))
+
+
+@bp.post("/admin/trust/subprocessors/<uid>/move")
+@require("settings.manage")
+def move_subprocessor(uid: str):
+    sess = db.session()
+    sp = _subprocessor_or_404(uid)
+    step = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+    if step is None:
+        abort(400)
+    before = [row.uid for row in subs.staff_list(sess)]
+    if subs.move_subprocessor(sess, sp, step):
+        audit_event("trust.subprocessor.reorder", object_type="subprocessor", object_id=sp.uid,
+                    detail={"name": sp.name, "direction": request.form["direction"], "before": before,
+                            "after": [row.uid for row in subs.staff_list(sess)]})
+        sess.commit()
+    return redirect(url_for("trust.subprocessor_admin"))
