@@ -16,6 +16,12 @@ DEFAULTS: dict = {
     "S3_SECRET_ACCESS_KEY": None,
     "S3_PREFIX": "",
     "MASTER_KEY_FILE": None,  # default: <instance>/master_keys.json
+    # Master keys from a secret manager instead of the file (VAULT_MASTER_KEYS="k1:<base64>,k2:<base64>",
+    # the first active unless VAULT_ACTIVE_KEY names one). from_prefixed_env's JSON step leaves such a
+    # value a string (it only strips quotes an env file kept). vault.storage parses it at start-up and
+    # then sets it to None, so the key material lives in the keyring object only.
+    "MASTER_KEYS": None,
+    "ACTIVE_KEY": None,
     "MAX_UPLOAD_BYTES": 512 * 1024 * 1024,
     "LANGUAGES": ["en", "zh"],
     "REQUIRE_ADMIN_2FA": False,

@@ -8,6 +8,13 @@ wrapped (AES-256-GCM) by the active master key from the keyring file. A caller-c
 to another record does not decrypt.
 
 Rotating the master key only rewraps DEKs (60 bytes per file); the stored objects are untouched.
+
+Short secrets kept in database columns (TOTP seeds) are sealed with `Keyring.seal`: AES-256-GCM
+under a per-purpose key derived (HKDF-SHA256) from a master key, giving an ASCII token
+`v1:<key id>:<base64url(nonce | ciphertext | tag)>` bound to its purpose and record.
+
+The keyring comes from the key file or, in containers, from a secret manager's variable
+(`Keyring.from_spec`, format `k1:<base64 key>,k2:<base64 key>`).
 """
 from __future__ import annotations
 
@@ -27,7 +34,9 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -38,6 +47,9 @@ DEFAULT_SEGMENT = 64 * 1024
 MIN_SEGMENT, MAX_SEGMENT = 1024, 16 * 1024 * 1024  # bounds a hostile header's memory demand
 KEYRING_FORMAT = "trustvault-keyring/1"
 _KEY_ID = re.compile(r"^k[1-9][0-9]{0,8}$")
+SEAL_VERSION = "v1"
+_SEALED = re.compile(r"^v1:(k[1-9][0-9]{0,8}):([A-Za-z0-9_-]{38,})$")  # 38 chars = nonce + tag, nothing less
+_SEAL_LABEL = b"trustvault/seal/1\x00"
 
 
 class IntegrityError(Exception):
@@ -161,6 +173,95 @@ class Keyring:
 
     def rewrap(self, key_id: str, wrapped: bytes, context: str) -> tuple[str, bytes]:
         return self.wrap(self.unwrap(key_id, wrapped, context), context)
+
+    # Sealed short secrets -------------------------------------------------------------------
+
+    def seal(self, secret: str, *, purpose: str, context: str) -> str:
+        """Seal a short secret with the active key: `v1:<key id>:<base64url(nonce|ct|tag)>`.
+
+        `purpose` picks the derived key (a TOTP seed's key never opens anything else) and, with
+        `context` (e.g. `user:42`), is bound as associated data: a token copied to another record fails.
+        """
+        key_id = self.active
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        ct = AESGCM(self._seal_key(key_id, purpose)).encrypt(
+            nonce, secret.encode("utf-8"), _seal_aad(key_id, purpose, context))
+        return f"{SEAL_VERSION}:{key_id}:{base64.urlsafe_b64encode(nonce + ct).rstrip(b'=').decode()}"
+
+    def unseal(self, token: str, *, purpose: str, context: str) -> str:
+        """The secret sealed in `token` by any key still in the keyring.
+
+        IntegrityError if the token is malformed, tampered or bound to another purpose or record;
+        KeyringError if the key it names has been removed.
+        """
+        m = _SEALED.match(token or "")
+        if not m:
+            raise IntegrityError("sealed secret is malformed")
+        key_id, body = m.groups()
+        if key_id not in self.keys:
+            raise KeyringError(f"master key {key_id!r} is not in the keyring (retired, or the wrong keys)")
+        try:
+            raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            plain = AESGCM(self._seal_key(key_id, purpose)).decrypt(
+                raw[:NONCE_BYTES], raw[NONCE_BYTES:], _seal_aad(key_id, purpose, context))
+            return plain.decode("utf-8")
+        except (InvalidTag, ValueError):  # binascii.Error and UnicodeDecodeError are ValueErrors
+            raise IntegrityError("sealed secret failed its integrity check (tampered or moved)") from None
+
+    def _seal_key(self, key_id: str, purpose: str) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None,
+                    info=_SEAL_LABEL + purpose.encode("utf-8")).derive(self.keys[key_id].key)
+
+    # Keys from a secret manager -------------------------------------------------------------
+
+    @classmethod
+    def from_spec(cls, spec: object, active: object = None, *, source: str = "VAULT_MASTER_KEYS",
+                  active_source: str = "VAULT_ACTIVE_KEY") -> "Keyring":
+        """Parse `k1:<base64 key>,k2:<base64 key>`; the first key is active unless `active` names one.
+
+        Errors name the variable, the entry's position and id, and the problem, never key material.
+        """
+        if not isinstance(spec, str) or not spec.strip():
+            raise KeyringError(f"{source} is set but empty or not text; expected "
+                               "comma-separated key_id:base64key pairs, e.g. k1:<44 base64 characters>")
+        keys: dict[str, MasterKey] = {}
+        for n, entry in enumerate(spec.split(","), start=1):
+            entry = entry.strip()
+            key_id, sep, material = entry.partition(":")
+            key_id, material = key_id.strip(), material.strip()
+            where = f"{source}, entry {n}"
+            if not sep or not key_id or not material:
+                raise KeyringError(f"{where} is not of the form key_id:base64key")
+            if not _KEY_ID.match(key_id):
+                raise KeyringError(f"{where}: key id must be k1, k2, ... (k and a number), "
+                                   f"got a {len(key_id)}-character id")
+            if key_id in keys:
+                raise KeyringError(f"{where}: key id {key_id} appears twice")
+            body = material.rstrip("=").replace("-", "+").replace("_", "/")  # url-safe or unpadded too
+            try:
+                raw = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+            except ValueError:
+                raise KeyringError(f"{where} ({key_id}): the key is not valid base64") from None
+            if len(raw) != KEY_BYTES:
+                raise KeyringError(f"{where} ({key_id}): the key is {len(raw)} bytes, a master key must be "
+                                   f"{KEY_BYTES} bytes (e.g. `openssl rand -base64 {KEY_BYTES}`)")
+            keys[key_id] = MasterKey(key_id, raw, "")
+        if active is None or (isinstance(active, str) and not active.strip()):
+            active = next(iter(keys))
+        elif not isinstance(active, str) or active.strip() not in keys:
+            raise KeyringError(f"{active_source} names a key that is not in {source} "
+                               f"(which has {', '.join(keys)})")
+        return cls(keys, active.strip())
+
+
+def _seal_aad(key_id: str, purpose: str, context: str) -> bytes:
+    return _SEAL_LABEL + key_id.encode() + b"\x00" + purpose.encode("utf-8") + b"\x00" + context.encode("utf-8")
+
+
+def sealed_key_id(value: str | None) -> str | None:
+    """The master key id named by a sealed token, or None if `value` is not one."""
+    m = _SEALED.match(value or "")
+    return m.group(1) if m else None
 
 
 def _atomic_write_private(path: Path, text: str, *, overwrite: bool) -> None:

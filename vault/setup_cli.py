@@ -30,6 +30,7 @@ def init_command(no_input: bool, admin_email: str | None, admin_password: str | 
     from vault import crypto, db, migrate
     from vault.auth import service as auth_service
     from vault.auth.models import User
+    from vault.storage import get_keyring, keys_from_environment
 
     app = current_app
     inst = Path(app.instance_path)
@@ -40,7 +41,9 @@ def init_command(no_input: bool, admin_email: str | None, admin_password: str | 
         _write_private(secret_file, secrets.token_hex(32))
         click.echo(f"Created secret key: {secret_file}")
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or secret_file.read_text().strip()
-    if crypto.create_keyring_file(Path(app.config["MASTER_KEY_FILE"])):
+    if keys_from_environment():
+        click.echo("Master encryption keys come from VAULT_MASTER_KEYS; no key file is written.")
+    elif crypto.create_keyring_file(Path(app.config["MASTER_KEY_FILE"])):
         click.echo(f"Created master encryption key: {app.config['MASTER_KEY_FILE']}")
     if app.config["STORAGE"] == "local":
         Path(app.config["STORAGE_PATH"]).mkdir(parents=True, exist_ok=True)
@@ -48,6 +51,16 @@ def init_command(no_input: bool, admin_email: str | None, admin_password: str | 
     click.echo("Database is at the latest migration.")
 
     sess = db.session()
+    # Upgrading from a release that stored two-factor seeds in plaintext: seal them now.
+    try:
+        sealed = auth_service.reseal_totp_secrets(sess, get_keyring())
+    except crypto.KeyringError as exc:
+        raise click.ClickException(str(exc)) from exc
+    sess.commit()
+    if sealed.resealed:
+        click.echo(f"Sealed {sealed.resealed} two-factor secrets with the active master key.")
+    for line in sealed.failures:
+        click.echo(f"Could not seal a two-factor secret: {line}", err=True)
     admins = sess.scalar(select(func.count()).select_from(User).where(User.role == "admin"))
     if admins:
         return

@@ -5,8 +5,9 @@ same transaction, so a change and its audit entry land together or not at all.
 """
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -14,9 +15,14 @@ from sqlalchemy.orm import Session
 
 from vault import audit
 from vault.auth import passwords, totp
+from vault.auth import secrets as totp_secrets
 from vault.auth.models import User, new_session_token
 from vault.auth.roles import Role
+from vault.crypto import IntegrityError, Keyring, KeyringError
 from vault.db import utcnow
+from vault.storage import get_keyring
+
+log = logging.getLogger(__name__)
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
@@ -182,37 +188,87 @@ def set_active(session: Session, user: User, active: bool, *, actor: Actor | str
 # --- two-factor ---------------------------------------------------------------------------
 
 def start_totp(session: Session, user: User) -> str:
-    """A new secret waiting for confirmation (two-factor stays off until a code is confirmed)."""
+    """A new secret waiting for confirmation (two-factor stays off until a code is confirmed).
+
+    Stored sealed (vault/auth/secrets.py); the plaintext is returned once, for the set-up page.
+    """
     if user.totp_enabled:
         raise AccountError(_("Two-factor sign-in is already on."))
-    user.totp_secret = totp.new_secret()
+    secret = totp.new_secret()
+    try:
+        user.totp_secret = totp_secrets.seal(get_keyring(), user.id, secret)
+    except KeyringError:
+        log.exception("cannot seal a two-factor secret")
+        raise AccountError(_("Two-factor set-up is unavailable: the server cannot read its encryption keys. "
+                             "Tell your administrator.")) from None
     user.totp_last_step = None
     session.flush()
-    return user.totp_secret
+    return secret
+
+
+def _open_totp(user: User) -> str:
+    """The plaintext seed; IntegrityError (tampered, moved) or KeyringError (key gone)."""
+    if totp_secrets.is_legacy(user.totp_secret):
+        return user.totp_secret  # written before sealing; readable even without the keyring
+    return totp_secrets.open_secret(get_keyring(), user.id, user.totp_secret)
+
+
+def _reseal_if_needed(user: User, secret: str) -> None:
+    """After a good code: seal a legacy seed, or move it to the active key after a rotation."""
+    try:
+        keyring = get_keyring()
+        if totp_secrets.needs_reseal(keyring, user.totp_secret):
+            user.totp_secret = totp_secrets.seal(keyring, user.id, secret)
+    except KeyringError as exc:  # sign-in still works; `vault keys rewrap` seals it later
+        log.warning("two-factor secret of user %s not re-sealed: %s", user.id, exc)
+
+
+def pending_totp_secret(user: User) -> str | None:
+    """The seed of a set-up not yet confirmed (for the QR code); None if none or it cannot be opened."""
+    if user.totp_enabled or not user.totp_secret:
+        return None
+    try:
+        return _open_totp(user)
+    except (IntegrityError, KeyringError) as exc:
+        log.warning("pending two-factor secret of user %s cannot be opened: %s", user.id, exc)
+        return None
 
 
 def confirm_totp(session: Session, user: User, code: str, *, actor: Actor | str) -> None:
     if user.totp_enabled:
         raise AccountError(_("Two-factor sign-in is already on."))
-    if not user.totp_secret:
+    secret = pending_totp_secret(user)
+    if not secret:
         raise AccountError(_("Start the set-up again: no pending two-factor secret."))
-    step = totp.matching_step(user.totp_secret, code or "", user.totp_last_step)
+    step = totp.matching_step(secret, code or "", user.totp_last_step)
     if step is None:
         raise AccountError(_("That code is not valid. Check the time on your phone and try the current code."))
     user.totp_enabled = True
     user.totp_last_step = step
+    _reseal_if_needed(user, secret)
     end_sessions(session, user)  # a session stolen before enrolment must not survive it
     _audit(session, "user.totp_enable", user, actor)
 
 
 def check_totp(session: Session, user: User, code: str) -> bool:
-    """Sign-in check of a code; a code (time step) already used is refused."""
+    """Sign-in check of a code; a code (time step) already used is refused.
+
+    A seed that cannot be opened (tampered or moved row, key removed) refuses the code and is audited.
+    """
     if not (user.totp_enabled and user.totp_secret):
         return False
-    step = totp.matching_step(user.totp_secret, code or "", user.totp_last_step)
+    try:
+        secret = _open_totp(user)
+    except (IntegrityError, KeyringError) as exc:
+        log.warning("two-factor secret of user %s cannot be opened: %s", user.id, exc)
+        audit.record(session, "user.totp_unreadable", object_type="user", object_id=user.id, outcome="failed",
+                     detail={"email": user.email, "reason": str(exc)})
+        return False
+    step = totp.matching_step(secret, code or "", user.totp_last_step)
     if step is None:
         return False
     user.totp_last_step = step
+    _reseal_if_needed(user, secret)
     session.flush()
     return True
 
@@ -238,3 +294,39 @@ def _clear_totp(user: User) -> None:
     user.totp_enabled = False
     user.totp_secret = None
     user.totp_last_step = None
+
+
+@dataclass
+class ResealReport:
+    resealed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def reseal_totp_secrets(session: Session, keyring: Keyring) -> ResealReport:
+    """Seal every legacy plaintext seed, and re-seal those under an older key with the active one.
+
+    Part of `vault keys rewrap`/`rotate` and `vault init`; a row that cannot be opened is reported
+    and left alone (its user can no longer sign in with it; an admin resets their two-factor).
+    """
+    report = ResealReport()
+    for user in session.scalars(select(User).where(User.totp_secret.is_not(None)).order_by(User.id)):
+        if not totp_secrets.needs_reseal(keyring, user.totp_secret):
+            continue
+        try:
+            secret = totp_secrets.open_secret(keyring, user.id, user.totp_secret)
+            user.totp_secret = totp_secrets.seal(keyring, user.id, secret)
+        except (IntegrityError, KeyringError) as exc:
+            report.failures.append(f"user {user.id} ({user.email}): {exc}")
+            continue
+        report.resealed += 1
+    session.flush()
+    return report
+
+
+def totp_key_usage(session: Session) -> dict[str | None, int]:
+    """Stored two-factor secrets per master key id; None counts seeds not sealed yet."""
+    usage: dict[str | None, int] = {}
+    for stored in session.scalars(select(User.totp_secret).where(User.totp_secret.is_not(None))):
+        key_id = totp_secrets.sealed_by(stored)
+        usage[key_id] = usage.get(key_id, 0) + 1
+    return usage

@@ -263,10 +263,11 @@ def change_password():
 def two_factor():
     user = current_user
     uri = qr = None
-    if user.totp_secret and not user.totp_enabled:
-        uri = totp.provisioning_uri(user.totp_secret, user.email, current_app.config["COMPANY_NAME"])
+    secret = service.pending_totp_secret(user)  # stored sealed; opened only to show it
+    if secret:
+        uri = totp.provisioning_uri(secret, user.email, current_app.config["COMPANY_NAME"])
         qr = totp.qr_svg_data_uri(uri)
-    return render_template("auth/two_factor.html", uri=uri, qr=qr, setup_form=ActionForm(),
+    return render_template("auth/two_factor.html", uri=uri, qr=qr, secret=secret, setup_form=ActionForm(),
                            confirm_form=TotpCodeForm(prefix="confirm"), must_enrol=_must_enrol(user))
 
 

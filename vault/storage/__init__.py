@@ -5,7 +5,9 @@ blob keeps reading from the backend recorded on its row after the active one cha
 backend configured when switching). The local backend is always configured (STORAGE_PATH has a
 default); S3 is configured when S3_BUCKET is set.
 `get_keyring()` reloads the key file when it changes, so a rotation run from the CLI reaches every
-running worker without a restart.
+running worker without a restart. With MASTER_KEYS set (VAULT_MASTER_KEYS, from a secret manager)
+the keyring is parsed once at start-up instead, no key file is read or written, and changing keys
+means changing the variable and restarting.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Callable
 
 from flask import Flask, current_app
 
-from vault.crypto import Keyring
+from vault.crypto import Keyring, KeyringError
 from vault.storage.base import ObjectStore, StorageError
 
 
@@ -59,6 +61,28 @@ class KeyringCache:
             return self._keyring
 
 
+class EnvKeyring:
+    """Master keys from VAULT_MASTER_KEYS: parsed at start-up, fixed for the process's life."""
+
+    def __init__(self, keyring: Keyring) -> None:
+        self._keyring = keyring
+
+    def get(self) -> Keyring:
+        return self._keyring
+
+
+def _keyring_source(config) -> KeyringCache | EnvKeyring:
+    spec = config.get("MASTER_KEYS")
+    if spec is None:
+        if config.get("ACTIVE_KEY"):
+            raise KeyringError("VAULT_ACTIVE_KEY is set but VAULT_MASTER_KEYS is not; with the key file, "
+                               "choose the active key with `vault keys rotate --to`")
+        return KeyringCache(config["MASTER_KEY_FILE"])  # read on first use: `vault init` creates it
+    keyring = Keyring.from_spec(spec, config.get("ACTIVE_KEY"))  # a clear KeyringError stops start-up
+    config["MASTER_KEYS"] = None  # the key material lives in the keyring only, not in the config
+    return EnvKeyring(keyring)
+
+
 def _configured(name: str, config) -> bool:
     return name == "local" or bool(config.get("S3_BUCKET"))
 
@@ -72,8 +96,7 @@ def init_app(app: Flask) -> None:
     # Building a store touches neither disk nor network: `vault init` runs before either exists.
     app.extensions["vault.stores"] = {name: make(app.config) for name, make in BACKENDS.items()
                                       if _configured(name, app.config)}
-    # The key file is read on first use, for the same reason.
-    app.extensions["vault.keyring"] = KeyringCache(app.config["MASTER_KEY_FILE"])
+    app.extensions["vault.keyring"] = _keyring_source(app.config)
 
 
 def get_store(name: str | None = None) -> ObjectStore:
@@ -87,3 +110,8 @@ def get_store(name: str | None = None) -> ObjectStore:
 
 def get_keyring() -> Keyring:
     return current_app.extensions["vault.keyring"].get()
+
+
+def keys_from_environment() -> bool:
+    """True when the master keys come from VAULT_MASTER_KEYS (nothing may write a key file)."""
+    return isinstance(current_app.extensions["vault.keyring"], EnvKeyring)

@@ -305,7 +305,7 @@ class CheckReport:
         return not (self.missing or self.corrupt or self.unknown_keys or self.errors)
 
 
-def check_storage(session: Session, *, keyring_path: str | Path, deep: bool = False,
+def check_storage(session: Session, *, keyring_path: str | Path | None, deep: bool = False,
                   delete_orphans: bool = False, grace: timedelta = timedelta(hours=1),
                   now: datetime | None = None) -> CheckReport:
     """Compare rows with stored objects; `deep` also decrypts every object and verifies its checksum."""
@@ -314,7 +314,7 @@ def check_storage(session: Session, *, keyring_path: str | Path, deep: bool = Fa
     keyring: Keyring | None = None
     try:
         keyring = get_keyring()
-        if crypto.insecure_permissions(keyring_path):
+        if keyring_path is not None and crypto.insecure_permissions(keyring_path):  # None: keys from env
             report.errors.append(f"master key file {keyring_path} is readable by other users (chmod 600 it)")
     except KeyringError as exc:
         report.errors.append(str(exc))
