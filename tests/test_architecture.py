@@ -8,7 +8,7 @@ from packaging.version import Version
 
 PURE_MODULES = [
     "importers", "importers.library", "exporters", "exporters.filled", "answers.matching", "answers.autofill",
-    "answers.fit", "answers.language", "vault.crypto", "vault.watermark",
+    "answers.fit", "answers.language", "vault.crypto", "vault.auth.secrets", "vault.watermark",
 ]
 
 
