@@ -34,6 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     vault_config.apply_instance_defaults(app.config, app.instance_path)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
+    from vault.http import VaultRequest
+    app.request_class = VaultRequest  # uploaded files are held encrypted, never in plaintext on disk
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
 
     proxy_hops = int(app.config.get("PROXY_HOPS", 0) or 0)

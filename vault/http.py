@@ -1,4 +1,5 @@
-"""Streaming file responses shared by staff downloads and the trust center.
+"""The app's request class (uploads never touch the disk in plaintext), and streaming file responses
+shared by staff downloads and the trust center.
 
 Headers: RFC 6266 Content-Disposition with an ASCII fallback and `filename*=UTF-8''...` (Chinese
 names survive), a known Content-Length, `Cache-Control: no-store` (no proxy or browser keeps a copy
@@ -11,11 +12,22 @@ import unicodedata
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
-from flask import Response, stream_with_context
+from flask import Request, Response, stream_with_context
+
+from vault.tempcrypt import DEFAULT_MAX_MEMORY, EncryptedTempFile
 
 # RFC 5987 attr-char, minus nothing: these stay literal in filename*.
 _ATTR_CHARS = "!#$&+-.^_`|~"
 _UNSAFE_ASCII = re.compile(r'[^A-Za-z0-9!#$&+\-.^_`|~ ()\[\]{}@,=]')
+
+
+class VaultRequest(Request):
+    """Werkzeug spools every uploaded file part over 500 KB to a plaintext temporary file before any
+    of our code runs; here each part goes to an encrypted one instead (in memory while small)."""
+
+    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
+                         filename: str | None = None, content_length: int | None = None):
+        return EncryptedTempFile(max_memory=DEFAULT_MAX_MEMORY)
 
 
 def ascii_fallback(filename: str, default: str = "download") -> str:

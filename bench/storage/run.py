@@ -10,6 +10,9 @@ under 64 MB); writes bench/out/storage.json. Sections:
   crypto     AES-GCM stream throughput per segment size, against sha256 (computed on every save)
   small      many 100 KB files: save + commit and open, per file, against the bare store
   rotation   `vault keys rotate` rewrap rate against re-encrypting every object
+  upload temp  the upload path with uploads held encrypted in TMPDIR (vault.tempcrypt) against the
+             plaintext temp files used before (bench/storage/upload_temp.py); --upload-temp-only runs
+             just this section
   s3         (--s3) the round trip through S3 (moto in a subprocess, or --s3-endpoint), against
              the bare S3 store with the same bytes unencrypted
 """
@@ -360,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--s3-endpoint", default=None, help="S3 endpoint (default: moto in a subprocess)")
     ap.add_argument("--s3-bucket", default=None, help="existing bucket (default: create one)")
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    ap.add_argument("--upload-temp-only", action="store_true",
+                    help="only the [upload temp] section: what encrypted temp files cost on the upload path")
     ap.add_argument("--child-roundtrip", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child_roundtrip:
@@ -375,22 +380,44 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(dir=args.dir, prefix="vault-bench-") as tmp:
         root = Path(tmp)
         try:
+            if args.upload_temp_only:
+                apps.append(make_bench_app(root))
+                results["upload_temp"] = bench_upload_temp_section(apps[-1], root, size, args.repeats)
+                return _write(results, args)
             results["roundtrip"] = bench_roundtrip(root, size, args.repeats)
             results["crypto"] = bench_crypto(min(size, 64 * MiB), args.repeats)
             apps.append(make_bench_app(root))
             results["small"] = bench_small(apps[-1], args.files)
             apps.append(make_bench_app(root))
             results["rotation"] = bench_rotation(apps[-1], args.files)
+            results["upload_temp"] = bench_upload_temp_section(apps[-1], root, size, args.repeats)
             if args.s3:
                 # moto is a Python server: a large file measures moto, not us.
                 results["s3"] = bench_s3(root, args, size if args.s3_endpoint else min(size, 64_000_000))
         finally:
             for app in apps:
                 app.extensions["vault.engine"].dispose()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return _write(results, args)
+
+
+def bench_upload_temp_section(app, root: Path, size: int, repeats: int) -> dict:
+    from bench.storage.upload_temp import bench_upload_temp
+
+    src = root / "upload-source.bin"
+    write_source(src, size)
+    try:
+        return bench_upload_temp(app, root, src, size, repeats, best_of)
+    finally:
+        src.unlink()
+
+
+def _write(results: dict, args) -> int:
+    # A partial run must not overwrite the full figures.
+    out = OUT.with_name("storage-upload-temp.json") if args.upload_temp_only else OUT
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=str) + "\n")
     if args.quick:
         print("\n--quick: files too small and one repeat; fixed costs dominate, so the targets do not apply")
     print(f"\nload average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
-          f"(figures are noisy on a shared machine)\nwritten to {OUT.relative_to(REPO)}")
+          f"(figures are noisy on a shared machine)\nwritten to {out.relative_to(REPO)}")
     return 0

@@ -1,14 +1,15 @@
-"""Per-download copies: decrypt the original into a private temporary file, mark it for the recipient,
-and stream the marked copy with its exact length. The original is never what a grantee receives for
-a markable format; a marking failure raises, and the caller answers with a clear page instead.
+"""Per-download copies: decrypt the original into an encrypted temporary file (`vault.tempcrypt`: the
+plaintext is never on disk), mark it for the recipient into another, and stream the marked copy with
+its exact length. The original is never what a grantee receives for a markable format; a marking
+failure raises, and the caller answers with a clear page instead.
 """
 from __future__ import annotations
 
-import tempfile
 from typing import BinaryIO, Iterable, Iterator
 
 from vault import watermark
 from vault.documents.mediatype import DOCX, PDF
+from vault.tempcrypt import EncryptedTempFile
 
 CHUNK = 256 * 1024
 SPOOL_IN_MEMORY = 16 * 1024 * 1024
@@ -36,9 +37,9 @@ def marked_copy(chunks: Iterable[bytes], *, media_type: str, recipient: Recipien
     """The marked file as (chunks, size). Raises WatermarkError (or the storage's IntegrityError)
     before anything is returned, so no partial or unmarked file can start streaming."""
     _kind, mark = MARKERS[media_type]
-    out = tempfile.TemporaryFile(prefix="vault-marked-")
+    out = EncryptedTempFile(max_memory=SPOOL_IN_MEMORY)
     try:
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, prefix="vault-source-") as src:
+        with EncryptedTempFile(max_memory=SPOOL_IN_MEMORY) as src:
             for chunk in chunks:
                 src.write(chunk)
             src.seek(0)

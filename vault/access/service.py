@@ -255,7 +255,6 @@ def record_offline_nda(session: Session, *, name: str, email: str, company: str,
                        by: User, now: datetime) -> NdaAcceptance:
     """Staff record an NDA signed outside the system, with the signed copy (a checked upload)."""
     from vault.access.models import signed_copy_context
-    from vault.documents.validation import read_chunks
     from vault.storage.service import discard_blob, save_blob
 
     name = _text(name, "name", NAME_MAX, required=True, label=_l("full name"))
@@ -266,7 +265,7 @@ def record_offline_nda(session: Session, *, name: str, email: str, company: str,
                                company=company, accepted_at=now, expires_on=_nda_end(now), recorded_by=by,
                                notes=notes, signed_copy_filename=upload.filename,
                                signed_copy_media_type=upload.media_type)
-    blob = save_blob(session, read_chunks(upload.path), context=signed_copy_context(acceptance.uid))
+    blob = save_blob(session, upload.chunks(), context=signed_copy_context(acceptance.uid))
     return _attach_signed_copy(session, acceptance, blob, discard_blob)
 
 

@@ -1,6 +1,6 @@
 """What a file really is, from its bytes (never from its name or the browser's Content-Type).
 
-Pure: no Flask, no database. `detect(path)` looks at the magic bytes (filetype), looks inside ZIP
+Pure: no Flask, no database. `detect(path or open file)` looks at the magic bytes (filetype), looks inside ZIP
 containers by their central directory only (no decompression), and accepts text only if the whole
 file is valid UTF-8 without NUL bytes.
 """
@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import codecs
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 import filetype
 
@@ -88,10 +90,24 @@ def label_for(media_type: str) -> str:
     return LABELS.get(media_type, media_type)
 
 
-def _ooxml_kind(path: Path) -> str:
+Source = Path | str | BinaryIO
+
+
+@contextmanager
+def _opened(src: Source) -> Iterator[BinaryIO]:
+    """A path opened for reading, or an open seekable file rewound (and left open: the caller's)."""
+    if isinstance(src, (str, Path)):
+        with open(src, "rb") as fh:
+            yield fh
+    else:
+        src.seek(0)
+        yield src
+
+
+def _ooxml_kind(src: Source) -> str:
     """DOCX, XLSX, PPTX or a generic ZIP, from the entry names in the central directory."""
     try:
-        with zipfile.ZipFile(path) as zf:
+        with _opened(src) as fh, zipfile.ZipFile(fh) as zf:
             infos = zf.infolist()
             if len(infos) > ZIP_MAX_ENTRIES:
                 return ZIP
@@ -108,11 +124,11 @@ def _ooxml_kind(path: Path) -> str:
     return ZIP
 
 
-def is_utf8_text(path: Path, chunk_size: int = 1 << 16) -> bool:
+def is_utf8_text(src: Source, chunk_size: int = 1 << 16) -> bool:
     """Whole file is UTF-8 (a BOM is fine) and has no NUL or other binary control bytes."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     allowed_controls = {9, 10, 12, 13}
-    with open(path, "rb") as fh:
+    with _opened(src) as fh:
         while chunk := fh.read(chunk_size):
             if any(b < 32 and b not in allowed_controls for b in chunk):
                 return False
@@ -127,10 +143,10 @@ def is_utf8_text(path: Path, chunk_size: int = 1 << 16) -> bool:
     return True
 
 
-def detect(path: Path | str, *, extension: str = "") -> Detected:
-    """Media type of the file at `path`. `extension` only picks CSV/Markdown for text content."""
-    path = Path(path)
-    with open(path, "rb") as fh:
+def detect(src: Source, *, extension: str = "") -> Detected:
+    """Media type of the file at a path or of an open seekable file (read from its first byte).
+    `extension` only picks CSV/Markdown for text content."""
+    with _opened(src) as fh:
         head = fh.read(HEAD_BYTES)
     if head[:4] in MACHO_MAGIC:  # filetype does not know Mach-O
         return Detected("application/x-mach-binary", label_for("application/x-mach-binary"))
@@ -138,9 +154,9 @@ def detect(path: Path | str, *, extension: str = "") -> Detected:
     if kind is not None:
         mime = kind.mime
         if head.startswith(b"PK\x03\x04") or mime in (ZIP, DOCX, XLSX, PPTX):
-            mime = _ooxml_kind(path)
+            mime = _ooxml_kind(src)
         return Detected(mime, label_for(mime))
-    if head and is_utf8_text(path):
+    if head and is_utf8_text(src):
         mime = TEXT_SUBTYPES.get(extension.lower(), TEXT)
         return Detected(mime, label_for(mime))
     return Detected(OCTET, label_for(OCTET))

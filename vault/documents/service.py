@@ -19,8 +19,7 @@ from vault.documents import validation
 from vault.documents.models import (LANGUAGES, Document, DocumentFramework, DocumentText, DocumentType,
                                     DocumentVersion, Visibility, blob_context, new_uid)
 from vault.documents.status import Status, expiry_status
-from vault.documents.validation import (ISSUER_MAX, NOTES_MAX, CheckedUpload, InvalidInput, VersionDates,
-                                        read_chunks)
+from vault.documents.validation import ISSUER_MAX, NOTES_MAX, CheckedUpload, InvalidInput, VersionDates
 from vault.storage.service import EmptyFile, TooLarge, discard_blob, open_blob, save_blob
 
 
@@ -144,7 +143,7 @@ def add_version(session: Session, document: Document, upload: CheckedUpload, *, 
                              .where(DocumentVersion.document_id == document.id)) or 0) + 1
     version_uid = new_uid()
     try:
-        blob = save_blob(session, read_chunks(upload.path), context=blob_context(document.uid, version_uid),
+        blob = save_blob(session, upload.chunks(), context=blob_context(document.uid, version_uid),
                          max_bytes=max_bytes)
     except TooLarge as exc:
         raise validation.too_large(exc.max_bytes) from exc

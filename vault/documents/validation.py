@@ -5,17 +5,20 @@ stored before these checks pass. No database access here.
 """
 from __future__ import annotations
 
+import io
 import os
+import shutil
 import tempfile
 import unicodedata
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from flask_babel import lazy_gettext as _l
 
+from vault.tempcrypt import EncryptedTempFile
 from vault.watermark import inspect_pdf
 from vault.documents import mediatype
 from vault.documents.models import FRAMEWORK_MAX, FRAMEWORKS
@@ -93,35 +96,86 @@ def extension_of(name: str) -> str:
     return os.path.splitext(name)[1].lower()
 
 
-# --- streaming to a temporary file -------------------------------------------------------------
+# --- holding an upload while it is checked ------------------------------------------------------
 
 @dataclass
 class Spooled:
-    path: Path
+    """An upload held for the checks: an encrypted temporary file (`vault.tempcrypt`), or a file
+    already on disk (tests). Read it with `open()` or `chunks()`, never by path."""
+
+    source: Path | BinaryIO
     size: int
+    _plain_dir: Path | None = field(default=None, repr=False, compare=False)
+
+    @contextmanager
+    def open(self) -> Iterator[BinaryIO]:
+        """The content from its first byte (an encrypted source is shared, not closed)."""
+        if isinstance(self.source, (str, Path)):
+            with open(self.source, "rb") as fh:
+                yield fh
+        else:
+            self.source.seek(0)
+            yield self.source
+
+    def chunks(self, chunk_size: int = CHUNK) -> Iterator[bytes]:
+        with self.open() as fh:
+            while chunk := fh.read(chunk_size):
+                yield chunk
+
+    @property
+    def path(self) -> Path:
+        """A plaintext copy on disk, for the one caller that still wants a path (the public trust
+        center logo, at most 1 MB; docs/security.md). 0600 in a private 0700 folder, removed when
+        `spool` ends. Confidential uploads must use `open()`/`chunks()` instead."""
+        if isinstance(self.source, (str, Path)):
+            return Path(self.source)
+        if self._plain_dir is None:
+            self._plain_dir = Path(tempfile.mkdtemp(prefix="vault-plain-"))  # mode 0700
+        path = self._plain_dir / "upload"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                for chunk in self.chunks():
+                    out.write(chunk)
+        return path
+
+    def discard(self) -> None:
+        if self._plain_dir is not None:
+            shutil.rmtree(self._plain_dir, ignore_errors=True)
+            self._plain_dir = None
 
 
 @contextmanager
 def spool(stream: BinaryIO, *, max_bytes: int, chunk_size: int = CHUNK) -> Iterator[Spooled]:
-    """Copy an upload stream to a private temporary file in chunks, refusing it past `max_bytes`.
+    """Hold an upload stream in an encrypted temporary file, refusing it past `max_bytes`.
 
-    The file is removed when the block ends, whatever happens.
+    A stream that already is one (a file part parsed by `vault.http.VaultRequest`) is used as it is
+    instead of being copied; the request closes it. Anything made here is gone when the block ends.
     """
-    fd, tmp = tempfile.mkstemp(prefix="vault-upload-")
-    path = Path(tmp)
+    if isinstance(stream, EncryptedTempFile):
+        held, owned = stream, False
+        size = held.seek(0, io.SEEK_END)
+        if size > max_bytes:
+            raise too_large(max_bytes)
+    else:
+        held, owned, size = EncryptedTempFile(), True, 0
+    spooled = Spooled(held, size)
     try:
-        size = 0
-        with os.fdopen(fd, "wb") as out:
+        if owned:
             while chunk := stream.read(chunk_size):
                 size += len(chunk)
                 if size > max_bytes:
                     raise too_large(max_bytes)
-                out.write(chunk)
+                held.write(chunk)
+            spooled.size = size
         if size == 0:
             raise UploadRefused("empty", _l("The file is empty (0 bytes)."))
-        yield Spooled(path, size)
+        held.seek(0)
+        yield spooled
     finally:
-        path.unlink(missing_ok=True)
+        spooled.discard()
+        if owned:
+            held.close()
 
 
 def too_large(max_bytes: int) -> UploadRefused:
@@ -129,29 +183,31 @@ def too_large(max_bytes: int) -> UploadRefused:
                                          limit=_human_size(max_bytes)))
 
 
-def read_chunks(path: Path, chunk_size: int = CHUNK) -> Iterator[bytes]:
-    with open(path, "rb") as fh:
-        while chunk := fh.read(chunk_size):
-            yield chunk
+def read_chunks(source: Path | BinaryIO, chunk_size: int = CHUNK) -> Iterator[bytes]:
+    """The content of a path, or of an open file from its first byte, in chunks."""
+    yield from Spooled(source, 0).chunks(chunk_size)
 
 
 # --- content ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class CheckedUpload:
-    """A spooled file that passed every check: safe to store as a version."""
+    """A spooled file that passed every check: safe to store as a version (`chunks()` feeds save_blob)."""
 
-    path: Path
+    spooled: Spooled
     filename: str
     media_type: str
     size: int
     page_count: int | None = None
 
+    def chunks(self, chunk_size: int = CHUNK) -> Iterator[bytes]:
+        return self.spooled.chunks(chunk_size)
 
-def check_content(path: Path, filename: str) -> mediatype.Detected:
+
+def check_content(source: Path | BinaryIO, filename: str) -> mediatype.Detected:
     """The detected type, or UploadRefused if the content is refused or does not match the name."""
     ext = extension_of(filename)
-    detected = mediatype.detect(path, extension=ext)
+    detected = mediatype.detect(source, extension=ext)
     if detected.executable:
         raise UploadRefused("executable", _l("The file is a program (%(kind)s); programs are not accepted.",
                                              kind=detected.label))
@@ -176,10 +232,12 @@ def check_content(path: Path, filename: str) -> mediatype.Detected:
 def check_upload(spooled: Spooled, raw_filename: str | None) -> CheckedUpload:
     """Run every check on a spooled upload: name, type against content, PDF readability."""
     filename = check_filename(raw_filename)
-    detected = check_content(spooled.path, filename)
+    with spooled.open() as fh:
+        detected = check_content(fh, filename)
     pages = None
     if detected.media_type == mediatype.PDF:
-        report = inspect_pdf(spooled.path)  # the same checks the watermark runs at download
+        with spooled.open() as fh:
+            report = inspect_pdf(fh)  # the same checks the watermark runs at download, fed through a pipe
         if report.encrypted:
             raise UploadRefused("pdf_encrypted", _l("The PDF is encrypted or password-protected. Upload an "
                                                     "unprotected copy: protected files cannot be watermarked."))
@@ -187,7 +245,7 @@ def check_upload(spooled: Spooled, raw_filename: str | None) -> CheckedUpload:
             raise UploadRefused("pdf_broken", _l("The PDF cannot be read (%(problem)s). It may be damaged or "
                                                  "incomplete; export it again and retry.", problem=report.problem))
         pages = report.pages
-    return CheckedUpload(spooled.path, filename, detected.media_type, spooled.size, pages)
+    return CheckedUpload(spooled, filename, detected.media_type, spooled.size, pages)
 
 
 # --- document and version fields ---------------------------------------------------------------

@@ -58,7 +58,7 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}"[:200]
 
 
-if __name__ == "__main__":  # the child process of inspect_pdf: <path> <memory limit in bytes>
+if __name__ == "__main__":  # the child process of inspect_pdf: <path, or - for stdin> <memory limit in bytes>
     import json
     import resource
     import sys
@@ -66,8 +66,12 @@ if __name__ == "__main__":  # the child process of inspect_pdf: <path> <memory l
     limit = int(sys.argv[2])
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        with open(sys.argv[1], "rb") as fh:
-            pdf = open_checked(fh.read())
+        if sys.argv[1] == "-":  # the parent pipes the bytes in: no plaintext copy on disk
+            data = sys.stdin.buffer.read()
+        else:
+            with open(sys.argv[1], "rb") as fh:
+                data = fh.read()
+        pdf = open_checked(data)
         print(json.dumps({"pages": len(pdf.pages)}))
     except PdfProblem as problem:
         print(json.dumps({problem.kind: problem.reason}))

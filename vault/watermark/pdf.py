@@ -22,7 +22,6 @@ import math
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import zlib
 from collections import OrderedDict
@@ -43,6 +42,7 @@ MAX_OBJECTS = 2_000_000
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 INFO_KEY = "/TrustvaultDownloadId"
 CACHE_BYTES = 256 * 1024 * 1024
+PIPE_CHUNK = 256 * 1024  # what inspect_pdf hands the checking child at a time
 
 
 # --- reading the source --------------------------------------------------------------------------
@@ -73,28 +73,62 @@ class PdfInfo:
 
 def inspect_pdf(src: Source, *, timeout: float = 60.0) -> PdfInfo:
     """Encrypted / broken / page count, from the same checks `watermark_pdf` runs, in a child process
-    with a memory limit and a timeout (a crafted PDF can exhaust both)."""
-    tmp = None
+    with a memory limit and a timeout (a crafted PDF can exhaust both).
+
+    A path is opened by the child; bytes or an open file (read from its current position, such as
+    an encrypted temporary file) go to it through a pipe, so no plaintext copy is written to disk."""
     if isinstance(src, (str, Path)):
-        path = Path(src)
-    else:
-        fd, tmp = tempfile.mkstemp(prefix="vault-pdfcheck-", suffix=".pdf")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(read_source(src))
-        path = Path(tmp)
+        return _run_pdfcheck(str(src), Path(src).stat().st_size, None, timeout)
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        return _run_pdfcheck("-", len(src), _pieces_of(memoryview(src)), timeout)
     try:
-        limit = 768 * 1024 * 1024 + 3 * path.stat().st_size  # pypdf holds the whole file in memory
-        script = Path(__file__).with_name("_pdfcheck.py")
-        try:
-            proc = subprocess.run([sys.executable, "-I", str(script), str(path), str(limit)],
-                                  capture_output=True, text=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            return PdfInfo(None, broken_reason=f"it takes longer than {int(timeout)} seconds to open")
+        start = src.tell()
+        size = src.seek(0, os.SEEK_END) - start
+        src.seek(start)
+    except (AttributeError, OSError, ValueError):  # not seekable: hold it (the child holds it anyway)
+        data = read_source(src)
+        return _run_pdfcheck("-", len(data), _pieces_of(memoryview(data)), timeout)
+    return _run_pdfcheck("-", size, iter(lambda: src.read(PIPE_CHUNK), b""), timeout)
+
+
+def _feed(pipe, pieces) -> None:
+    try:
+        for piece in pieces:
+            pipe.write(piece)
+    except (BrokenPipeError, ValueError, OSError):
+        pass  # the child stopped early (memory limit, timeout): its exit status says why
     finally:
-        if tmp:
-            os.unlink(tmp)
+        try:
+            pipe.close()
+        except OSError:
+            pass
+
+
+def _pieces_of(view: memoryview):
+    return (view[i:i + PIPE_CHUNK] for i in range(0, len(view), PIPE_CHUNK))
+
+
+def _run_pdfcheck(arg: str, size: int, pieces, timeout: float) -> PdfInfo:
+    limit = 768 * 1024 * 1024 + 3 * size  # pypdf holds the whole file in memory
+    script = Path(__file__).with_name("_pdfcheck.py")
+    proc = subprocess.Popen([sys.executable, "-I", str(script), arg, str(limit)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    pipe, proc.stdin = proc.stdin, None  # fed by a thread, so the timeout below also covers the feeding
+    feeder = threading.Thread(target=_feed, args=(pipe, pieces or ()), daemon=True)
+    feeder.start()
+    try:
+        stdout, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return PdfInfo(None, broken_reason=f"it takes longer than {int(timeout)} seconds to open")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        feeder.join()  # the child has exited, so the feeder stops at once: `src` is ours again
     import json
-    lines = proc.stdout.strip().splitlines()
+    lines = stdout.decode("utf-8", "replace").strip().splitlines()
     try:
         result = json.loads(lines[-1]) if lines else {}
     except json.JSONDecodeError:
