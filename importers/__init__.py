@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from .layout import layout_signature
+from .i18n_marker import N_
 from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
 from .safety import DEFAULT_LIMITS, Deadline, Limits, describe_ole, open_zip, sniff
 
@@ -41,16 +42,16 @@ def load_questionnaire(path_or_bytes: str | os.PathLike | bytes, filename: str |
     except ImportErrorWithContext:
         raise
     except RecursionError:
-        raise ImportErrorWithContext("the file is nested too deeply to read", file=filename) from None
+        raise ImportErrorWithContext(N_("the file is nested too deeply to read"), file=filename) from None
     except MemoryError:
-        raise ImportErrorWithContext("the file needs too much memory to read", file=filename) from None
+        raise ImportErrorWithContext(N_("the file needs too much memory to read"), file=filename) from None
     if kind == "ole":
         raise ImportErrorWithContext(describe_ole(data), file=filename)
     if kind == "xml":
-        raise ImportErrorWithContext("this is an XML file (perhaps an Excel 2003 XML spreadsheet), "
-                                     "which is not supported; save it as .xlsx", file=filename)
-    raise ImportErrorWithContext("this is not a spreadsheet or questionnaire file that can be read "
-                                 "(supported: .xlsx, .xlsm, .csv, .docx, .pdf, VSAQ .json)",
+        raise ImportErrorWithContext(N_("this is an XML file (perhaps an Excel 2003 XML spreadsheet), "
+                                        "which is not supported; save it as .xlsx"), file=filename)
+    raise ImportErrorWithContext(N_("this is not a spreadsheet or questionnaire file that can be read "
+                                    "(supported: .xlsx, .xlsm, .csv, .docx, .pdf, VSAQ .json)"),
                                  file=filename)
 
 
@@ -64,19 +65,22 @@ def _read(src, filename, limits: Limits) -> tuple[bytes, str]:
         try:
             size = p.stat().st_size
             if size > limits.max_file_bytes:
-                raise ImportErrorWithContext(
-                    f"the file is {size / 1e6:,.1f} MB; the limit is {limits.max_file_bytes / 1e6:,.0f} MB",
-                    file=name)
+                raise _too_large(size, limits, name)
             data = p.read_bytes()
         except OSError as e:
-            raise ImportErrorWithContext(f"the file cannot be read ({e.strerror or e})", file=name) from None
+            raise ImportErrorWithContext(N_("the file cannot be read (%(error)s)"),
+                                         params={"error": str(e.strerror or e)}, file=name) from None
     if len(data) > limits.max_file_bytes:
-        raise ImportErrorWithContext(
-            f"the file is {len(data) / 1e6:,.1f} MB; the limit is {limits.max_file_bytes / 1e6:,.0f} MB",
-            file=name)
+        raise _too_large(len(data), limits, name)
     if not data.strip():
-        raise ImportErrorWithContext("the file is empty", file=name)
+        raise ImportErrorWithContext(N_("the file is empty"), file=name)
     return data, name
+
+
+def _too_large(size: int, limits: Limits, name: str) -> ImportErrorWithContext:
+    return ImportErrorWithContext(N_("the file is %(size)s MB; the limit is %(limit)s MB"),
+                                  params={"size": f"{size / 1e6:,.1f}", "limit": f"{limits.max_file_bytes / 1e6:,.0f}"},
+                                  file=name)
 
 
 def _load_zip(data: bytes, filename: str, limits: Limits, deadline: Deadline, layout_hint):
@@ -91,9 +95,9 @@ def _load_zip(data: bytes, filename: str, limits: Limits, deadline: Deadline, la
         return load_docx(data, filename, limits, deadline, layout_hint)
     mimetype = zf.read("mimetype")[:100] if "mimetype" in names else b""
     if b"opendocument.spreadsheet" in mimetype:
-        raise ImportErrorWithContext("this is an OpenDocument spreadsheet (.ods), which is not "
-                                     "supported; save it as .xlsx", file=filename)
+        raise ImportErrorWithContext(N_("this is an OpenDocument spreadsheet (.ods), which is not "
+                                        "supported; save it as .xlsx"), file=filename)
     if "ppt/presentation.xml" in names:
-        raise ImportErrorWithContext("this is a PowerPoint file, not a questionnaire", file=filename)
-    raise ImportErrorWithContext("this is a zip archive, not an Excel workbook or Word document",
+        raise ImportErrorWithContext(N_("this is a PowerPoint file, not a questionnaire"), file=filename)
+    raise ImportErrorWithContext(N_("this is a zip archive, not an Excel workbook or Word document"),
                                  file=filename)

@@ -12,6 +12,7 @@ from openpyxl.utils.cell import get_column_letter
 
 from .detect import TooManyQuestions, detect_table
 from .layout import sheet_hint
+from .i18n_marker import N_
 from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
 from .safety import Deadline, Limits
 
@@ -109,15 +110,17 @@ def read_records(text: str, delimiter: str, filename: str, limits: Limits,
                 cells += len(rec)
                 if len(out) > limits.max_rows_per_sheet:
                     raise ImportErrorWithContext(
-                        f"the file has more than {limits.max_rows_per_sheet:,} rows; that is far "
-                        "beyond a questionnaire, so it was not imported", file=filename, row=line)
+                        N_("the file has more than %(n)s rows; that is far beyond a questionnaire, "
+                           "so it was not imported"), params={"n": f"{limits.max_rows_per_sheet:,}"},
+                        file=filename, row=line)
                 if cells > limits.max_cells:
                     raise ImportErrorWithContext(
-                        f"the file has more than {limits.max_cells:,} fields; that is far beyond "
-                        "a questionnaire, so it was not imported", file=filename, row=line)
+                        N_("the file has more than %(n)s fields; that is far beyond a questionnaire, "
+                           "so it was not imported"), params={"n": f"{limits.max_cells:,}"},
+                        file=filename, row=line)
             line = reader.line_num + 1
     except csv.Error as e:
-        raise ImportErrorWithContext(f"the CSV cannot be read ({e})", file=filename,
+        raise ImportErrorWithContext(N_("the CSV cannot be read (%(error)s)"), params={"error": str(e)}, file=filename,
                                      row=reader.line_num) from None
     return out
 
@@ -126,7 +129,7 @@ def load_csv(data: bytes, filename: str, limits: Limits, deadline: Deadline,
              layout_hint: dict | None) -> Questionnaire:
     text, encoding = decode(data)
     if "\x00" in text:
-        raise ImportErrorWithContext("the file contains binary data (NUL bytes); it is not a CSV",
+        raise ImportErrorWithContext(N_("the file contains binary data (NUL bytes); it is not a CSV"),
                                      file=filename)
     delimiter = sniff_delimiter(text)
     records = read_records(text, delimiter, filename, limits, deadline)
@@ -143,7 +146,8 @@ def load_csv(data: bytes, filename: str, limits: Limits, deadline: Deadline,
         from .xlsx import too_many
         raise too_many(limits, filename, None, e.args[0]) from None
     if plan.skip_reason:
-        raise ImportErrorWithContext(f"no questions found: {plan.skip_reason}", file=filename)
+        raise ImportErrorWithContext(N_("no questions found: %(why)s"), params={"why": plan.skip_reason},
+                                     file=filename)
     det.header_row = plan.header_row
     det.columns = plan.letters()
     det.notes = [f"encoding {encoding}, delimiter {delimiter!r}"] + plan.notes
@@ -164,7 +168,7 @@ def load_csv(data: bytes, filename: str, limits: Limits, deadline: Deadline,
             guidance=view.text(r, gcol).strip() or None if gcol else None))
     det.question_count = len(q.questions)
     if not q.questions:
-        raise ImportErrorWithContext("no question rows found", file=filename)
+        raise ImportErrorWithContext(N_("no question rows found"), file=filename)
     if not acol:
         q.warnings.append("no answer column found; answers will need a new column")
     return q

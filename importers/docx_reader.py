@@ -34,6 +34,7 @@ from openpyxl.utils.cell import get_column_letter
 from .detect import TooManyQuestions, detect_table, find_header
 from .headers import classify_header, looks_like_id, looks_like_question
 from .layout import sheet_hint, unknown_hint_sheets
+from .i18n_marker import N_
 from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
 from .safety import Deadline, Limits, open_zip, read_member
 
@@ -53,25 +54,27 @@ def _parse_part(zf: zipfile.ZipFile, name: str, filename: str, limits: Limits, *
                 required: bool = True):
     if name not in zf.NameToInfo:
         if required:
-            raise ImportErrorWithContext(f'the file is incomplete: part "{name}" is missing',
-                                         file=filename)
+            raise ImportErrorWithContext(N_('the file is incomplete: part "%(part)s" is missing'),
+                                         params={"part": name}, file=filename)
         return None
     info = zf.getinfo(name)
     if info.file_size > MAX_PART_BYTES:
         raise ImportErrorWithContext(
-            f'part "{name}" is {info.file_size / 1e6:,.1f} MB of XML (the limit is '
-            f"{MAX_PART_BYTES / 1e6:,.1f} MB); this is far larger than a questionnaire", file=filename)
+            N_('part "%(part)s" is %(mb)s MB of XML (the limit is %(limit)s MB); '
+               "this is far larger than a questionnaire"),
+            params={"part": name, "mb": f"{info.file_size / 1e6:,.1f}", "limit": f"{MAX_PART_BYTES / 1e6:,.1f}"},
+            file=filename)
     raw = read_member(zf, name, filename, limits)
     try:
         return DET.fromstring(raw, forbid_dtd=True)
     except defusedxml.DefusedXmlException as e:
         raise ImportErrorWithContext(
-            f'part "{name}" declares a DTD or XML entities ({type(e).__name__}), which a real Word '
-            "document never does; refused as a possible XML bomb / entity-expansion attack",
-            file=filename) from None
+            N_('part "%(part)s" declares a DTD or XML entities (%(kind)s), which a real Word '
+               "document never does; refused as a possible XML bomb / entity-expansion attack"),
+            params={"part": name, "kind": type(e).__name__}, file=filename) from None
     except ParseError as e:
-        raise ImportErrorWithContext(f'the file is damaged: part "{name}" is not valid XML ({e})',
-                                     file=filename) from None
+        raise ImportErrorWithContext(N_('the file is damaged: part "%(part)s" is not valid XML (%(error)s)'),
+                                     params={"part": name, "error": str(e)}, file=filename) from None
 
 
 def check_docx_safe(data: bytes, filename: str, limits: Limits | None = None) -> None:
@@ -82,7 +85,7 @@ def check_docx_safe(data: bytes, filename: str, limits: Limits | None = None) ->
     limits = limits or DEFAULT_LIMITS
     zf = open_zip(data, filename, limits)
     if "word/document.xml" not in zf.NameToInfo:
-        raise ImportErrorWithContext("this is not a Word document (no word/document.xml)", file=filename)
+        raise ImportErrorWithContext(N_("this is not a Word document (no word/document.xml)"), file=filename)
     for name in zf.namelist():
         if name.endswith((".xml", ".rels")):
             _parse_part(zf, name, filename, limits)
@@ -341,8 +344,9 @@ def _read_table(tbl, index: int, path: str, limits: Limits, deadline: Deadline,
             budget[0] -= 1
             if budget[0] < 0:
                 raise ImportErrorWithContext(
-                    f"the document has more than {limits.max_cells:,} table cells and paragraphs; "
-                    "that is far beyond a questionnaire, so it was not imported", file=filename)
+                    N_("the document has more than %(n)s table cells and paragraphs; "
+                       "that is far beyond a questionnaire, so it was not imported"),
+                    params={"n": f"{limits.max_cells:,}"}, file=filename)
             tcpr = tc.find(W + "tcPr")
             span, vmerge, hmerge = 1, None, None
             if tcpr is not None:
@@ -386,7 +390,7 @@ def read_body(root, styles: Styles, numbering: Numbering, limits: Limits, deadli
               filename: str) -> list:
     body = root.find(W + "body")
     if body is None:
-        raise ImportErrorWithContext("the file is damaged: word/document.xml has no body",
+        raise ImportErrorWithContext(N_("the file is damaged: word/document.xml has no body"),
                                      file=filename)
     blocks: list = []
     counts = {"p": 0, "tbl": 0}
@@ -403,9 +407,9 @@ def read_body(root, styles: Styles, numbering: Numbering, limits: Limits, deadli
                 budget[0] -= 1
                 if budget[0] < 0:
                     raise ImportErrorWithContext(
-                        f"the document has more than {limits.max_cells:,} paragraphs and table "
-                        "cells; that is far beyond a questionnaire, so it was not imported",
-                        file=filename)
+                        N_("the document has more than %(n)s paragraphs and table "
+                           "cells; that is far beyond a questionnaire, so it was not imported"),
+                        params={"n": f"{limits.max_cells:,}"}, file=filename)
                 listed, label = numbering.label(child, styles)
                 blocks.append(Para(index=counts["p"], path=here, text=_clean(para_text(child)),
                                    heading=styles.level(child), bold=para_bold(child),
@@ -504,8 +508,8 @@ class _TableReader:
         self.q.questions.append(question)
         if len(self.q.questions) > self.limits.max_questions:
             raise ImportErrorWithContext(
-                f"the document has more than {self.limits.max_questions:,} questions; it was not "
-                "imported (no silent truncation)", file=self.filename)
+                N_("the document has more than %(n)s questions; it was not imported (no silent truncation)"),
+                params={"n": f"{self.limits.max_questions:,}"}, file=self.filename)
 
     def table(self, t: Table) -> SheetDetection:
         det = SheetDetection(name=table_name(t.index), index=t.index)
@@ -587,8 +591,8 @@ class _TableReader:
                                 max_items=self.limits.max_questions - len(self.q.questions))
         except TooManyQuestions:
             raise ImportErrorWithContext(
-                f"the document has more than {self.limits.max_questions:,} questions; it was not "
-                "imported (no silent truncation)", file=self.filename, sheet=det.name) from None
+                N_("the document has more than %(n)s questions; it was not imported (no silent truncation)"),
+                params={"n": f"{self.limits.max_questions:,}"}, file=self.filename, sheet=det.name) from None
         if plan.skip_reason:
             det.skipped, det.skip_reason = True, plan.skip_reason
             return
@@ -870,8 +874,8 @@ def load_docx(data: bytes, filename: str, limits: Limits, deadline: Deadline,
                           f"({shown}); answers will need a new column")
     if not q.questions:
         raise ImportErrorWithContext(
-            "no questions found: no table with question/answer columns, no fill-in boxes and no "
-            "numbered paragraphs ending in a question mark", file=filename)
+            N_("no questions found: no table with question/answer columns, no fill-in boxes and no "
+               "numbered paragraphs ending in a question mark"), file=filename)
     return q
 
 

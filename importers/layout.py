@@ -16,6 +16,7 @@ import re
 
 from openpyxl.utils.cell import column_index_from_string
 
+from .i18n_marker import N_
 from .model import ROLES, ImportErrorWithContext, Questionnaire
 
 
@@ -25,20 +26,20 @@ def sheet_hint(layout_hint: dict | None, sheet: str, filename: str) -> dict | No
         return None
     sheets = layout_hint.get("sheets")
     if not isinstance(sheets, dict):
-        raise ImportErrorWithContext('layout hint must look like {"sheets": {name: {...}}}',
+        raise ImportErrorWithContext(N_('layout hint must look like {"sheets": {name: {...}}}'),
                                      file=filename)
     raw = sheets.get(sheet)
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        raise ImportErrorWithContext("layout hint for this sheet must be a dict", file=filename,
+        raise ImportErrorWithContext(N_("layout hint for this sheet must be a dict"), file=filename,
                                      sheet=sheet)
     out: dict = {"skip": raw.get("skip")}
     hr = raw.get("header_row")
     if hr is not None:
         if not isinstance(hr, int) or hr < 1:
-            raise ImportErrorWithContext(f"layout hint header_row must be a row number, not {hr!r}",
-                                         file=filename, sheet=sheet)
+            raise ImportErrorWithContext(N_("layout hint header_row must be a row number, not %(value)s"),
+                                         params={"value": repr(hr)}, file=filename, sheet=sheet)
         out["header_row"] = hr
     cols = raw.get("columns") or {}
     if cols:
@@ -46,13 +47,13 @@ def sheet_hint(layout_hint: dict | None, sheet: str, filename: str) -> dict | No
         for role, col in cols.items():
             if role not in ROLES:
                 raise ImportErrorWithContext(
-                    f"layout hint names an unknown column role {role!r} (use one of {', '.join(ROLES)})",
-                    file=filename, sheet=sheet)
+                    N_("layout hint names an unknown column role %(role)s (use one of %(roles)s)"),
+                    params={"role": repr(role), "roles": ", ".join(ROLES)}, file=filename, sheet=sheet)
             if col is None:
                 continue
             conv[role] = column_number(col, filename, sheet)
         if "question" not in conv:
-            raise ImportErrorWithContext("layout hint columns must include the question column",
+            raise ImportErrorWithContext(N_("layout hint columns must include the question column"),
                                          file=filename, sheet=sheet)
         out["columns"] = conv
     return out
@@ -65,8 +66,8 @@ def column_number(col, filename: str, sheet: str | None) -> int:
         n = column_index_from_string(col.strip().upper())
         if n <= 16384:
             return n
-    raise ImportErrorWithContext(f"layout hint column {col!r} is not a column letter like 'C'",
-                                 file=filename, sheet=sheet)
+    raise ImportErrorWithContext(N_("layout hint column %(column)s is not a column letter like 'C'"),
+                                 params={"column": repr(col)}, file=filename, sheet=sheet)
 
 
 def unknown_hint_sheets(layout_hint: dict | None, names: list[str]) -> list[str]:

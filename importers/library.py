@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from .headers import classify_header, normalize
+from .i18n_marker import N_, render
 from .model import ImportErrorWithContext
 from .safety import DEFAULT_LIMITS, Deadline, Limits, describe_ole, open_zip, sniff
 
@@ -54,9 +55,16 @@ class LibraryRow:
 
 @dataclass
 class RowProblem:
+    """A row left out (or read with a remark): `template` is marked with N_, `params` fill it."""
+
     sheet: str | None
     row: int
-    reason: str
+    template: str
+    params: dict = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        return render(self.template, self.params)
 
     def __str__(self) -> str:
         return (f'sheet "{self.sheet}", ' if self.sheet else "") + f"row {self.row}: {self.reason}"
@@ -125,7 +133,7 @@ def _tables(data: bytes, filename: str, limits: Limits) -> list[tuple[str | None
         from .xlsx_validation import ChoiceResolver
         zf = open_zip(data, filename, limits)
         if not any(n.startswith("xl/") for n in zf.namelist()):
-            raise ImportErrorWithContext("this zip file is not an Excel workbook", file=filename)
+            raise ImportErrorWithContext(N_("this zip file is not an Excel workbook"), file=filename)
         wb = read_workbook(zf, filename, limits, deadline)
         ev = Evaluator(wb, deadline, limits.max_formula_steps)
         resolver = ChoiceResolver(ev)
@@ -144,7 +152,7 @@ def _tables(data: bytes, filename: str, limits: Limits) -> list[tuple[str | None
         return out
     if kind == "ole":
         raise ImportErrorWithContext(describe_ole(data), file=filename)
-    raise ImportErrorWithContext("a library file must be CSV (UTF-8 or GB18030/GBK) or XLSX", file=filename)
+    raise ImportErrorWithContext(N_("a library file must be CSV (UTF-8 or GB18030/GBK) or XLSX"), file=filename)
 
 
 def sheet_records(src: bytes, filename: str, *, limits: Limits | None = None) -> list[tuple[str, dict[int, list[str]]]]:
@@ -189,10 +197,10 @@ def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None
                        limits: Limits | None = None) -> LibraryTable:
     limits = limits or DEFAULT_LIMITS
     if not src.strip():
-        raise ImportErrorWithContext("the file is empty", file=filename)
+        raise ImportErrorWithContext(N_("the file is empty"), file=filename)
     if len(src) > limits.max_file_bytes:
-        raise ImportErrorWithContext(f"the file is larger than {limits.max_file_bytes / 1e6:,.0f} MB",
-                                     file=filename)
+        raise ImportErrorWithContext(N_("the file is larger than %(mb)s MB"),
+                                     params={"mb": f"{limits.max_file_bytes / 1e6:,.0f}"}, file=filename)
     rows: list[LibraryRow] = []
     problems: list[RowProblem] = []
     notes: list[RowProblem] = []
@@ -212,15 +220,15 @@ def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None
             continue
         unknown = set(cols) - set(ROLES)
         if unknown:
-            raise ImportErrorWithContext(f"unknown column roles in the mapping: {', '.join(sorted(unknown))}",
-                                         file=filename, sheet=sheet)
+            raise ImportErrorWithContext(N_("unknown column roles in the mapping: %(roles)s"),
+                                         params={"roles": ", ".join(sorted(unknown))}, file=filename, sheet=sheet)
         used["sheets"][key] = {"header_row": header,
                                "columns": {role: get_column_letter(c) for role, c in cols.items()}}
         _read_rows(records, header, cols, sheet, rows, problems, notes)
     if not used["sheets"]:
         raise ImportErrorWithContext(
-            "no table with a question column was found; the header row needs a column titled like "
-            "Question / 问题 (and ideally ID, Answer, Details)", file=filename)
+            N_("no table with a question column was found; the header row needs a column titled like "
+               "Question / 问题 (and ideally ID, Answer, Details)"), file=filename)
     _flag_duplicate_refs(rows, problems)
     return LibraryTable(filename=filename, rows=rows, problems=problems, mapping=used, notes=notes)
 
@@ -240,19 +248,21 @@ def _read_rows(records, header, cols, sheet, rows, problems, notes) -> None:
             continue
         if not question:
             if answer or comment:
-                problems.append(RowProblem(sheet, r, "the row has an answer but no question text"))
+                problems.append(RowProblem(sheet, r, N_("the row has an answer but no question text")))
             continue  # a section title or an empty line
         if len(ref) > 100:
-            problems.append(RowProblem(sheet, r, f"the id is {len(ref)} characters long (at most 100)"))
+            problems.append(RowProblem(sheet, r, N_("the id is %(n)s characters long (at most 100)"),
+                                       {"n": len(ref)}))
             continue
         status = get("status").lower() or None
         if status and status not in STATUSES:
-            problems.append(RowProblem(sheet, r, f'status "{status}" is not one of {", ".join(STATUSES)}'))
+            problems.append(RowProblem(sheet, r, N_('status "%(status)s" is not one of %(allowed)s'),
+                                       {"status": status, "allowed": ", ".join(STATUSES)}))
             continue
         if not (answer or comment):
             # A question still to be answered is worth keeping: it is matchable (autofill lists it as a
             # candidate but never fills from it) and the security team finds it among the drafts.
-            notes.append(RowProblem(sheet, r, "no answer yet: kept as a draft"))
+            notes.append(RowProblem(sheet, r, N_("no answer yet: kept as a draft")))
             if status == "approved":
                 status = "draft"
         language = get("language").lower()[:2] or None
@@ -271,7 +281,8 @@ def _flag_duplicate_refs(rows: list[LibraryRow], problems: list[RowProblem]) -> 
     for row in rows:
         if row.ref and row.ref in seen:
             first = seen[row.ref]
-            problems.append(RowProblem(row.sheet, row.row, f'id "{row.ref}" is used again (first at row {first.row})'))
+            problems.append(RowProblem(row.sheet, row.row, N_('id "%(id)s" is used again (first at row %(first)s)'),
+                                       {"id": row.ref, "first": first.row}))
             continue
         if row.ref:
             seen[row.ref] = row

@@ -5,6 +5,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from .i18n_marker import render
+
 # Column roles a sheet/table can have. "guidance" is help text shown to the person
 # answering (HECVAT column E); "section" is a per-row category column.
 ROLES = ("id", "question", "answer", "comment", "section", "guidance")
@@ -78,15 +80,23 @@ class Questionnaire:
 
 
 class ImportErrorWithContext(Exception):
-    """An import failure explained for a person: which file, where, and why."""
+    """An import failure explained for a person: which file, where, and why.
 
-    def __init__(self, reason: str, *, file: str | None = None, sheet: str | None = None,
-                 row: int | None = None):
+    `template` is an English message marked with N_ and `params` fill its %(name)s fields; `reason` is
+    the English text. The web layer shows the translated template (vault.i18n.localized)."""
+
+    def __init__(self, template: str, *, params: dict | None = None, file: str | None = None,
+                 sheet: str | None = None, row: int | None = None):
         self.file = file
         self.sheet = sheet
         self.row = row
-        self.reason = reason
-        super().__init__(reason)
+        self.template = template
+        self.params = dict(params or {})
+        super().__init__(self.reason)
+
+    @property
+    def reason(self) -> str:
+        return render(self.template, self.params)
 
     def __str__(self) -> str:
         where = []

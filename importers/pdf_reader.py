@@ -13,6 +13,7 @@ import re
 import time
 
 from .headers import looks_like_question
+from .i18n_marker import N_
 from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
 from .safety import Deadline, Limits
 from .sandbox import SandboxError, run_bounded
@@ -252,8 +253,8 @@ def load_pdf(data: bytes, filename: str, limits: Limits, deadline: Deadline,
              layout_hint=None) -> Questionnaire:
     if b"%%EOF" not in data[-2048:]:
         raise ImportErrorWithContext(
-            "the PDF is damaged or truncated (no end-of-file marker); it was probably not "
-            "downloaded or saved completely", file=filename)
+            N_("the PDF is damaged or truncated (no end-of-file marker); it was probably not "
+               "downloaded or saved completely"), file=filename)
     seconds = max(1.0, deadline.end - time.monotonic())
     try:
         res = run_bounded("importers.pdf_reader:extract", data,
@@ -262,28 +263,33 @@ def load_pdf(data: bytes, filename: str, limits: Limits, deadline: Deadline,
     except SandboxError as e:
         if e.kind == "timeout":
             raise ImportErrorWithContext(
-                f"reading the PDF took longer than {seconds:.0f} seconds and was stopped; the file "
-                "is too large or too complex (or crafted) to import", file=filename) from None
+                N_("reading the PDF took longer than %(seconds)s seconds and was stopped; the file "
+                   "is too large or too complex (or crafted) to import"), params={"seconds": f"{seconds:.0f}"},
+                file=filename) from None
         if e.kind == "memory":
             raise ImportErrorWithContext(
-                f"reading the PDF needed more than {limits.max_pdf_memory_bytes / 2**20:,.0f} MB of "
-                "memory and was stopped; the file is too complex (or crafted) to import",
-                file=filename) from None
-        raise ImportErrorWithContext(f"the PDF cannot be read ({(e.detail or e.kind)[:200]})",
-                                     file=filename) from None
+                N_("reading the PDF needed more than %(mb)s MB of memory and was stopped; "
+                   "the file is too complex (or crafted) to import"),
+                params={"mb": f"{limits.max_pdf_memory_bytes / 2**20:,.0f}"}, file=filename) from None
+        raise ImportErrorWithContext(N_("the PDF cannot be read (%(error)s)"),
+                                     params={"error": (e.detail or e.kind)[:200]}, file=filename) from None
     status = res["status"]
     if status == "encrypted":
+        if res.get("detail"):
+            raise ImportErrorWithContext(
+                N_("the PDF is password-protected (encrypted); remove the password (print or save it "
+                   "unprotected) and upload it again — %(detail)s"), params={"detail": res["detail"]},
+                file=filename)
         raise ImportErrorWithContext(
-            "the PDF is password-protected (encrypted); remove the password (print or save it "
-            "unprotected) and upload it again" + (f" — {res['detail']}" if res.get("detail") else ""),
-            file=filename)
+            N_("the PDF is password-protected (encrypted); remove the password (print or save it "
+               "unprotected) and upload it again"), file=filename)
     if status == "too_many_pages":
         raise ImportErrorWithContext(
-            f"the PDF has {res['pages']:,} pages (the limit is {limits.max_pdf_pages:,}); that is "
-            "far beyond a questionnaire", file=filename)
+            N_("the PDF has %(pages)s pages (the limit is %(limit)s); that is far beyond a questionnaire"),
+            params={"pages": f"{res['pages']:,}", "limit": f"{limits.max_pdf_pages:,}"}, file=filename)
     if status == "damaged":
-        raise ImportErrorWithContext(f"the PDF is damaged and cannot be read ({res['detail']})",
-                                     file=filename)
+        raise ImportErrorWithContext(N_("the PDF is damaged and cannot be read (%(error)s)"),
+                                     params={"error": res["detail"]}, file=filename)
 
     q = Questionnaire(source_format="pdf", filename=filename, questions=[], sheets=[], warnings=[])
     fields = [f for f in res["fields"] if not f["hidden"] and f["type"] in ("/Tx", "/Ch", "/Btn")]
@@ -317,8 +323,8 @@ def load_pdf(data: bytes, filename: str, limits: Limits, deadline: Deadline,
         chars = sum(len(t) for t in res["pages"])
         if not chars:
             raise ImportErrorWithContext(
-                "the PDF has no text layer (a scanned image?) and no form fields; run OCR or "
-                "upload the questionnaire as .xlsx/.docx", file=filename)
+                N_("the PDF has no text layer (a scanned image?) and no form fields; run OCR or "
+                   "upload the questionnaire as .xlsx/.docx"), file=filename)
         asked = sum(len(t) for *_, t in found)
         if not found:
             q.warnings.append(f"this PDF does not look like a questionnaire: no form fields and no "
@@ -338,8 +344,8 @@ def _add(q: Questionnaire, limits: Limits, filename: str, question: Question) ->
     q.questions.append(question)
     if len(q.questions) > limits.max_questions:
         raise ImportErrorWithContext(
-            f"the PDF has more than {limits.max_questions:,} questions; it was not imported "
-            "(no silent truncation)", file=filename)
+            N_("the PDF has more than %(n)s questions; it was not imported (no silent truncation)"),
+            params={"n": f"{limits.max_questions:,}"}, file=filename)
 
 
 def _field_question(f: dict) -> Question:

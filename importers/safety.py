@@ -8,6 +8,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 
+from .i18n_marker import N_
 from .model import ImportErrorWithContext
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -49,8 +50,8 @@ class Deadline:
             return
         if time.monotonic() > self.end:
             raise ImportErrorWithContext(
-                f"reading the file took longer than {self.seconds:g} seconds and was stopped; "
-                "the file is too large or too complex to import",
+                N_("reading the file took longer than %(seconds)s seconds and was stopped; "
+                   "the file is too large or too complex to import"), params={"seconds": f"{self.seconds:g}"},
                 file=self.filename, sheet=sheet)
 
 
@@ -82,15 +83,15 @@ def describe_ole(data: bytes) -> str:
         return name.encode("utf-16-le") in data
 
     if has("EncryptedPackage") or has("EncryptionInfo"):
-        return ("the file is password-protected (encrypted Office file); remove the password "
-                "in Excel (File > Info > Protect Workbook > Encrypt with Password) and upload it again")
+        return N_("the file is password-protected (encrypted Office file); remove the password "
+                  "in Excel (File > Info > Protect Workbook > Encrypt with Password) and upload it again")
     if has("Workbook") or has("Book"):
-        return ("this is a legacy Excel 97-2003 .xls file, which is not supported; "
-                "open it in Excel and save it as .xlsx")
+        return N_("this is a legacy Excel 97-2003 .xls file, which is not supported; "
+                  "open it in Excel and save it as .xlsx")
     if has("WordDocument"):
-        return ("this is a legacy Word 97-2003 .doc file, which is not supported; "
-                "save it as .docx")
-    return "this is an old-style Office (OLE) file that is not supported; save it as .xlsx"
+        return N_("this is a legacy Word 97-2003 .doc file, which is not supported; "
+                  "save it as .docx")
+    return N_("this is an old-style Office (OLE) file that is not supported; save it as .xlsx")
 
 
 def open_zip(data: bytes, filename: str, limits: Limits) -> zipfile.ZipFile:
@@ -100,23 +101,25 @@ def open_zip(data: bytes, filename: str, limits: Limits) -> zipfile.ZipFile:
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
         raise ImportErrorWithContext(
-            f"the file is damaged: it looks like a zip-based Office file but cannot be opened ({e})",
-            file=filename) from None
+            N_("the file is damaged: it looks like a zip-based Office file but cannot be opened (%(error)s)"),
+            params={"error": str(e)}, file=filename) from None
     if len(infos) > limits.max_zip_entries:
         raise ImportErrorWithContext(
-            f"the file contains {len(infos):,} parts (the limit is {limits.max_zip_entries:,}); "
-            "it is not a normal spreadsheet", file=filename)
+            N_("the file contains %(parts)s parts (the limit is %(limit)s); it is not a normal spreadsheet"),
+            params={"parts": f"{len(infos):,}", "limit": f"{limits.max_zip_entries:,}"}, file=filename)
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if total > limits.max_uncompressed_bytes:
         raise ImportErrorWithContext(
-            f"the file would expand to {total / 1e6:,.0f} MB when unpacked "
-            f"(the limit is {limits.max_uncompressed_bytes / 1e6:,.0f} MB); "
-            "it may be a zip bomb or is far larger than a questionnaire", file=filename)
+            N_("the file would expand to %(mb)s MB when unpacked (the limit is %(limit)s MB); "
+               "it may be a zip bomb or is far larger than a questionnaire"),
+            params={"mb": f"{total / 1e6:,.0f}", "limit": f"{limits.max_uncompressed_bytes / 1e6:,.0f}"},
+            file=filename)
     if total > 10 * 1024 * 1024 and total / packed > limits.max_compression_ratio:
         raise ImportErrorWithContext(
-            f"the file is compressed {total / packed:,.0f} times (the limit is "
-            f"{limits.max_compression_ratio:g}); this is typical of a zip bomb", file=filename)
+            N_("the file is compressed %(ratio)s times (the limit is %(limit)s); this is typical of a zip bomb"),
+            params={"ratio": f"{total / packed:,.0f}", "limit": f"{limits.max_compression_ratio:g}"},
+            file=filename)
     return zf
 
 
@@ -125,14 +128,14 @@ def read_member(zf: zipfile.ZipFile, name: str, filename: str, limits: Limits) -
     try:
         info = zf.getinfo(name)
     except KeyError:
-        raise ImportErrorWithContext(f'the file is incomplete: part "{name}" is missing',
-                                     file=filename) from None
+        raise ImportErrorWithContext(N_('the file is incomplete: part "%(part)s" is missing'),
+                                     params={"part": name}, file=filename) from None
     if info.flag_bits & 0x1:
-        raise ImportErrorWithContext("the file is password-protected (encrypted zip entries)",
+        raise ImportErrorWithContext(N_("the file is password-protected (encrypted zip entries)"),
                                      file=filename)
     try:
         return zf.read(info)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
             NotImplementedError, RuntimeError) as e:
-        raise ImportErrorWithContext(f'the file is damaged: part "{name}" cannot be read ({e})',
-                                     file=filename) from None
+        raise ImportErrorWithContext(N_('the file is damaged: part "%(part)s" cannot be read (%(error)s)'),
+                                     params={"part": name, "error": str(e)}, file=filename) from None

@@ -17,6 +17,7 @@ import json
 import re
 from bisect import bisect_right
 
+from .i18n_marker import N_
 from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
 from .safety import Deadline, Limits
 
@@ -136,13 +137,13 @@ def _input_pos(segs: list[tuple[int, int]], out_pos: int) -> int:
 def parse_vsaq_text(data: bytes, filename: str, max_depth: int):
     if len(data) > MAX_JSON_BYTES:
         raise ImportErrorWithContext(
-            f"the JSON file is {len(data) / 1e6:,.1f} MB; a VSAQ questionnaire is far smaller "
-            f"(the limit is {MAX_JSON_BYTES / 1e6:,.0f} MB)", file=filename)
+            N_("the JSON file is %(mb)s MB; a VSAQ questionnaire is far smaller (the limit is %(limit)s MB)"),
+            params={"mb": f"{len(data) / 1e6:,.1f}", "limit": f"{MAX_JSON_BYTES / 1e6:,.0f}"}, file=filename)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise ImportErrorWithContext(f"the JSON file is not UTF-8 text (byte {e.start})",
-                                     file=filename) from None
+        raise ImportErrorWithContext(N_("the JSON file is not UTF-8 text (byte %(byte)s)"),
+                                     params={"byte": e.start}, file=filename) from None
     try:
         strict, segs = to_strict_json(text, max_depth)
         try:
@@ -153,8 +154,8 @@ def parse_vsaq_text(data: bytes, filename: str, max_depth: int):
             raise _JsonError(str(e).split(";")[0], 0) from None
     except _JsonError as e:
         line, col = _line_col(text, min(e.pos, len(text)))
-        err = ImportErrorWithContext(f"the JSON is invalid at line {line}, column {col}: {e.msg}",
-                                     file=filename)
+        err = ImportErrorWithContext(N_("the JSON is invalid at line %(line)s, column %(column)s: %(error)s"),
+                                     params={"line": line, "column": col, "error": e.msg}, file=filename)
         err.line, err.column = line, col
         raise err from None
 
@@ -196,10 +197,10 @@ def load_vsaq(data: bytes, filename: str, limits: Limits, deadline: Deadline) ->
     if not isinstance(items, list):
         if isinstance(doc, dict) and doc and all(isinstance(v, str) for v in doc.values()):
             raise ImportErrorWithContext(
-                "this looks like a file of VSAQ answers (id → value), not a questionnaire "
-                "template; upload the questionnaire .json", file=filename)
-        raise ImportErrorWithContext('this JSON file is not a VSAQ questionnaire (expected '
-                                     '{"questionnaire": [ ... ]})', file=filename)
+                N_("this looks like a file of VSAQ answers (id → value), not a questionnaire "
+                   "template; upload the questionnaire .json"), file=filename)
+        raise ImportErrorWithContext(N_('this JSON file is not a VSAQ questionnaire (expected '
+                                        '{"questionnaire": [ ... ]})'), file=filename)
     q = Questionnaire(source_format="vsaq", filename=filename, questions=[], warnings=[],
                       sheets=[SheetDetection(name=TABLE_NAME)])
     walker = _Walker(q, filename, limits, deadline)
@@ -321,8 +322,8 @@ class _Walker:
             guidance=plain_text(item.get("placeholder")) or None))
         if len(self.q.questions) > self.limits.max_questions:
             raise ImportErrorWithContext(
-                f"the questionnaire has more than {self.limits.max_questions:,} questions; it was "
-                "not imported (no silent truncation)", file=self.filename)
+                N_("the questionnaire has more than %(n)s questions; it was not imported (no silent truncation)"),
+                params={"n": f"{self.limits.max_questions:,}"}, file=self.filename)
 
     def finish(self) -> None:
         q = self.q
@@ -366,5 +367,5 @@ class _Walker:
             q.warnings.append(f"{n_cond} questions are conditional (shown only for some earlier "
                               "answers); all were imported, the condition is in answer_at.extra")
         if not q.questions:
-            raise ImportErrorWithContext("no questions found in the VSAQ questionnaire",
+            raise ImportErrorWithContext(N_("no questions found in the VSAQ questionnaire"),
                                          file=self.filename)

@@ -7,6 +7,7 @@ from openpyxl.utils.cell import get_column_letter
 
 from .detect import TablePlan, TooManyQuestions, detect_table
 from .layout import sheet_hint, unknown_hint_sheets
+from .i18n_marker import N_
 from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
 from .safety import Deadline, Limits, open_zip
 from .xlsx_formulas import Evaluator, to_text
@@ -141,15 +142,16 @@ def load_xlsx(data: bytes, filename: str, limits: Limits, deadline: Deadline,
                           f"not be computed (e.g. {sample}); those cells were read as empty")
     if not q.questions:
         reasons = "; ".join(f'"{d.name}": {d.skip_reason}' for d in q.sheets if d.skip_reason)
-        raise ImportErrorWithContext(f"no questions were found in any sheet ({reasons})", file=filename)
+        raise ImportErrorWithContext(N_("no questions were found in any sheet (%(reasons)s)"),
+                                     params={"reasons": reasons}, file=filename)
     return q
 
 
 def too_many(limits: Limits, filename: str, sheet: str | None, row: int | None):
     return ImportErrorWithContext(
-        f"the file has more than {limits.max_questions:,} questions, the most one import accepts "
-        "(nothing was imported rather than a part); split the questionnaire into smaller files",
-        file=filename, sheet=sheet, row=row)
+        N_("the file has more than %(n)s questions, the most one import accepts "
+           "(nothing was imported rather than a part); split the questionnaire into smaller files"),
+        params={"n": f"{limits.max_questions:,}"}, file=filename, sheet=sheet, row=row)
 
 
 def _pre_skip(sd: SheetData, hint: dict | None, referenced: set[str]) -> str | None:

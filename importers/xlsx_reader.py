@@ -21,6 +21,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
 from openpyxl.utils.datetime import from_excel
 
+from .i18n_marker import N_
 from .model import ImportErrorWithContext
 from .safety import Deadline, Limits, read_member
 
@@ -149,15 +150,15 @@ def _xml(data: bytes, part: str, filename: str):
     except defusedxml.DefusedXmlException as e:
         raise entity_error(part, filename, e) from None
     except ParseError as e:
-        raise ImportErrorWithContext(f'the file is damaged: part "{part}" is not valid XML ({e})',
-                                     file=filename) from None
+        raise ImportErrorWithContext(N_('the file is damaged: part "%(part)s" is not valid XML (%(error)s)'),
+                                     params={"part": part, "error": str(e)}, file=filename) from None
 
 
 def entity_error(part: str, filename: str, e: Exception, sheet: str | None = None):
     return ImportErrorWithContext(
-        f'part "{part}" declares XML entities or a DTD ({type(e).__name__}), which a real '
-        "spreadsheet never does; refused as a possible XML bomb / entity-expansion attack",
-        file=filename, sheet=sheet)
+        N_('part "%(part)s" declares XML entities or a DTD (%(kind)s), which a real '
+           "spreadsheet never does; refused as a possible XML bomb / entity-expansion attack"),
+        params={"part": part, "kind": type(e).__name__}, file=filename, sheet=sheet)
 
 
 def _rels(zf: zipfile.ZipFile, part: str, filename: str, limits: Limits) -> dict[str, tuple[str, str]]:
@@ -191,8 +192,8 @@ def _shared_strings(zf, path, filename, limits) -> list[str]:
     except defusedxml.DefusedXmlException as e:
         raise entity_error(path, filename, e) from None
     except (ParseError, zipfile.BadZipFile, EOFError, OSError) as e:
-        raise ImportErrorWithContext(f'the file is damaged: part "{path}" cannot be read ({e})',
-                                     file=filename) from None
+        raise ImportErrorWithContext(N_('the file is damaged: part "%(part)s" cannot be read (%(error)s)'),
+                                     params={"part": path, "error": str(e)}, file=filename) from None
     return out
 
 
@@ -240,11 +241,11 @@ def read_workbook(zf: zipfile.ZipFile, filename: str, limits: Limits, deadline: 
     root_rels = _rels(zf, "", filename, limits)
     wb_path = next((p for t, p in root_rels.values() if t == REL_OFFICE), "xl/workbook.xml")
     if wb_path not in zf.NameToInfo:
-        raise ImportErrorWithContext("the file is a zip archive but not an Excel workbook "
-                                     "(no workbook part inside)", file=filename)
+        raise ImportErrorWithContext(N_("the file is a zip archive but not an Excel workbook "
+                                        "(no workbook part inside)"), file=filename)
     if wb_path.endswith(".bin"):
-        raise ImportErrorWithContext("this is a binary Excel workbook (.xlsb), which is not "
-                                     "supported; save it as .xlsx", file=filename)
+        raise ImportErrorWithContext(N_("this is a binary Excel workbook (.xlsb), which is not "
+                                        "supported; save it as .xlsx"), file=filename)
     wb_root = _xml(read_member(zf, wb_path, filename, limits), wb_path, filename)
     rels = _rels(zf, wb_path, filename, limits)
     sst_path = next((p for t, p in rels.values() if t == "sharedStrings"), None)
@@ -288,11 +289,11 @@ def _cells(zf, path, filename, sheet_name) -> Iterator[tuple[str, Any]]:
     except defusedxml.DefusedXmlException as e:
         raise entity_error(path, filename, e, sheet_name) from None
     except ParseError as e:
-        raise ImportErrorWithContext(f"the sheet's XML is damaged ({e})", file=filename,
-                                     sheet=sheet_name) from None
-    except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as e:
-        raise ImportErrorWithContext(f"the sheet cannot be unpacked; the file is damaged ({e})",
+        raise ImportErrorWithContext(N_("the sheet's XML is damaged (%(error)s)"), params={"error": str(e)},
                                      file=filename, sheet=sheet_name) from None
+    except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as e:
+        raise ImportErrorWithContext(N_("the sheet cannot be unpacked; the file is damaged (%(error)s)"),
+                                     params={"error": str(e)}, file=filename, sheet=sheet_name) from None
 
 
 def _read_sheet(zf, path, sd: SheetData, sst, date_xfs, filename, limits: Limits,
@@ -324,8 +325,8 @@ def _read_sheet(zf, path, sd: SheetData, sst, date_xfs, filename, limits: Limits
                 try:
                     row_no, col_no = parse_ref(ref)
                 except ValueError:
-                    raise ImportErrorWithContext(f"a cell has an invalid address {ref!r}",
-                                                 file=filename, sheet=sd.name) from None
+                    raise ImportErrorWithContext(N_("a cell has an invalid address %(ref)s"),
+                                                 params={"ref": repr(ref)}, file=filename, sheet=sd.name) from None
             else:
                 col_no += 1
             stored = _store_cell(el, sd, row_no, col_no, sst, date_xfs, shared)
@@ -336,14 +337,15 @@ def _read_sheet(zf, path, sd: SheetData, sst, date_xfs, filename, limits: Limits
                     rows_with_data += 1
                     if rows_with_data > limits.max_rows_per_sheet:
                         raise ImportErrorWithContext(
-                            f"the sheet has more than {limits.max_rows_per_sheet:,} rows with data; "
-                            "that is far beyond a questionnaire, so it was not imported",
-                            file=filename, sheet=sd.name, row=row_no)
+                            N_("the sheet has more than %(n)s rows with data; "
+                               "that is far beyond a questionnaire, so it was not imported"),
+                            params={"n": f"{limits.max_rows_per_sheet:,}"}, file=filename, sheet=sd.name,
+                            row=row_no)
                 if total > limits.max_cells:
                     raise ImportErrorWithContext(
-                        f"the workbook has more than {limits.max_cells:,} filled cells; "
-                        "that is far beyond a questionnaire, so it was not imported",
-                        file=filename, sheet=sd.name, row=row_no)
+                        N_("the workbook has more than %(n)s filled cells; "
+                           "that is far beyond a questionnaire, so it was not imported"),
+                        params={"n": f"{limits.max_cells:,}"}, file=filename, sheet=sd.name, row=row_no)
         elif tag == "row":
             if sheet_data_el is not None:
                 sheet_data_el.clear()  # rows are consumed; keep memory flat

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import current_app, has_request_context, request
+from flask_babel import gettext
 from flask_login import current_user
 
 LANG_COOKIE = "vault_lang"
@@ -28,3 +29,37 @@ def without_lang_param(target: str) -> str:
     parts = urlsplit(target)
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"])
     return urlunsplit(("", "", parts.path, query, parts.fragment))
+
+
+def localized_reason(item) -> str:
+    """The reason of an importer error or row problem in the current language: its N_-marked template
+    through gettext, then its parameters. Anything without a template (already translated) as it is."""
+    template = getattr(item, "template", None)
+    if not isinstance(template, str):
+        return str(item)
+    params = getattr(item, "params", None) or {}
+    try:
+        text = gettext(template)
+        return text % params if params else text
+    except (KeyError, ValueError, TypeError):  # a translation with broken placeholders: the English text
+        return item.reason
+
+
+def localized(item) -> str:
+    """Like str(ImportErrorWithContext) but in the current language: the file, sheet and row, then the reason."""
+    if not isinstance(getattr(item, "template", None), str):
+        return str(item)
+    where = []
+    if getattr(item, "file", None):
+        where.append(gettext('"%(file)s"', file=item.file))
+    if getattr(item, "sheet", None):
+        where.append(gettext('sheet "%(sheet)s"', sheet=item.sheet))
+    if getattr(item, "row", None):
+        where.append(gettext("row %(row)s", row=item.row))
+    reason = localized_reason(item)
+    if not where:
+        return reason
+    place = where[0]
+    for more in where[1:]:
+        place = gettext("%(place)s, %(more)s", place=place, more=more)
+    return gettext("%(where)s: %(reason)s", where=place, reason=reason)

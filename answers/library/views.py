@@ -24,6 +24,7 @@ from vault import db
 from vault.auth.service import list_users
 from vault.documents.service import list_documents
 from vault.http import stream_download
+from vault.i18n import localized, localized_reason
 from vault.web import audit_event, client_ip, is_safe_next, require
 
 bp = Blueprint("library", __name__, url_prefix="/library")
@@ -355,7 +356,7 @@ def import_upload():
             try:
                 sheet_records(data, filename)  # refuse unreadable files before keeping them
             except ImportErrorWithContext as exc:
-                form.file.errors = [str(exc)]
+                form.file.errors = [localized(exc)]
             else:
                 token = pending.save(current_app.instance_path, data, filename=filename, user_id=current_user.id,
                                      default_status=form.default_status.data)
@@ -401,7 +402,7 @@ def import_preview(token: str):
         sheets = sheet_records(upload.data, upload.filename)  # checked at upload; a time limit may still hit
     except ImportErrorWithContext as exc:
         pending.discard(current_app.instance_path, token)
-        flash(str(exc), "error")
+        flash(localized(exc), "error")
         return redirect(url_for("library.import_upload"))
     errors: list[str] = []
     mapping = views = table = plan = None
@@ -412,7 +413,7 @@ def import_preview(token: str):
         try:
             table = load_library_table(upload.data, upload.filename, mapping=mapping)
         except ImportErrorWithContext as exc:
-            errors.append(str(exc))
+            errors.append(localized(exc))
     if table is not None:
         plan = plan_import(sess, table, default_status=status)
         views = views or preview.sheet_views(sheets, table.mapping)
@@ -437,7 +438,8 @@ def import_preview(token: str):
     return render_template("library/preview.html", upload=upload, token=token,
                            sheets=views or preview.sheet_views(sheets, {}), plan=plan,
                            rows=preview.row_views(plan) if plan else [], errors=errors, status=status,
-                           fingerprint=shown, form=form, roles=list(ROLE_LABELS)), 400 if errors else 200
+                           fingerprint=shown, form=form, roles=list(ROLE_LABELS), notes=table.notes if table else [],
+                           localized_reason=localized_reason), 400 if errors else 200
 
 
 @bp.get("/export.<fmt>")

@@ -18,6 +18,7 @@ from answers.library.service import Actor
 from answers.questionnaires.models import (ITEM_STATUSES, ItemComment, QuestionItem, Questionnaire,
                                            SavedLayout, blob_context, new_uid)
 from importers import ImportErrorWithContext, Limits, layout_signature, load_questionnaire
+from importers.i18n_marker import N_
 from importers.model import Locator, Question
 from importers.model import Questionnaire as Parsed
 from vault import audit
@@ -141,14 +142,17 @@ def upload(session: Session, actor: Actor, *, customer: str, filename: str, data
         except ImportErrorWithContext:
             pass  # the remembered layout does not fit this file after all: keep the detection
     if not parsed.questions and parsed.source_format not in CORRECTABLE:
-        raise ImportErrorWithContext("no questions were found in this file"
-                                     + (f" ({'; '.join(parsed.warnings)})" if parsed.warnings else ""),
-                                     file=filename)
+        if parsed.warnings:
+            raise ImportErrorWithContext(N_("no questions were found in this file (%(warnings)s)"),
+                                         params={"warnings": "; ".join(parsed.warnings)}, file=filename)
+        raise ImportErrorWithContext(N_("no questions were found in this file"), file=filename)
     uid = new_uid()
     try:
         blob = save_blob(session, [data], context=blob_context(uid), max_bytes=max_bytes)
-    except (TooLarge, EmptyFile) as exc:
-        raise QuestionnaireError(str(exc)) from None
+    except TooLarge as exc:
+        raise QuestionnaireError(_("the file is larger than the limit of %(n)s bytes", n=exc.max_bytes)) from None
+    except EmptyFile:
+        raise QuestionnaireError(_("the file is empty")) from None
     try:
         qn = Questionnaire(uid=uid, customer=customer, filename=filename, source_format=parsed.source_format,
                            blob=blob, detection=detection_of(parsed), layout=hint, layout_signature=signature,

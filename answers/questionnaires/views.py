@@ -19,6 +19,7 @@ from importers.model import ROLES, ImportErrorWithContext
 from vault import db
 from vault.auth.service import list_users
 from vault.errors import wants_json
+from vault.i18n import localized
 from vault.http import stream_download
 from vault.web import audit_event, client_ip, require
 
@@ -96,7 +97,7 @@ def new():
                                     data=data)
             except (ImportErrorWithContext, service.QuestionnaireError) as exc:
                 sess.rollback()
-                form.file.errors.append(str(exc))
+                form.file.errors.append(localized(exc))
                 audit_event("questionnaire.upload", outcome="refused",
                             detail={"filename": (upload.filename or "")[:255], "reason": str(exc)[:500]})
                 sess.commit()
@@ -129,7 +130,7 @@ def correct_detection(uid: str):
         service.apply_layout(sess, _actor(), qn, hint, remember=request.form.get("remember") == "1")
     except (ImportErrorWithContext, service.QuestionnaireError) as exc:
         sess.rollback()
-        flash(_("The correction was not applied: %(reason)s", reason=str(exc)), "error")
+        flash(_("The correction was not applied: %(reason)s", reason=localized(exc)), "error")
     else:
         sess.commit()
         flash(_("Detection updated: %(n)d questions.", n=qn.question_count), "success")
@@ -146,7 +147,7 @@ def match(uid: str):
             n = service.start_review(sess, _actor(), qn, index, app_index().entries(sess))
     except (ImportErrorWithContext, service.QuestionnaireError) as exc:
         sess.rollback()
-        flash(str(exc), "error")
+        flash(localized(exc), "error")
         return redirect(url_for("questionnaires.detection", uid=uid))
     sess.commit()
     flash(_("%(n)d questions matched against the library.", n=n), "success")
