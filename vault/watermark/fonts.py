@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import atexit
 import functools
+import io
+import itertools
 import os
 import shutil
 import subprocess
@@ -14,6 +16,8 @@ import tempfile
 import threading
 from collections import OrderedDict
 from pathlib import Path
+
+from vault.watermark import precut
 
 CJK_FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Debian fonts-wqy-microhei (5 MB, has Latin glyphs)
@@ -62,13 +66,17 @@ def collection_index(path: Path) -> int:
 
 
 # --- small fonts for the watermark ------------------------------------------------------------------
-# Loading and subsetting the 19 MB Noto CJK collection costs ~0.5 s. The watermark needs a few dozen
-# glyphs, the same ones for every download by the same person (name and company), so each distinct
-# set of characters is cut once into a small font file that fpdf2 then loads in milliseconds.
+# The watermark needs a few dozen glyphs, the same ones for every download by the same person (name and
+# company), so each distinct set of characters gets a small font file that fpdf2 then loads in
+# milliseconds. A set within the common characters (GB2312, Latin, punctuation) is copied out of the
+# font's pre-cut in ~2 ms (see precut.py); a set with a rarer character (𠮷, 堃, 喆...) is cut from the
+# font file itself with the fontTools subsetter (0.15-0.5 s). Both are kept per process.
 
 _BASE_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) | frozenset("—·…")
-_mini_lock = threading.Lock()
+_mini_lock = threading.Lock()  # guards the table only: a slow cut never blocks a hit or another cut
+_mini_key_locks: dict[tuple[Path, frozenset[str]], threading.Lock] = {}
 _mini_dir: Path | None = None
+_mini_names = itertools.count()
 _mini_fonts: OrderedDict[tuple[Path, frozenset[str]], tuple[Path, frozenset[str]]] = OrderedDict()
 MINI_FONTS_KEPT = 256
 
@@ -84,23 +92,56 @@ def mini_font(path: Path, text: str) -> tuple[Path, frozenset[str]]:
         if hit is not None:
             _mini_fonts.move_to_end(key)
             return hit
-        from fontTools import subset
-        from fontTools.ttLib import TTFont
-
-        font = TTFont(str(path), fontNumber=collection_index(path), lazy=True, recalcTimestamp=False)
-        options = subset.Options(notdef_outline=True, recommended_glyphs=True, layout_features=[])
-        options.drop_tables += ["GSUB", "GPOS", "GDEF", "vhea", "vmtx", "VORG", "FFTM"]
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=[ord(c) for c in chars])
-        subsetter.subset(font)
-        if _mini_dir is None:
-            _mini_dir = Path(tempfile.mkdtemp(prefix="vault-wmfonts-"))
-            atexit.register(shutil.rmtree, _mini_dir, True)
-        out = _mini_dir / f"{len(_mini_fonts)}-{os.getpid()}-{abs(hash(key))}.otf"
-        font.save(str(out))
-        covered = frozenset(chr(c) for c in (font.getBestCmap() or {}))
-        _mini_fonts[key] = (out, covered)
-        while len(_mini_fonts) > MINI_FONTS_KEPT:
-            _, (old, _covered) = _mini_fonts.popitem(last=False)
-            old.unlink(missing_ok=True)
+        key_lock = _mini_key_locks.setdefault(key, threading.Lock())
+    with key_lock:  # the same new name downloading twice at once is cut once
+        with _mini_lock:
+            hit = _mini_fonts.get(key)
+        if hit is not None:
+            return hit
+        data, covered = _cut(path, chars)
+        with _mini_lock:
+            if _mini_dir is None:
+                _mini_dir = Path(tempfile.mkdtemp(prefix="vault-wmfonts-"))
+                atexit.register(shutil.rmtree, _mini_dir, True)
+            out = _mini_dir / f"{next(_mini_names)}-{os.getpid()}.ttf"
+        out.write_bytes(data)
+        with _mini_lock:
+            _mini_fonts[key] = (out, covered)
+            _mini_key_locks.pop(key, None)
+            while len(_mini_fonts) > MINI_FONTS_KEPT:
+                _, (old, _covered) = _mini_fonts.popitem(last=False)
+                old.unlink(missing_ok=True)
         return out, covered
+
+
+def clear_mini_fonts() -> None:
+    """Forget the per-process small fonts (the benchmark starts its cold bursts with this)."""
+    with _mini_lock:
+        while _mini_fonts:
+            _, (old, _covered) = _mini_fonts.popitem()
+            old.unlink(missing_ok=True)
+
+
+def _cut(path: Path, chars: frozenset[str]) -> tuple[bytes, frozenset[str]]:
+    if precut.enabled() and chars - _BASE_CHARS <= precut.common_chars():
+        template = precut.template(path, collection_index(path))
+        if template is not None:
+            return template.cut(chars)
+    return _cut_from_file(path, chars)
+
+
+def _cut_from_file(path: Path, chars: frozenset[str]) -> tuple[bytes, frozenset[str]]:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(path), fontNumber=collection_index(path), lazy=True, recalcTimestamp=False)
+    options = subset.Options(notdef_outline=True, recommended_glyphs=True, layout_features=[])
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "vhea", "vmtx", "VORG", "FFTM"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(c) for c in chars])
+    subsetter.subset(font)
+    if "glyf" not in font:  # CFF (Noto): pypdf cannot extract text set in fpdf2's CFF subsets
+        precut.to_truetype(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue(), frozenset(chr(c) for c in (font.getBestCmap() or {}))
