@@ -29,3 +29,8 @@ class SubprocessorForm(FlaskForm):
     website = StringField(_l("Website (https://…)"))
     effective_from = DateField(_l("In use from (a future date announces it in advance; empty: already in use)"),
                                validators=[Optional()])
+
+
+class SubprocessorSubscribeForm(FlaskForm):
+    """Public: an email address to tell of subprocessor changes (checked in trust.notices)."""
+    email = StringField(_l("Email address"))

@@ -88,3 +88,19 @@ def domain_list(text: str | None) -> list[str]:
         if d and d not in out:
             out.append(d)
     return out
+
+
+class SubprocessorSubscriber(Base):
+    """An email address that follows the subprocessor list (double opt-in). Only the SHA-256 of the
+    confirmation token is kept; the unsubscribe link is an HMAC of `uid`, so nothing else is stored."""
+
+    __tablename__ = "trust_subprocessor_subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    locale: Mapped[str] = mapped_column(String(8), default="en")  # the language of every notice
+    confirm_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    confirm_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -2,6 +2,7 @@
 
 Rows are never deleted: removing one sets `removed_on`, so the public page can show recent changes,
 and a future `effective_from` announces a subprocessor before it starts. Services flush; views commit.
+Create, remove and restore queue a notice to confirmed subscribers (notices.py); edits do not.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from vault.db import utcnow
 from vault.documents.models import new_uid
 from vault.documents.validation import BIDI_AND_INVISIBLE, InvalidInput
+from vault.trust import notices
 from vault.trust.models import Subprocessor
 
 NAME_MAX = 200
@@ -129,6 +131,7 @@ def create_subprocessor(session: Session, f: SubprocessorFields) -> Subprocessor
     sp = Subprocessor(uid=new_uid(), position=last + 1, created_at=now, updated_at=now, **values)
     session.add(sp)
     session.flush()
+    notices.announce(session, sp, "added")
     return sp
 
 
@@ -151,6 +154,7 @@ def remove_subprocessor(session: Session, sp: Subprocessor, *, today: date) -> N
                                                  date=sp.removed_on.isoformat()))
     sp.removed_on, sp.updated_at = today, utcnow()
     session.flush()
+    notices.announce(session, sp, "removed")
 
 
 def restore_subprocessor(session: Session, sp: Subprocessor) -> date:
@@ -160,6 +164,7 @@ def restore_subprocessor(session: Session, sp: Subprocessor) -> date:
     removed_on = sp.removed_on
     sp.removed_on, sp.updated_at = None, utcnow()
     session.flush()
+    notices.announce(session, sp, "restored")
     return removed_on
 
 
