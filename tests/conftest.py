@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from tests.services import PostgresServer, S3Server, SmtpSink
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 IN_CI = os.environ.get("CI") == "true"
+# The watermark's font pre-cut is a cache: one per test session, not in the user's ~/.cache.
+os.environ.setdefault("VAULT_FONT_CACHE_DIR", tempfile.mkdtemp(prefix="tv-font-cache-"))
 TEST_PASSWORD = "correct horse battery staple 42"
 
 

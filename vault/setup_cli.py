@@ -61,6 +61,8 @@ def init_command(no_input: bool, admin_email: str | None, admin_password: str | 
         click.echo(f"Sealed {sealed.resealed} two-factor secrets with the active master key.")
     for line in sealed.failures:
         click.echo(f"Could not seal a two-factor secret: {line}", err=True)
+    from vault.watermark import precut
+    click.echo(precut.warm()[1])  # the first watermarked Chinese names would otherwise build it
     admins = sess.scalar(select(func.count()).select_from(User).where(User.role == "admin"))
     if admins:
         return

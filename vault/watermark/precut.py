@@ -369,23 +369,31 @@ def forget() -> None:
         _templates.clear()
 
 
-def main() -> int:
+def warm() -> tuple[bool, str]:
+    """Load or build the pre-cut of the CJK font now (deploy time, `vault init`), so that the first
+    burst of downloads does not build it. (ready, one line saying what happened)."""
     from vault.watermark.fonts import collection_index, find_cjk_font
 
+    if not enabled():
+        return False, "Font pre-cut is switched off (VAULT_FONT_PRECUT=0)."
     path = find_cjk_font()
     if path is None:
-        print("No CJK font found (install fonts-noto-cjk or fonts-wqy-microhei, or set VAULT_CJK_FONT).")
-        return 1
+        return False, "No CJK font found (install fonts-noto-cjk or fonts-wqy-microhei, or set VAULT_CJK_FONT)."
     start = time.perf_counter()
-    loaded = template(path, collection_index(path))
+    number = collection_index(path)
+    loaded = template(path, number)
     if loaded is None:
-        print(f"{path} cannot be pre-cut (see the log); names will be cut from the font file.")
-        return 1
+        return False, f"{path} cannot be pre-cut (see the log); names will be cut from the font file."
     directory = cache_dir()
-    file = directory and cache_file(path, collection_index(path), cache_key(path, collection_index(path)), directory)
+    file = directory and cache_file(path, number, cache_key(path, number), directory)
     where = f"{file} ({file.stat().st_size / 1e6:.1f} MB)" if file and file.exists() else "memory only"
-    print(f"Pre-cut of {path}: {len(loaded.order)} glyphs, {where}, ready in {time.perf_counter() - start:.1f} s")
-    return 0
+    return True, f"Pre-cut of {path}: {len(loaded.order)} glyphs, {where}, ready in {time.perf_counter() - start:.1f} s"
+
+
+def main() -> int:
+    ready, line = warm()
+    print(line)
+    return 0 if ready else 1
 
 
 if __name__ == "__main__":
