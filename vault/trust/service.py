@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
-from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from vault.documents import service as documents
 from vault.documents.mediatype import JPEG, PNG, detect
 from vault.documents.models import Document, DocumentType, DocumentVersion, Visibility, new_uid
 from vault.documents.status import Status, StatusKind
-from vault.documents.validation import InvalidInput, read_chunks
+from vault.documents.validation import InvalidInput, Spooled
 from vault.storage.service import discard_blob, save_blob
 from vault.trust.models import TrustProfile, domain_list, logo_context
 
@@ -115,16 +114,18 @@ def update_profile(session: Session, f: ProfileFields) -> dict:
     return changes
 
 
-def set_logo(session: Session, path: Path) -> TrustProfile:
-    """Store a PNG or JPEG logo (SVG is refused: it can carry script)."""
-    if path.stat().st_size > LOGO_MAX_BYTES:
+def set_logo(session: Session, spooled: Spooled) -> TrustProfile:
+    """Store a PNG or JPEG logo (SVG is refused: it can carry script), read from the spooled upload
+    (never a plaintext copy on disk)."""
+    if spooled.size > LOGO_MAX_BYTES:
         raise InvalidInput("logo", _l("The logo is larger than 1 MB."), field="logo")
-    kind = detect(path).media_type
+    with spooled.open() as fh:
+        kind = detect(fh).media_type
     if kind not in (PNG, JPEG):
         raise InvalidInput("logo", _l("The logo must be a PNG or JPEG image."), field="logo")
     profile = get_profile(session)
     uid = new_uid()
-    blob = save_blob(session, read_chunks(path), context=logo_context(uid), max_bytes=LOGO_MAX_BYTES)
+    blob = save_blob(session, spooled.chunks(), context=logo_context(uid), max_bytes=LOGO_MAX_BYTES)
     try:
         profile.logo_blob, profile.logo_uid, profile.logo_media_type = blob, uid, kind
         profile.updated_at = utcnow()

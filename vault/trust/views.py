@@ -254,7 +254,7 @@ def settings():
             logo_file = form.logo.data
             if logo_file and logo_file.filename:
                 with spool(logo_file.stream, max_bytes=service.LOGO_MAX_BYTES) as spooled:
-                    service.set_logo(sess, spooled.path)
+                    service.set_logo(sess, spooled)
                 changes["logo"] = ["", profile.logo_uid]
         except InvalidInput as exc:
             sess.rollback()
