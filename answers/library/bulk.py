@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from answers.library import service
 from answers.library.models import LibraryEntry
+from importers.i18n_marker import N_
 from vault import audit
 
 ACTIONS = ("approve", "retire", "set_owner", "add_tag", "mark_reviewed")
@@ -17,10 +18,10 @@ def apply_bulk(session: Session, entries: list[LibraryEntry], actor: service.Act
     """Apply `action` to each entry (each change is in its history and the audit trail, plus one summary
     event); returns the refs that changed. Raises LibraryError and changes nothing the caller commits."""
     if action not in ACTIONS:
-        raise service.LibraryError(f"unknown bulk action {action!r}")
+        raise service.LibraryError(N_("unknown bulk action %(action)s"), params={"action": repr(action)})
     tag = (tag or "").strip()
     if action == "add_tag" and not tag:
-        raise service.LibraryError("enter the tag to add")
+        raise service.LibraryError(N_("enter the tag to add"))
     note = f"bulk: {action}"
     changed = []
     for entry in entries:

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from answers.library.models import LANGUAGES, STATUSES, LibraryEntry, LibraryEntryRevision
+from importers.i18n_marker import N_, render
 from vault import audit
 from vault.db import utcnow
 
@@ -17,7 +18,19 @@ EDITABLE = ("ref", "question", "alternatives", "answer_short", "answer_full", "c
 
 
 class LibraryError(Exception):
-    """A change that cannot be made, with a message for a person."""
+    """A change that cannot be made, with a message for a person.
+
+    `template` is English marked with N_ and `params` fill its %(name)s fields; str() is the English text
+    (the CLI), the web shows the template translated (vault.i18n.localized)."""
+
+    def __init__(self, template: str, *, params: dict | None = None):
+        self.template = template
+        self.params = dict(params or {})
+        super().__init__(self.reason)
+
+    @property
+    def reason(self) -> str:
+        return render(self.template, self.params)
 
 
 class StaleEdit(LibraryError):
@@ -44,7 +57,7 @@ def _clean(values: dict) -> dict:
     out = {}
     for key, value in values.items():
         if key not in EDITABLE:
-            raise LibraryError(f"unknown field {key!r}")
+            raise LibraryError(N_("unknown field %(field)s"), params={"field": repr(key)})
         if isinstance(value, str) and key not in ("answer_full",):
             value = value.strip()
         if key in ("alternatives", "tags", "framework_refs"):
@@ -53,15 +66,15 @@ def _clean(values: dict) -> dict:
             value = date.fromisoformat(value) if value else None
         out[key] = value
     if "question" in out and not out["question"]:
-        raise LibraryError("the question is empty")
+        raise LibraryError(N_("the question is empty"))
     if "ref" in out and not out["ref"]:
-        raise LibraryError("the reference id is empty")
+        raise LibraryError(N_("the reference id is empty"))
     if "status" in out and out["status"] not in STATUSES:
-        raise LibraryError(f"status must be one of {', '.join(STATUSES)}")
+        raise LibraryError(N_("status must be one of %(choices)s"), params={"choices": ", ".join(STATUSES)})
     if "language" in out and out["language"] not in LANGUAGES:
-        raise LibraryError(f"language must be one of {', '.join(LANGUAGES)}")
+        raise LibraryError(N_("language must be one of %(choices)s"), params={"choices": ", ".join(LANGUAGES)})
     if "review_interval_days" in out and not (1 <= int(out["review_interval_days"] or 0) <= 3650):
-        raise LibraryError("the review interval must be between 1 and 3650 days")
+        raise LibraryError(N_("the review interval must be between 1 and 3650 days"))
     return out
 
 
@@ -87,7 +100,8 @@ def create_entry(session: Session, actor: Actor, *, audited: bool = True, eviden
     if not values.get("ref"):
         values["ref"] = next_ref(session)
     if session.scalar(select(LibraryEntry.id).where(LibraryEntry.ref == values["ref"])):
-        raise LibraryError(f"an entry with reference id {values['ref']!r} exists already")
+        raise LibraryError(N_("an entry with reference id %(ref)s exists already"),
+                           params={"ref": repr(values["ref"])})
     entry = LibraryEntry(**values)
     if evidence:
         entry.evidence = list(evidence)
@@ -107,12 +121,14 @@ def update_entry(session: Session, entry: LibraryEntry, actor: Actor, *, expecte
 
     `evidence` (Document rows) replaces the linked documents when given."""
     if expected_revision is not None and entry.revision != expected_revision:
-        raise StaleEdit(f"entry {entry.ref} was changed by someone else (now revision {entry.revision}); "
-                        "reload it and apply your change again")
+        raise StaleEdit(N_("entry %(ref)s was changed by someone else (now revision %(revision)s); "
+                           "reload it and apply your change again"),
+                        params={"ref": entry.ref, "revision": entry.revision})
     values = _clean(values)
     if "ref" in values and values["ref"] != entry.ref and session.scalar(
             select(LibraryEntry.id).where(LibraryEntry.ref == values["ref"])):
-        raise LibraryError(f"an entry with reference id {values['ref']!r} exists already")
+        raise LibraryError(N_("an entry with reference id %(ref)s exists already"),
+                           params={"ref": repr(values["ref"])})
     changed = [k for k, v in values.items() if getattr(entry, k) != v]
     if evidence is not None and {d.id for d in entry.evidence} != {d.id for d in evidence}:
         entry.evidence = list(evidence)
@@ -137,7 +153,7 @@ def restore_revision(session: Session, entry: LibraryEntry, number: int, actor: 
     rev = session.scalar(select(LibraryEntryRevision).where(LibraryEntryRevision.entry_id == entry.id,
                                                             LibraryEntryRevision.number == number))
     if rev is None:
-        raise LibraryError(f"entry {entry.ref} has no revision {number}")
+        raise LibraryError(N_("entry %(ref)s has no revision %(number)s"), params={"ref": entry.ref, "number": number})
     values = {k: v for k, v in rev.snapshot.items() if k in EDITABLE}
     evidence = None
     if "evidence" in rev.snapshot:  # documents deleted since then stay unlinked

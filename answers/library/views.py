@@ -195,7 +195,7 @@ def new():
                 entry = service.create_entry(sess, _actor(), **values)
             except service.LibraryError as exc:
                 sess.rollback()
-                form.form_errors.append(str(exc))
+                form.form_errors.append(localized(exc))
             else:
                 sess.commit()
                 _sync_index()
@@ -228,7 +228,7 @@ def edit(uid: str):
                 form.revision.data = str(entry.revision)  # saving again now replaces their version, knowingly
             except service.LibraryError as exc:
                 sess.rollback()
-                form.form_errors.append(str(exc))
+                form.form_errors.append(localized(exc))
             else:
                 sess.commit()
                 _sync_index()
@@ -260,7 +260,7 @@ def restore(uid: str, number: int):
         changed = service.restore_revision(sess, entry, number, _actor())
     except service.LibraryError as exc:
         sess.rollback()
-        flash(str(exc), "error")
+        flash(localized(exc), "error")
     else:
         sess.commit()
         _sync_index()
@@ -306,7 +306,7 @@ def bulk():
                              tag=form.tag.data or "", today=date.today())
     except service.LibraryError as exc:
         sess.rollback()
-        flash(str(exc), "error")
+        flash(localized(exc), "error")
         return redirect(back)
     sess.commit()
     _sync_index()
@@ -428,7 +428,7 @@ def import_preview(token: str):
                 sess.commit()
             except (service.LibraryError, DBIntegrityError) as exc:
                 sess.rollback()
-                errors.append(_("Nothing was imported: %(reason)s", reason=str(exc).splitlines()[0][:300]))
+                errors.append(_("Nothing was imported: %(reason)s", reason=localized(exc).splitlines()[0][:300]))
             else:
                 pending.discard(current_app.instance_path, token)
                 _sync_index()
