@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
+from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -30,16 +32,26 @@ def _text_cell(ws, value) -> WriteOnlyCell:
     return cell
 
 
-def write_library(session: Session, output: Path) -> int:
-    output = Path(output)
+def write_library(session: Session, output: Path | BinaryIO, fmt: str | None = None) -> int:
+    """Write to a path (format from its extension) or to an open binary file (`fmt` "csv" or "xlsx")."""
+    if isinstance(output, (str, Path)):
+        output = Path(output)
+        fmt = "csv" if output.suffix.lower() == ".csv" else "xlsx"
+        if fmt == "csv":
+            with output.open("wb") as fh:
+                return write_library(session, fh, "csv")
     count = 0
-    if output.suffix.lower() == ".csv":
-        with output.open("w", newline="", encoding="utf-8-sig") as fh:  # BOM: Excel opens UTF-8 correctly
+    if fmt == "csv":
+        fh = io.TextIOWrapper(output, newline="", encoding="utf-8-sig")  # BOM: Excel opens UTF-8 correctly
+        try:
             writer = csv.writer(fh)
             writer.writerow(HEADER)
             for row in _rows(session):
                 writer.writerow([neutralise(str(v)) for v in row])
                 count += 1
+            fh.flush()
+        finally:
+            fh.detach()  # the caller's file stays open
         return count
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Library")

@@ -1,10 +1,9 @@
 """Staff pages for the answer library: parse input, check access, call one service, commit, render."""
 from __future__ import annotations
 
+import io
 import os
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
@@ -23,8 +22,11 @@ from importers.model import ImportErrorWithContext
 from vault import db
 from vault.auth.service import list_users
 from vault.documents.service import list_documents
+from vault.documents.validation import read_chunks
 from vault.http import stream_download
 from vault.i18n import localized, localized_reason
+from vault.storage import get_keyring
+from vault.tempcrypt import EncryptedTempFile
 from vault.web import audit_event, client_ip, is_safe_next, require
 
 bp = Blueprint("library", __name__, url_prefix="/library")
@@ -358,14 +360,23 @@ def import_upload():
             except ImportErrorWithContext as exc:
                 form.file.errors = [localized(exc)]
             else:
-                token = pending.save(current_app.instance_path, data, filename=filename, user_id=current_user.id,
-                                     default_status=form.default_status.data)
+                token = pending.save(current_app.instance_path, data, keyring=get_keyring(), filename=filename,
+                                     user_id=current_user.id, default_status=form.default_status.data)
                 return redirect(url_for("library.import_preview", token=token))
     return render_template("library/import.html", form=form), 400 if form.errors else 200
 
 
 def _pending_or_404(token: str):
-    upload = pending.load(current_app.instance_path, token, current_user.id)
+    try:
+        upload = pending.load(current_app.instance_path, token, current_user.id, keyring=get_keyring())
+    except pending.UploadUnreadable as exc:  # changed on disk, swapped, or its master key removed
+        pending.discard(current_app.instance_path, token)
+        audit_event("library.import.unreadable", object_type="library", outcome="failed",
+                    detail={"reason": str(exc)[:200]})
+        db.session().commit()
+        flash(_("The uploaded file failed its integrity check (it was changed on the server, or its key is "
+                "no longer available) and was deleted. Upload it again."), "error")
+        abort(redirect(url_for("library.import_upload")))
     if upload is None:
         abort(404)  # missing, older than an hour, or someone else's: all look the same
     return upload
@@ -450,24 +461,23 @@ def export(fmt: str):
     if fmt not in MEDIA_TYPES:
         abort(404)
     sess = db.session()
-    fd, name = tempfile.mkstemp(suffix=f".{fmt}", prefix="library-export-")
-    os.close(fd)
-    path = Path(name)
+    # The export is the whole library: held in an encrypted temporary file (vault.tempcrypt), never
+    # as a plaintext file in TMPDIR while the client downloads it.
+    out = EncryptedTempFile()
     try:
-        count = write_library(sess, path)
-    except Exception:
-        path.unlink(missing_ok=True)
+        count = write_library(sess, out, fmt)
+        size = out.seek(0, io.SEEK_END)
+    except BaseException:
+        out.close()
         raise
     audit_event("library.export", object_type="library", detail={"format": fmt, "entries": count})
     sess.commit()
-    return stream_download(_read_then_delete(path), filename=f"answer-library-{date.today().isoformat()}.{fmt}",
-                           media_type=MEDIA_TYPES[fmt], size=path.stat().st_size)
+    return stream_download(_read_then_close(out), filename=f"answer-library-{date.today().isoformat()}.{fmt}",
+                           media_type=MEDIA_TYPES[fmt], size=size)
 
 
-def _read_then_delete(path: Path):
+def _read_then_close(out: EncryptedTempFile):
     try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(64 * 1024):
-                yield chunk
+        yield from read_chunks(out)
     finally:
-        path.unlink(missing_ok=True)
+        out.close()

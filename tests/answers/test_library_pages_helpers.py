@@ -7,6 +7,7 @@ import time
 import pytest
 
 from answers.library import pending, preview
+from vault.crypto import Keyring
 from answers.library.diff import snapshot_changes, text_diff
 from answers.library.forms import split_lines, split_refs, split_tags
 
@@ -78,23 +79,24 @@ def test_mapping_form_problems(form, problem):
 
 
 def test_pending_uploads_are_private_bound_to_the_user_and_expire(tmp_path):
-    token = pending.save(str(tmp_path), b"question,answer\n", filename="lib.csv", user_id=7,
+    keyring = Keyring.generate()
+    token = pending.save(str(tmp_path), b"question,answer\n", keyring=keyring, filename="lib.csv", user_id=7,
                          default_status="draft")
     folder = tmp_path / "library_uploads"
     assert oct(os.stat(folder / f"{token}.bin").st_mode & 0o777) == "0o600"
     assert len(token) >= 22
-    upload = pending.load(str(tmp_path), token, 7)
+    upload = pending.load(str(tmp_path), token, 7, keyring=keyring)
     assert (upload.filename, upload.data, upload.default_status) == ("lib.csv", b"question,answer\n", "draft")
-    assert pending.load(str(tmp_path), token, 8) is None
+    assert pending.load(str(tmp_path), token, 8, keyring=keyring) is None
     for bad in ("../../etc/passwd", "", "a" * 100, token + "/x"):
-        assert pending.load(str(tmp_path), bad, 7) is None
+        assert pending.load(str(tmp_path), bad, 7, keyring=keyring) is None
 
     old = time.time() - pending.MAX_AGE_SECONDS - 5
     os.utime(folder / f"{token}.json", (old, old))
-    assert pending.load(str(tmp_path), token, 7) is None
+    assert pending.load(str(tmp_path), token, 7, keyring=keyring) is None
     assert not list(folder.iterdir())  # an expired upload is deleted when someone asks for it
 
-    second = pending.save(str(tmp_path), b"x", filename="b.csv", user_id=7, default_status="approved")
+    second = pending.save(str(tmp_path), b"x", keyring=keyring, filename="b.csv", user_id=7, default_status="approved")
     for f in folder.iterdir():
         os.utime(f, (old, old))
     assert pending.sweep(str(tmp_path)) == 1 and not list(folder.iterdir())
