@@ -51,6 +51,22 @@ def find_fallback_font() -> Path | None:
     return next((Path(p) for p in FALLBACK_FONT_CANDIDATES if Path(p).is_file()), None)
 
 
+def fallback_fonts(primary: Path) -> list[Path]:
+    """Fonts to try, in order, for characters `primary` lacks: DejaVu (Arabic, Hebrew, Latin Extended),
+    then the other installed CJK fonts (Noto has 𠮷 and 䶮, which WenQuanYi lacks)."""
+    paths = [Path(p) for p in (*FALLBACK_FONT_CANDIDATES, *CJK_FONT_CANDIDATES)]
+    return [p for p in dict.fromkeys(paths) if p != primary and p.is_file()]
+
+
+@functools.lru_cache(maxsize=8)
+def font_chars(path: Path) -> frozenset[str]:
+    """Every character the font (its face `collection_index`) has a glyph for; read once per process."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(path), fontNumber=collection_index(path), lazy=True)
+    return frozenset(chr(c) for c in (font.getBestCmap() or {}))
+
+
 @functools.lru_cache(maxsize=8)
 def collection_index(path: Path) -> int:
     """In a .ttc collection, the Simplified Chinese face (Noto Sans CJK SC is face 2), else the first."""

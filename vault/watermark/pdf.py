@@ -546,6 +546,7 @@ def _render_marks(r: Recipient, sizes: list[tuple[float, float]], next_num: int)
     pdf.set_compression(True)
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)
+    pdf.c_margin = 0  # _text: no cell padding, so x is where the text starts
     family = "helvetica"
     if _needs_unicode_font([footer, *lines]):
         family = _add_unicode_fonts(pdf, footer)
@@ -563,14 +564,14 @@ def _render_marks(r: Recipient, sizes: list[tuple[float, float]], next_num: int)
             with pdf.rotation(angle, x=w / 2, y=h / 2):
                 for j, text in enumerate(lines):
                     y = h / 2 + (j - (len(lines) - 1) / 2) * lead + size * 0.35
-                    pdf.text(w / 2 - pdf.get_string_width(text) / 2, y, text)
+                    _text(pdf, w / 2 - pdf.get_string_width(text) / 2, y, text)
         pdf.set_font(family, size=10)
         fsize = max(0.5, min(6.5, 0.94 * w / ((pdf.get_string_width(footer) / 10) or 1)))
         with pdf.local_context(fill_opacity=0.85, stroke_opacity=0.85):
             pdf.set_text_color(90, 90, 90)
             pdf.set_font(family, size=fsize)
             base = h - max(fsize * 0.5, min(8.0, h * 0.012))
-            pdf.text(w / 2 - pdf.get_string_width(footer) / 2, base, footer)
+            _text(pdf, w / 2 - pdf.get_string_width(footer) / 2, base, footer)
     mark = PdfReader(io.BytesIO(bytes(pdf.output())))
     # renumber every object the pages' resources need into our numbering
     mapping: dict[int, int] = {}
@@ -623,8 +624,15 @@ def _render_marks(r: Recipient, sizes: list[tuple[float, float]], next_num: int)
     return result, next_num
 
 
+def _text(pdf, x: float, baseline: float, text: str) -> None:
+    """`text` with its left end at x on `baseline`, like pdf.text(), but through cell(), which switches to a
+    fallback font for each character the current font lacks (and orders right-to-left runs)."""
+    pdf.set_xy(x, baseline - 0.3 * pdf.font_size)  # cell() puts the baseline 0.5 h + 0.3 size below y
+    pdf.cell(h=0, text=text)
+
+
 def _add_unicode_fonts(pdf, text: str) -> str:
-    from vault.watermark.fonts import find_cjk_font, find_fallback_font, mini_font
+    from vault.watermark.fonts import fallback_fonts, find_cjk_font, font_chars, mini_font
 
     path = find_cjk_font()
     if path is None:
@@ -632,9 +640,19 @@ def _add_unicode_fonts(pdf, text: str) -> str:
                              "Micro Hei) and none is installed; install fonts-noto-cjk or set VAULT_CJK_FONT.")
     font, covered = mini_font(path, text)
     pdf.add_font("tvcjk", fname=str(font))
-    missing = "".join(ch for ch in set(text) if ch not in covered and not ch.isspace())
-    fallback = find_fallback_font() if missing else None
-    if fallback:  # scripts the CJK font lacks (Arabic, Hebrew...), unshaped
-        pdf.add_font("tvfallback", fname=str(mini_font(fallback, missing)[0]))
-        pdf.set_fallback_fonts(["tvfallback"])
+    missing = {ch for ch in text if ch not in covered and not ch.isspace()}
+    families = []
+    for fallback in fallback_fonts(path) if missing else ():
+        wanted = "".join(sorted(missing & font_chars(fallback)))
+        if not wanted:
+            continue
+        family = f"tvfallback{len(families)}"
+        font, covered = mini_font(fallback, wanted)
+        pdf.add_font(family, fname=str(font))
+        families.append(family)
+        missing -= covered
+        if not missing:
+            break
+    if families:  # drawn with cell(): fpdf2's text() ignores fallback fonts
+        pdf.set_fallback_fonts(families)
     return "tvcjk"
