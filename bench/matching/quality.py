@@ -8,7 +8,8 @@ from bench.matching.devset import DevSet, Query
 from bench.matching.metrics import Outcome
 
 
-def run_engine(ds: DevSet, queries: list[Query], *, embedder=None, models=None, context: bool = False) -> list[Outcome]:
+def run_engine(ds: DevSet, queries: list[Query], *, embedder="auto", models=None, context: bool = False) -> list[Outcome]:
+    """The engine as shipped (embedder="auto": sentence embeddings where they can run); None = lexical only."""
     index = MatchIndex(ds.library, embedder=embedder, models=models)
     results = index.match_many([q.text for q in queries], top_k=10,
                                contexts=[q.context for q in queries] if context else None)

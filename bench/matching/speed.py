@@ -51,28 +51,35 @@ def naive_rapidfuzz(entries: list[LibraryEntry], questions: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def run(real: list[LibraryEntry], questions: list[str], sizes=(10_000, 50_000), naive: bool = True) -> list[dict]:
+def run(real: list[LibraryEntry], questions: list[str], sizes=(10_000, 50_000), naive: bool = True,
+        embedder=None) -> list[dict]:
+    """Each size lexical only, then (if given) with the embedder; the naive loop once per size."""
     rows = []
     for n in sizes:
-        lib = synthetic_library(real, n)
-        t0 = time.perf_counter()
-        index = MatchIndex(lib, embedder=None)
-        build = time.perf_counter() - t0
-        index.match(questions[0])  # first query builds per-term arrays; count it separately
-        warm = time.perf_counter() - t0 - build
-        t0 = time.perf_counter()
-        index.match_many(questions)
-        match = time.perf_counter() - t0
-        new = LibraryEntry(ref="NEW-1", question="Do you rotate the break-glass emergency access credentials quarterly?")
-        t0 = time.perf_counter()
-        index.add(new)
-        hit = index.match("How often are break-glass emergency credentials rotated?")
-        add = time.perf_counter() - t0
-        row = {"n": n, "build_s": build, "first_query_s": warm, "match_s": match, "n_q": len(questions),
-               "add_match_s": add, "added_found": bool(hit.candidates) and hit.candidates[0].ref == "NEW-1",
-               "peak_rss_mb": peak_mb()}
-        if naive:
-            row["naive_s"] = naive_rapidfuzz(lib, questions)
-        rows.append(row)
-        del index
+        for engine in (None, embedder) if embedder is not None else (None,):
+            rows.append(_one(real, questions, n, engine, naive=naive and engine is None))
     return rows
+
+
+def _one(real, questions, n, embedder, naive: bool) -> dict:
+    lib = synthetic_library(real, n)
+    t0 = time.perf_counter()
+    index = MatchIndex(lib, embedder=embedder)
+    build = time.perf_counter() - t0
+    index.match(questions[0])  # first query builds per-term arrays; count it separately
+    warm = time.perf_counter() - t0 - build
+    t0 = time.perf_counter()
+    index.match_many(questions)
+    match = time.perf_counter() - t0
+    new = LibraryEntry(ref="NEW-1", question="Do you rotate the break-glass emergency access credentials quarterly?")
+    t0 = time.perf_counter()
+    index.add(new)
+    hit = index.match("How often are break-glass emergency credentials rotated?")
+    add = time.perf_counter() - t0
+    row = {"n": n, "engine": "lexical" if embedder is None else "+emb", "build_s": build, "first_query_s": warm,
+           "match_s": match, "n_q": len(questions), "add_match_s": add, "added_found": bool(hit.candidates) and hit.candidates[0].ref == "NEW-1",
+           "peak_rss_mb": peak_mb()}
+    if naive:
+        row["naive_s"] = naive_rapidfuzz(lib, questions)
+    del index
+    return row
