@@ -1,6 +1,7 @@
 """trustvault: the evidence vault application."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from vault.http import VaultRequest
     app.request_class = VaultRequest  # uploaded files are held encrypted, never in plaintext on disk
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
+    if not os.environ.get("VAULT_FONT_CACHE_DIR"):  # the watermark's font pre-cut lives with the instance
+        from vault.watermark import precut
+        precut.configure(cache_dir=Path(app.instance_path) / "cache" / "fonts")
 
     proxy_hops = int(app.config.get("PROXY_HOPS", 0) or 0)
     if proxy_hops:
