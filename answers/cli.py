@@ -53,7 +53,11 @@ def import_command(file: Path, dry_run: bool, status: str) -> None:
         return
     apply_import(sess, plan, Actor(label=CLI_ACTOR_LABEL), source_file=file.name)
     sess.commit()
-    _library_index().sync(sess)
+    changed = s["create"] + s["update"]
+    if changed > 500:  # sentence vectors take a few ms per entry: say what the wait is for
+        click.echo(f"Updating the matching index for {changed} entries…")
+    _library_index().sync(sess, progress=(lambda done, total: click.echo(f"  {done} / {total}"))
+                          if changed > 500 else None)
 
 
 @library_cli.command("export")

@@ -47,8 +47,9 @@ class LibraryIndex:
                 pass
         self.index, self.manifest = MatchIndex(), {}
 
-    def sync(self, session: Session) -> MatchIndex:
-        """Bring the index up to date with the table; returns it ready to match."""
+    def sync(self, session: Session, progress=None) -> MatchIndex:
+        """Bring the index up to date with the table; returns it ready to match.
+        progress(done, total) is called after each batch of changed entries."""
         self._load()
         current = dict(session.execute(select(EntryRow.ref, EntryRow.revision)).all())
         changed = [ref for ref, rev in current.items() if self.manifest.get(ref) != rev]
@@ -59,9 +60,11 @@ class LibraryIndex:
         if changed:
             for i in range(0, len(changed), 500):
                 batch = changed[i:i + 500]
-                for row in session.scalars(select(EntryRow).where(EntryRow.ref.in_(batch))):
-                    self.index.add(to_match_entry(row))
-                    self.manifest[row.ref] = row.revision
+                rows = list(session.scalars(select(EntryRow).where(EntryRow.ref.in_(batch))))
+                self.index.add_many([to_match_entry(row) for row in rows])
+                self.manifest.update((row.ref, row.revision) for row in rows)
+                if progress:
+                    progress(min(i + 500, len(changed)), len(changed))
         if changed or removed:
             self._save()
         return self.index

@@ -185,10 +185,15 @@ class MatchIndex:
 
     def add(self, entry: LibraryEntry) -> None:
         """Add or replace (same ref) one entry; it is matchable as soon as this returns."""
-        if entry.ref in self._slot:
-            self.remove(entry.ref)
-        self._retired.pop(entry.ref, None)
-        self._build([(entry, None)])
+        self.add_many([entry])
+
+    def add_many(self, entries: list[LibraryEntry]) -> None:
+        """Add or replace several entries; their sentence vectors are computed in batches."""
+        for entry in entries:
+            if entry.ref in self._slot:
+                self.remove(entry.ref)
+            self._retired.pop(entry.ref, None)
+        self._build([(entry, None) for entry in entries])
 
     def remove(self, ref: str) -> None:
         self._retired.pop(ref, None)

@@ -234,3 +234,14 @@ def test_embedding_path_with_a_fake_encoder(tmp_path):
     idx.save(path)
     loaded = MatchIndex.load(path, embedder=_FakeEmbedder())
     assert top(loaded, "bug bounty programme") == "E-1"
+
+
+def test_add_many_adds_replaces_and_retires_like_add():
+    idx = MatchIndex(LIBRARY, embedder=None)
+    first = LIBRARY[0]
+    idx.add_many([LibraryEntry("NEW-1", "Do you run a bug bounty programme?"),
+                  LibraryEntry(first.ref, first.question, status="retired")])
+    assert top(idx, "bug bounty programme") == "NEW-1"
+    assert first.ref not in idx and len(idx) == len(LIBRARY)
+    idx.add_many([LibraryEntry(first.ref, first.question)])
+    assert first.ref in idx and len(idx) == len(LIBRARY) + 1
