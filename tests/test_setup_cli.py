@@ -32,6 +32,7 @@ def test_init_creates_private_keys_database_and_admin_once(tmp_path):
     # The watermark font pre-cut is ready after init (in the instance's cache), so the first burst of
     # downloads for new Chinese names does not build it; the second init reuses it.
     assert "Pre-cut of" in first.stdout and list((instance / "cache" / "fonts").glob("*.tvfont"))
+    assert "Matching index: 0 library entries." in first.stdout
 
     second = run_vault(instance, "init", "--no-input")
     assert second.returncode == 0, second.stderr

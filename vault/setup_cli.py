@@ -63,6 +63,10 @@ def init_command(no_input: bool, admin_email: str | None, admin_password: str | 
         click.echo(f"Could not seal a two-factor secret: {line}", err=True)
     from vault.watermark import precut
     click.echo(precut.warm()[1])  # the first watermarked Chinese names would otherwise build it
+    # The matching index (with its sentence vectors) is brought up to date now, at install or upgrade
+    # time, rather than in the first questionnaire request after it.
+    from answers.library.index import app_index
+    click.echo(f"Matching index: {len(app_index().sync(sess))} library entries.")
     admins = sess.scalar(select(func.count()).select_from(User).where(User.role == "admin"))
     if admins:
         return
