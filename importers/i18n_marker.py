@@ -13,3 +13,17 @@ def N_(template: str) -> str:  # noqa: N802 - the gettext convention for a no-op
 def render(template: str, params: dict | None) -> str:
     """The template with its parameters; a template without parameters is used as it is (no % escaping)."""
     return template % params if params else template
+
+
+class TranslatableError(Exception):
+    """An error for a person: `template` (English, marked with N_) and `params` kept apart, so str()
+    is the English text and the web can show the template translated (vault.i18n.localized)."""
+
+    def __init__(self, template: str, *, params: dict | None = None):
+        self.template = template
+        self.params = dict(params or {})
+        super().__init__(self.reason)
+
+    @property
+    def reason(self) -> str:
+        return render(self.template, self.params)

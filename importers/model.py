@@ -5,7 +5,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from .i18n_marker import render
+from .i18n_marker import TranslatableError
 
 # Column roles a sheet/table can have. "guidance" is help text shown to the person
 # answering (HECVAT column E); "section" is a per-row category column.
@@ -79,24 +79,16 @@ class Questionnaire:
         return [q for q in self.questions if q.question_at.sheet == sheet]
 
 
-class ImportErrorWithContext(Exception):
-    """An import failure explained for a person: which file, where, and why.
-
-    `template` is an English message marked with N_ and `params` fill its %(name)s fields; `reason` is
-    the English text. The web layer shows the translated template (vault.i18n.localized)."""
+class ImportErrorWithContext(TranslatableError):
+    """An import failure explained for a person: which file, where, and why (`reason` is the English
+    text of the N_-marked template; the web shows it translated, vault.i18n.localized)."""
 
     def __init__(self, template: str, *, params: dict | None = None, file: str | None = None,
                  sheet: str | None = None, row: int | None = None):
         self.file = file
         self.sheet = sheet
         self.row = row
-        self.template = template
-        self.params = dict(params or {})
-        super().__init__(self.reason)
-
-    @property
-    def reason(self) -> str:
-        return render(self.template, self.params)
+        super().__init__(template, params=params)
 
     def __str__(self) -> str:
         where = []

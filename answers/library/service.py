@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from answers.library.models import LANGUAGES, STATUSES, LibraryEntry, LibraryEntryRevision
-from importers.i18n_marker import N_, render
+from importers.i18n_marker import N_, TranslatableError
 from vault import audit
 from vault.db import utcnow
 
@@ -17,20 +17,8 @@ EDITABLE = ("ref", "question", "alternatives", "answer_short", "answer_full", "c
             "translation_of_id", "source")
 
 
-class LibraryError(Exception):
-    """A change that cannot be made, with a message for a person.
-
-    `template` is English marked with N_ and `params` fill its %(name)s fields; str() is the English text
-    (the CLI), the web shows the template translated (vault.i18n.localized)."""
-
-    def __init__(self, template: str, *, params: dict | None = None):
-        self.template = template
-        self.params = dict(params or {})
-        super().__init__(self.reason)
-
-    @property
-    def reason(self) -> str:
-        return render(self.template, self.params)
+class LibraryError(TranslatableError):
+    """A change that cannot be made, with a message for a person (English str(); translated on the web)."""
 
 
 class StaleEdit(LibraryError):
