@@ -45,9 +45,10 @@ def string_cell(ws, value):
 def answer_sheet_xlsx(title: str, rows: list[SheetRow], *, headers=HEADERS) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from exporters.xlsx_save import create_sheet, save_workbook
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Answers")
+    ws = create_sheet(wb, "Answers")
     for letter, width in zip("ABCDE", (14, 24, 70, 24, 60)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A3"
@@ -67,7 +68,7 @@ def answer_sheet_xlsx(title: str, rows: list[SheetRow], *, headers=HEADERS) -> b
             c.alignment = wrap
         ws.append(cells)
     out = io.BytesIO()
-    wb.save(out)
+    save_workbook(wb, out)
     return out.getvalue()
 
 

@@ -84,11 +84,12 @@ def count(rows: list[ReportRow]) -> Counts:
 def summary_report_xlsx(info: ReportInfo, rows: list[ReportRow], labels: dict | None = None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+    from exporters.xlsx_save import create_sheet, save_workbook
 
     L = {**DEFAULT_LABELS, **(labels or {})}
     c = count(rows)
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(L["summary"][:31])
+    ws = create_sheet(wb, L["summary"][:31])
     ws.column_dimensions["A"].width = 48
     ws.column_dimensions["B"].width = 48
     bold = Font(bold=True)
@@ -126,7 +127,7 @@ def summary_report_xlsx(info: ReportInfo, rows: list[ReportRow], labels: dict | 
         for r in still:
             line(r.qid or "", r.question)
 
-    ws = wb.create_sheet(L["questions"][:31])
+    ws = create_sheet(wb, L["questions"][:31])
     for letter, width in zip("ABCDEFGHIJKLMN", (12, 20, 60, 12, 24, 48, 20, 10, 14, 11, 24, 18, 24, 10)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
@@ -147,7 +148,7 @@ def summary_report_xlsx(info: ReportInfo, rows: list[ReportRow], labels: dict | 
             cell.alignment = wrap
         ws.append(cells)
     out = io.BytesIO()
-    wb.save(out)
+    save_workbook(wb, out)
     return out.getvalue()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from answers.library.models import LibraryEntry
 from exporters.safety import neutralise, strip_illegal_xml_chars
+from exporters.xlsx_save import create_sheet, save_workbook
 
 HEADER = ["ID", "Question", "Answer", "Details", "Category", "Tags", "Alternative phrasings", "Frameworks",
           "Status", "Language", "Owner", "Last reviewed"]
@@ -54,10 +55,10 @@ def write_library(session: Session, output: Path | BinaryIO, fmt: str | None = N
             fh.detach()  # the caller's file stays open
         return count
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Library")
+    ws = create_sheet(wb, "Library")
     ws.append(HEADER)
     for row in _rows(session):
         ws.append([_text_cell(ws, v) for v in row])
         count += 1
-    wb.save(output)
+    save_workbook(wb, output)
     return count
