@@ -48,3 +48,25 @@ def test_upgrade_keeps_existing_documents(empty_db_url):
     with engine.connect() as conn:
         assert conn.execute(text("select allow_unmarked_download from documents")).scalar() in (False, 0)
     engine.dispose()
+
+
+def test_subprocessor_zh_fields_upgrade_keeps_rows_and_downgrades(empty_db_url):
+    """0004 -> head with a listed subprocessor: the new Chinese columns arrive empty (NOT NULL, '' default)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_db_url, "0004_subprocessor_subscribers")
+    engine = create_engine(empty_db_url)
+    with engine.begin() as conn:
+        conn.execute(text("insert into subprocessors (uid, name, purpose_en, purpose_zh, data_categories, location,"
+                          " website, position, created_at, updated_at) values ('s1', 'AWS', 'Hosting', '',"
+                          " 'All customer data', 'Ireland', '', 1, '2026-01-01', '2026-01-01')"))
+    migrate.upgrade(empty_db_url)
+    with engine.connect() as conn:
+        row = conn.execute(text("select data_categories, location, data_categories_zh, location_zh"
+                                " from subprocessors")).one()
+    assert tuple(row) == ("All customer data", "Ireland", "", "")
+    command.downgrade(migrate.alembic_config(empty_db_url), "0004_subprocessor_subscribers")
+    with engine.connect() as conn:
+        assert conn.execute(text("select location from subprocessors")).scalar() == "Ireland"
+    engine.dispose()

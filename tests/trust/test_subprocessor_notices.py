@@ -60,7 +60,8 @@ def _confirm(client, link):
 
 def _add(admin, name, **extra):
     data = {"name": name, "purpose_en": f"{name} does hosting", "purpose_zh": f"{name} 提供托管",
-            "location": "Frankfurt, Germany", **extra}
+            "location": "Frankfurt, Germany", "location_zh": "德国法兰克福", "data_categories": "Usage metrics",
+            "data_categories_zh": "使用指标", **extra}
     assert admin.post("/admin/trust/subprocessors/new", data=data).status_code == 302
 
 
@@ -84,9 +85,10 @@ def test_subscribe_confirm_notice_unsubscribe_then_silence(app, client, admin, s
     notice = mails[-1]
     assert "Snowflake Inc." in notice["Subject"] and "new subprocessor" in notice["Subject"]
     body = _text(notice)
-    for expected in ("Snowflake Inc. does hosting", "Frankfurt, Germany", effective.isoformat(),
+    for expected in ("Snowflake Inc. does hosting", "Frankfurt, Germany", "Usage metrics", effective.isoformat(),
                      f"{BASE}/trust/subprocessors"):
         assert expected in body
+    assert "德国法兰克福" not in body and "使用指标" not in body
     assert len(_mails(smtp_sink, "never@customer.example")) == 1  # unconfirmed: only its confirmation
 
     unsub = re.search(r"http://vault\.test/trust/subprocessors/unsubscribe/\S+", body).group(0)
@@ -123,6 +125,7 @@ def test_notice_in_the_language_chosen_at_subscription(app, client, admin, smtp_
     assert notice["Subject"] == "Example Cloud Ltd.：新增子处理者 阿里云"
     body = _text(notice)
     assert "阿里云 提供托管" in body and "退订" in body
+    assert "德国法兰克福" in body and "使用指标" in body and "Frankfurt" not in body and "Usage metrics" not in body
 
 
 def test_same_answer_whether_subscribed_or_not_and_one_row_per_address(app, client, admin, smtp_sink):

@@ -61,6 +61,9 @@ def _events(app, prefix="trust.subprocessor"):
     (F(name="AWS", purpose_zh="字" * 1001), "too_long", "purpose_zh"),
     (F(name="AWS", purpose_en="Hosting", data_categories="x" * 1001), "too_long", "data_categories"),
     (F(name="AWS", purpose_en="Hosting", location="x" * 201), "too_long", "location"),
+    (F(name="AWS", purpose_en="Hosting", data_categories_zh="字" * 1001), "too_long", "data_categories_zh"),
+    (F(name="AWS", purpose_en="Hosting", location_zh="字" * 201), "too_long", "location_zh"),
+    (F(name="AWS", purpose_en="Hosting", location_zh="爱尔兰\u200b"), "control_character", "location_zh"),
     (F(name="AWS", purpose_en="Hosting", website="javascript:alert(1)"), "website", "website"),
     (F(name="AWS", purpose_en="Hosting", website="JavaScript:alert(1)//https://x.example"), "website", "website"),
     (F(name="AWS", purpose_en="Hosting", website="data:text/html,<script>alert(1)</script>"), "website", "website"),
@@ -99,7 +102,7 @@ def test_values_are_cleaned_and_kept(app):
 def _seed_every_state(app):
     today = _today()
     _add(app, "AWS", purpose_zh="云托管", location="Ireland (eu-west-1)", website="https://aws.amazon.com/",
-         data_categories="All customer data")
+         data_categories="All customer data", data_categories_zh="全部客户数据", location_zh="爱尔兰（eu-west-1）")
     _add(app, "Sentry", effective_from=today)  # starts today: current
     _add(app, "Cloudflare", effective_from=today + timedelta(days=30))
     _add(app, "Mailgun", removed_days_ago=10)
@@ -149,8 +152,10 @@ def test_json_publishes_only_public_fields(app):
     assert [s["name"] for s in body["announced"]] == ["Cloudflare"]
     assert [s["name"] for s in body["recently_removed"]] == ["Withdrawn before start", "Mailgun"]
     aws = body["current"][0]
-    assert set(aws) == {"uid", "name", "purpose_en", "purpose_zh", "data_categories", "location", "website",
-                        "effective_from", "removed_on"}
+    assert set(aws) == {"uid", "name", "purpose_en", "purpose_zh", "data_categories", "data_categories_zh",
+                        "location", "location_zh", "website", "effective_from", "removed_on"}
+    assert (aws["data_categories"], aws["data_categories_zh"]) == ("All customer data", "全部客户数据")
+    assert (aws["location"], aws["location_zh"]) == ("Ireland (eu-west-1)", "爱尔兰（eu-west-1）")
     assert aws["purpose_zh"] == "云托管" and aws["website"] == "https://aws.amazon.com/" and aws["removed_on"] is None
     assert body["announced"][0]["effective_from"] == (_today() + timedelta(days=30)).isoformat()
     assert body["recently_removed"][1]["removed_on"] == (_today() - timedelta(days=10)).isoformat()
@@ -166,6 +171,23 @@ def test_purpose_in_the_visitors_language(app):
     assert "云托管" in _section(index, "subprocessors-title")
     en = app.test_client().get("/trust/subprocessors").get_data(as_text=True)
     assert "Cloud hosting" in en and "云托管" not in en
+
+
+def test_data_categories_and_location_in_the_visitors_language(app):
+    _add(app, "AWS", data_categories="All customer data", data_categories_zh="全部客户数据",
+         location="Ireland", location_zh="爱尔兰")
+    _add(app, "Sentry", data_categories="Error reports", location="Germany")  # no Chinese: English instead
+    _add(app, "Aliyun", data_categories_zh="客户文档", location_zh="中国杭州")  # no English: Chinese instead
+    zh = app.test_client().get("/trust/subprocessors?lang=zh").get_data(as_text=True)
+    assert "全部客户数据" in zh and "爱尔兰" in zh and "All customer data" not in zh and "Ireland" not in zh
+    assert "Error reports" in zh and "Germany" in zh
+    index = _section(app.test_client().get("/trust/?lang=zh").get_data(as_text=True), "subprocessors-title")
+    assert "全部客户数据" in index and "爱尔兰" in index and "Ireland" not in index
+    en = app.test_client().get("/trust/subprocessors").get_data(as_text=True)
+    assert "All customer data" in en and "Ireland" in en and "全部客户数据" not in en and "爱尔兰" not in en
+    assert "客户文档" in en and "中国杭州" in en
+    rows = _rows(app)
+    assert rows["Sentry"].location_for("zh") == "Germany" and rows["Aliyun"].data_categories_for("en") == "客户文档"
 
 
 def test_empty_list_says_so(app):
@@ -200,8 +222,8 @@ def _token(client, url="/admin/trust/subprocessors") -> str:
 
 
 FORM = {"name": "Amazon Web Services", "purpose_en": "Cloud hosting", "purpose_zh": "云托管",
-        "data_categories": "All customer data", "location": "Ireland", "website": "https://aws.amazon.com/",
-        "effective_from": ""}
+        "data_categories": "All customer data", "data_categories_zh": "全部客户数据", "location": "Ireland",
+        "location_zh": "爱尔兰", "website": "https://aws.amazon.com/", "effective_from": ""}
 
 
 def test_admin_adds_edits_reorders_removes_and_restores_with_csrf_and_audit(csrf_admin):
@@ -219,12 +241,18 @@ def test_admin_adds_edits_reorders_removes_and_restores_with_csrf_and_audit(csrf
     rows = _rows(app)
     aws, zendesk = rows["Amazon Web Services"], rows["Zendesk"]
     assert aws.purpose_zh == "云托管" and zendesk.effective_from.isoformat() == later
+    assert (aws.data_categories, aws.data_categories_zh, aws.location, aws.location_zh) == (
+        "All customer data", "全部客户数据", "Ireland", "爱尔兰")
+    edit = admin.get(f"/admin/trust/subprocessors/{aws.uid}?lang=zh").get_data(as_text=True)
+    assert "数据类别（中文）" in edit and "地点（中文）" in edit and "全部客户数据</textarea>" in edit
 
     page = admin.get("/admin/trust/subprocessors").get_data(as_text=True)
     assert "Amazon Web Services" in page and f"Announced: in use from {later}" in page
 
-    r = admin.post(f"/admin/trust/subprocessors/{aws.uid}", data={**FORM, "location": "Germany", "csrf_token": token})
+    r = admin.post(f"/admin/trust/subprocessors/{aws.uid}", data={**FORM, "location": "Germany",
+                                                                  "location_zh": "德国", "csrf_token": token})
     assert r.status_code == 302 and _rows(app)["Amazon Web Services"].location == "Germany"
+    assert _rows(app)["Amazon Web Services"].location_zh == "德国"
 
     r = admin.post(f"/admin/trust/subprocessors/{zendesk.uid}/move", data={"direction": "up", "csrf_token": token})
     assert r.status_code == 302
@@ -247,7 +275,7 @@ def test_admin_adds_edits_reorders_removes_and_restores_with_csrf_and_audit(csrf
                                       "trust.subprocessor.remove", "trust.subprocessor.restore"]
     assert all(e[3] == "admin@example.com" for e in events)
     assert events[0][1] == aws.uid and events[0][2]["fields"]["website"] == "https://aws.amazon.com/"
-    assert events[2][2]["changes"] == {"location": ["Ireland", "Germany"]}
+    assert events[2][2]["changes"] == {"location": ["Ireland", "Germany"], "location_zh": ["爱尔兰", "德国"]}
     assert events[4][2]["removed_on"] == _today().isoformat()
 
 
@@ -317,4 +345,5 @@ def test_demo_subprocessors_fill_every_section_once(app, make_user):
         assert load_demo_subprocessors(sess, owner, _today()) == 0
         listing = subs.public_list(sess, _today())
         assert (len(listing.current), len(listing.announced), len(listing.removed)) == (4, 1, 1)
-        assert all(sp.purpose_zh and sp.website.startswith("https://") for sp in subs.staff_list(sess))
+        assert all(sp.purpose_zh and sp.data_categories_zh and sp.location_zh and sp.website.startswith("https://")
+                   for sp in subs.staff_list(sess))

@@ -25,7 +25,9 @@ class SubprocessorForm(FlaskForm):
     purpose_en = TextAreaField(_l("Purpose (English)"))
     purpose_zh = TextAreaField(_l("Purpose (Chinese)"))
     data_categories = TextAreaField(_l("Customer data it processes (for example: account data, support tickets)"))
+    data_categories_zh = TextAreaField(_l("Data categories (Chinese)"))
     location = StringField(_l("Where the data is processed (for example: Ireland (AWS eu-west-1))"))
+    location_zh = StringField(_l("Location (Chinese)"))
     website = StringField(_l("Website (https://…)"))
     effective_from = DateField(_l("In use from (a future date announces it in advance; empty: already in use)"),
                                validators=[Optional()])

@@ -64,6 +64,9 @@ class Subprocessor(Base):
     purpose_zh: Mapped[str] = mapped_column(Text, default="")
     data_categories: Mapped[str] = mapped_column(Text, default="")  # what customer data it sees
     location: Mapped[str] = mapped_column(String(200), default="")  # where the data is processed
+    # The two columns above are the English text; these are the Chinese (server_default: older rows).
+    data_categories_zh: Mapped[str] = mapped_column(Text, default="", server_default="")
+    location_zh: Mapped[str] = mapped_column(String(200), default="", server_default="")
     website: Mapped[str] = mapped_column(String(2048), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)  # display order
     effective_from: Mapped[date | None] = mapped_column(Date, nullable=True)  # announced ahead of use
@@ -72,8 +75,19 @@ class Subprocessor(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def purpose_for(self, language: str) -> str:
-        preferred = self.purpose_zh if language == "zh" else self.purpose_en
-        return preferred or self.purpose_en or self.purpose_zh
+        return _in_language(language, self.purpose_en, self.purpose_zh)
+
+    def data_categories_for(self, language: str) -> str:
+        return _in_language(language, self.data_categories, self.data_categories_zh)
+
+    def location_for(self, language: str) -> str:
+        return _in_language(language, self.location, self.location_zh)
+
+
+def _in_language(language: str, en: str, zh: str) -> str:
+    """The text in `language`, else in the other one (something rather than nothing)."""
+    preferred = zh if language == "zh" else en
+    return preferred or en or zh
 
 
 def logo_context(logo_uid: str) -> str:

@@ -153,7 +153,9 @@ def announce(session: Session, sp: Subprocessor, change: str) -> int:
         with force_locale(sub.locale):
             subject = _subject(change, sp.name, company)
             text = render_template("trust/email/subprocessor_change.txt", change=change, sp=sp, company=company,
-                                   purpose=sp.purpose_for(sub.locale), page=page, unsubscribe=unsub)
+                                   purpose=sp.purpose_for(sub.locale), location=sp.location_for(sub.locale),
+                                   data_categories=sp.data_categories_for(sub.locale), page=page,
+                                   unsubscribe=unsub)
         notify.send_email(session, to=sub.email, subject=subject, text=text,
                           dedupe_key=f"trust-subprocessor:{change}:{sp.uid}:{stamp}:{sub.uid}",
                           headers={"List-Unsubscribe": f"<{unsub}>",

@@ -27,7 +27,8 @@ PURPOSE_MAX = 1000
 CATEGORIES_MAX = 1000
 WEBSITE_MAX = 2048
 RECENTLY_REMOVED_DAYS = 180
-FIELDS = ("name", "purpose_en", "purpose_zh", "data_categories", "location", "website", "effective_from")
+FIELDS = ("name", "purpose_en", "purpose_zh", "data_categories", "location", "website", "effective_from",
+          "data_categories_zh", "location_zh")
 
 
 @dataclass
@@ -39,6 +40,9 @@ class SubprocessorFields:
     location: str = ""
     website: str = ""
     effective_from: date | None = None
+    # Chinese versions of data_categories / location (last, so positional construction keeps working).
+    data_categories_zh: str = ""
+    location_zh: str = ""
 
 
 # --- checks -------------------------------------------------------------------------------------
@@ -100,15 +104,16 @@ def check_fields(f: SubprocessorFields) -> dict:
     if not name:
         raise InvalidInput("name", _l("Enter the subprocessor's name."), field="name")
     purpose_too_long = _l("The purpose is too long (at most %(max)d characters).", max=PURPOSE_MAX)
+    categories_too_long = _l("The data categories are too long (at most %(max)d characters).", max=CATEGORIES_MAX)
+    location_too_long = _l("The location is too long (at most %(max)d characters).", max=LOCATION_MAX)
     values = {
         "name": name,
         "purpose_en": _text(f.purpose_en, "purpose_en", PURPOSE_MAX, purpose_too_long),
         "purpose_zh": _text(f.purpose_zh, "purpose_zh", PURPOSE_MAX, purpose_too_long),
-        "data_categories": _text(f.data_categories, "data_categories", CATEGORIES_MAX,
-                                 _l("The data categories are too long (at most %(max)d characters).",
-                                    max=CATEGORIES_MAX)),
-        "location": _line(f.location, "location", LOCATION_MAX,
-                          _l("The location is too long (at most %(max)d characters).", max=LOCATION_MAX)),
+        "data_categories": _text(f.data_categories, "data_categories", CATEGORIES_MAX, categories_too_long),
+        "data_categories_zh": _text(f.data_categories_zh, "data_categories_zh", CATEGORIES_MAX, categories_too_long),
+        "location": _line(f.location, "location", LOCATION_MAX, location_too_long),
+        "location_zh": _line(f.location_zh, "location_zh", LOCATION_MAX, location_too_long),
         "website": check_website(f.website),
         "effective_from": f.effective_from,
     }
@@ -251,7 +256,8 @@ def public_record(sp: Subprocessor) -> dict:
     """What the JSON feed publishes: no internal id, no staff timestamps."""
     return {
         "uid": sp.uid, "name": sp.name, "purpose_en": sp.purpose_en, "purpose_zh": sp.purpose_zh,
-        "data_categories": sp.data_categories, "location": sp.location, "website": sp.website,
+        "data_categories": sp.data_categories, "data_categories_zh": sp.data_categories_zh,
+        "location": sp.location, "location_zh": sp.location_zh, "website": sp.website,
         "effective_from": sp.effective_from.isoformat() if sp.effective_from else None,
         "removed_on": sp.removed_on.isoformat() if sp.removed_on else None,
     }
