@@ -13,6 +13,7 @@ from openpyxl.utils.cell import get_column_letter
 from .detect import TooManyQuestions, detect_table
 from .layout import sheet_hint
 from .i18n_marker import N_
+from .messages import Msg
 from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
 from .safety import Deadline, Limits
 
@@ -137,8 +138,8 @@ def load_csv(data: bytes, filename: str, limits: Limits, deadline: Deadline,
     det = SheetDetection(name=TABLE_NAME)
     q = Questionnaire(source_format="csv", filename=filename, questions=[], sheets=[det], warnings=[])
     if encoding == "cp1252":
-        q.warnings.append("the file is neither UTF-8 nor GB18030/GBK; it was read as Windows-1252 "
-                          "(Western European), so some characters may be wrong")
+        q.warnings.append(Msg(N_("the file is neither UTF-8 nor GB18030/GBK; it was read as Windows-1252 "
+                                 "(Western European), so some characters may be wrong")))
     hint = sheet_hint(layout_hint, TABLE_NAME, filename)
     try:
         plan = detect_table(view, deadline, hint=hint, max_items=limits.max_questions)
@@ -150,7 +151,8 @@ def load_csv(data: bytes, filename: str, limits: Limits, deadline: Deadline,
                                      file=filename)
     det.header_row = plan.header_row
     det.columns = plan.letters()
-    det.notes = [f"encoding {encoding}, delimiter {delimiter!r}"] + plan.notes
+    det.notes = [Msg(N_("encoding %(encoding)s, delimiter %(delimiter)s"), encoding=encoding,
+                     delimiter=repr(delimiter))] + plan.notes
     cols = plan.columns
     acol, ccol, gcol = cols.get("answer"), cols.get("comment"), cols.get("guidance")
     for item in plan.items:
@@ -170,5 +172,5 @@ def load_csv(data: bytes, filename: str, limits: Limits, deadline: Deadline,
     if not q.questions:
         raise ImportErrorWithContext(N_("no question rows found"), file=filename)
     if not acol:
-        q.warnings.append("no answer column found; answers will need a new column")
+        q.warnings.append(Msg(N_("no answer column found; answers will need a new column")))
     return q

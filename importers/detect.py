@@ -10,6 +10,8 @@ from openpyxl.utils.cell import get_column_letter
 
 from .headers import (ROLE_WEIGHT, classify_header, looks_like_heading, looks_like_id,
                       looks_like_question, normalize)
+from .i18n_marker import N_
+from .messages import Msg
 from .safety import Deadline
 
 HEADER_SCAN_ROWS = 150
@@ -162,7 +164,7 @@ def detect_table(view: View, deadline: Deadline, *, hint: dict | None = None,
     plan = TablePlan()
     rows = view.rows()
     if not rows:
-        plan.skip_reason = "the sheet is empty"
+        plan.skip_reason = Msg(N_("the sheet is empty"))
         return plan
 
     hinted = _apply_hint(hint, plan)
@@ -184,8 +186,8 @@ def detect_table(view: View, deadline: Deadline, *, hint: dict | None = None,
     if "question" not in plan.columns:
         q = _pick_question_col(stats, taken, len(data_rows))
         if q is None:
-            plan.skip_reason = ("no question column found (no header such as Question/问题 and "
-                                "no column of question-like text)")
+            plan.skip_reason = Msg(N_("no question column found (no header such as Question/问题 and "
+                                   "no column of question-like text)"))
             return plan
         plan.columns["question"] = q
         taken.add(q)
@@ -200,7 +202,7 @@ def detect_table(view: View, deadline: Deadline, *, hint: dict | None = None,
         ans = _pick_answer_by_dropdown(view, data_rows, qcol, taken)
         if ans is not None:
             plan.columns["answer"] = ans
-            plan.notes.append(f"answer column {get_column_letter(ans)} found from its dropdowns")
+            plan.notes.append(Msg(N_("answer column %(col)s found from its dropdowns"), col=get_column_letter(ans)))
     for role in ("answer", "comment", "guidance", "section", "id"):
         if plan.columns.get(role) == qcol:
             del plan.columns[role]
@@ -372,13 +374,14 @@ def _collect_rows(view: View, rows: list[int], plan: TablePlan, deadline: Deadli
             raise TooManyQuestions(r)
 
     if plan.computed_answer_rows:
-        plan.notes.append(
-            f"{len(plan.computed_answer_rows)} question rows left out because their answer cell "
-            f"is a formula (filled in from elsewhere): rows {_rows_text(plan.computed_answer_rows)}")
+        plan.notes.append(Msg(
+            N_("%(n)s question rows left out because their answer cell "
+               "is a formula (filled in from elsewhere): rows %(rows)s"),
+            n=len(plan.computed_answer_rows), rows=_rows_text(plan.computed_answer_rows)))
     if uncomputed:
-        plan.notes.append(
-            f"{len(uncomputed)} question rows left out because their text is a formula that could "
-            f"not be computed: rows {_rows_text(uncomputed)}")
+        plan.notes.append(Msg(
+            N_("%(n)s question rows left out because their text is a formula that could "
+               "not be computed: rows %(rows)s"), n=len(uncomputed), rows=_rows_text(uncomputed)))
 
 
 def _is_section_row(view: View, r: int, qtext: str, qid: str, filled: list[int],

@@ -35,6 +35,7 @@ from .detect import TooManyQuestions, detect_table, find_header
 from .headers import classify_header, looks_like_id, looks_like_question
 from .layout import sheet_hint, unknown_hint_sheets
 from .i18n_marker import N_
+from .messages import Msg
 from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
 from .safety import Deadline, Limits, open_zip, read_member
 
@@ -515,10 +516,10 @@ class _TableReader:
         det = SheetDetection(name=table_name(t.index), index=t.index)
         hint = sheet_hint(self.layout_hint, det.name, self.filename)
         if hint and hint.get("skip"):
-            det.skipped, det.skip_reason = True, "skipped by the layout hint"
+            det.skipped, det.skip_reason = True, Msg(N_("skipped by the layout hint"))
             return det
         if not any(c.text for c in t.cells):
-            det.skipped, det.skip_reason = True, "the table is empty"
+            det.skipped, det.skip_reason = True, Msg(N_("the table is empty"))
             return det
         before = len(self.q.questions)
         view = DocxTableView(t)
@@ -539,11 +540,11 @@ class _TableReader:
                 if t.n_cols >= 2 and header_row is None and not guess:
                     self.list_table(t, view, det, hint, need_questions=True)
                 else:
-                    det.skipped, det.skip_reason = True, "no question/answer layout found"
+                    det.skipped, det.skip_reason = True, Msg(N_("no question/answer layout found"))
         det.question_count = len(self.q.questions) - before
         if not det.skipped and not det.question_count:
             det.skipped = True
-            det.skip_reason = det.skip_reason or "no question rows found"
+            det.skip_reason = det.skip_reason or Msg(N_("no question rows found"))
         return det
 
     # -- list tables: detect.py decides header and columns
@@ -598,12 +599,12 @@ class _TableReader:
             return
         if need_questions and sum(looks_like_question(it.text) for it in plan.items) < max(
                 1, 0.5 * len(plan.items)):
-            det.skipped, det.skip_reason = True, ("no header row and the longest column does not "
-                                                  "read as questions (a reference or layout table)")
+            det.skipped, det.skip_reason = True, Msg(N_("no header row and the longest column does not "
+                                                     "read as questions (a reference or layout table)"))
             return
         if hint and hint.get("guessed"):
-            plan.notes.append("header row taken from its labels; the question column is the one "
-                              "with the longest text")
+            plan.notes.append(Msg(N_("header row taken from its labels; the question column is the one "
+                                 "with the longest text")))
         cols = plan.columns
         qcol = cols["question"]
         item_rows = [it.row for it in plan.items]
@@ -611,16 +612,16 @@ class _TableReader:
             ans = self._blank_column(t, view, plan, item_rows)
             if ans is not None:
                 cols["answer"] = ans
-                plan.notes.append(f"answer column {get_column_letter(ans)}: the empty column "
-                                  "right of the questions")
+                plan.notes.append(Msg(N_("answer column %(col)s: the empty column right of the questions"),
+                                      col=get_column_letter(ans)))
         ccol = cols.get("comment")
         if ccol and "guidance" not in cols and item_rows and "answer" in cols:
             filled = sum(1 for r in item_rows if view.text(r, ccol).strip())
             answered = sum(1 for r in item_rows if view.text(r, cols["answer"]).strip())
             if filled >= 0.5 * len(item_rows) and not answered:
                 cols["guidance"] = cols.pop("comment")  # a template's pre-filled notes
-                plan.notes.append(f"column {get_column_letter(ccol)} is filled in a template with "
-                                  "no answers: read as guidance, not comments")
+                plan.notes.append(Msg(N_("column %(col)s is filled in a template with "
+                                         "no answers: read as guidance, not comments"), col=get_column_letter(ccol)))
         det.header_row = plan.header_row
         det.columns = plan.letters()
         det.notes = plan.notes
@@ -668,7 +669,7 @@ class _TableReader:
                 existing_answer=_clean("\n".join(cell.paras[1:])) or None, existing_comment=None,
                 guidance=None)))
         if in_cell:
-            det.notes.append(f"{len(in_cell)} full-width cells with a label are answered inside the cell")
+            det.notes.append(Msg(N_("%(n)s full-width cells with a label are answered inside the cell"), n=len(in_cell)))
         for _, question in sorted(found, key=lambda f: f[0]):
             self.add(question)
         if not acol:
@@ -735,7 +736,7 @@ class _TableReader:
                               comment_at=None, choices=value.choices, existing_answer=None,
                               existing_comment=None, guidance=None))
         det.columns = {"question": "A", "answer": "B"}
-        det.notes.append("label/value form: each label's answer is the empty cell to its right")
+        det.notes.append(Msg(N_("label/value form: each label's answer is the empty cell to its right")))
         return True
 
     # -- boxes: labels above empty entry rows
@@ -774,8 +775,8 @@ class _TableReader:
                 existing_comment=None,
                 guidance="\n".join(x for x in (intro, hint) if x) or None))
         det.header_row = label_row + 1
-        det.notes.append("boxes: each label's answer is the cell below it"
-                         + (f"; {len(entry_rows)} entry rows" if len(entry_rows) > 1 else ""))
+        det.notes.append(Msg(N_("boxes: each label's answer is the cell below it; %(n)s entry rows"), n=len(entry_rows))
+                         if len(entry_rows) > 1 else Msg(N_("boxes: each label's answer is the cell below it")))
         return True
 
 
@@ -824,7 +825,7 @@ def _paragraph_questions(blocks: list, reader: _TableReader, in_tables: bool) ->
     if not count:
         return None
     det.question_count = count
-    det.notes.append("numbered paragraphs that read as questions; the answer goes after each")
+    det.notes.append(Msg(N_("numbered paragraphs that read as questions; the answer goes after each")))
     return det
 
 
@@ -865,13 +866,13 @@ def load_docx(data: bytes, filename: str, limits: Limits, deadline: Deadline,
             q.questions.sort(key=lambda x: _order(x, order))
     names = [s.name for s in q.sheets] + [PARAGRAPHS_NAME]
     for n in unknown_hint_sheets(layout_hint, names):
-        q.warnings.append(f'layout hint names a table "{n}" that is not in the document')
+        q.warnings.append(Msg(N_('layout hint names a table "%(name)s" that is not in the document'), name=n))
     if reader.withdrawn:
-        q.warnings.append(f"{reader.withdrawn} rows marked deleted/withdrawn were left out")
+        q.warnings.append(Msg(N_("%(n)s rows marked deleted/withdrawn were left out"), n=reader.withdrawn))
     if reader.no_answer_tables:
         shown = ", ".join(reader.no_answer_tables[:5]) + (" …" if len(reader.no_answer_tables) > 5 else "")
-        q.warnings.append(f"no answer column in {len(reader.no_answer_tables)} question tables "
-                          f"({shown}); answers will need a new column")
+        q.warnings.append(Msg(N_("no answer column in %(n)s question tables (%(shown)s); answers will need a "
+                                 "new column"), n=len(reader.no_answer_tables), shown=shown))
     if not q.questions:
         raise ImportErrorWithContext(
             N_("no questions found: no table with question/answer columns, no fill-in boxes and no "

@@ -8,6 +8,7 @@ from openpyxl.utils.cell import get_column_letter
 from .detect import TablePlan, TooManyQuestions, detect_table
 from .layout import sheet_hint, unknown_hint_sheets
 from .i18n_marker import N_
+from .messages import Msg
 from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
 from .safety import Deadline, Limits, open_zip
 from .xlsx_formulas import Evaluator, to_text
@@ -84,9 +85,9 @@ def load_xlsx(data: bytes, filename: str, limits: Limits, deadline: Deadline,
     q = Questionnaire(source_format="xlsm" if wb.macro_enabled else "xlsx", filename=filename,
                       questions=[], sheets=[], warnings=[])
     if wb.macro_enabled:
-        q.warnings.append("the workbook contains macros; they are ignored (never run)")
+        q.warnings.append(Msg(N_("the workbook contains macros; they are ignored (never run)")))
     for name in unknown_hint_sheets(layout_hint, [s.name for s in wb.sheets]):
-        q.warnings.append(f'layout hint names sheet "{name}", which is not in this file')
+        q.warnings.append(Msg(N_('layout hint names sheet "%(name)s", which is not in this file'), name=name))
 
     plans: list[tuple[SheetData, SheetDetection, TablePlan | None]] = []
     for sd in wb.sheets:
@@ -117,7 +118,7 @@ def load_xlsx(data: bytes, filename: str, limits: Limits, deadline: Deadline,
         hint = sheet_hint(layout_hint, sd.name, filename)
         if with_answers and "answer" not in plan.columns and not (hint and hint.get("skip") is False):
             det.skipped = True
-            det.skip_reason = "no answer column on this sheet (reference sheet); other sheets hold the answers"
+            det.skip_reason = Msg(N_("no answer column on this sheet (reference sheet); other sheets hold the answers"))
             q.sheets.append(det)
             continue
         det.header_row = plan.header_row
@@ -129,17 +130,19 @@ def load_xlsx(data: bytes, filename: str, limits: Limits, deadline: Deadline,
             raise too_many(limits, filename, sd.name, None)
         q.questions.extend(questions)
         if sd.state != "visible":
-            q.warnings.append(f'hidden sheet "{sd.name}" was imported because it holds questions')
+            q.warnings.append(Msg(N_('hidden sheet "%(name)s" was imported because it holds questions'), name=sd.name))
         if "answer" not in plan.columns:
-            q.warnings.append(f'sheet "{sd.name}": no answer column found; answers will need a new column')
+            q.warnings.append(Msg(N_('sheet "%(name)s": no answer column found; answers will need a new column'),
+                                 name=sd.name))
         q.sheets.append(det)
 
     imported = {d.name for d in q.sheets if not d.skipped}
     failed = [(s, r, c) for s, r, c in ev.failures if s in imported]
     if failed:
         sample = ", ".join(f"'{s}'!{get_column_letter(c)}{r}" for s, r, c in failed[:5])
-        q.warnings.append(f"{len(failed)} formulas on imported sheets have no saved value and could "
-                          f"not be computed (e.g. {sample}); those cells were read as empty")
+        q.warnings.append(Msg(N_("%(n)s formulas on imported sheets have no saved value and could "
+                                 "not be computed (e.g. %(sample)s); those cells were read as empty"),
+                              n=len(failed), sample=sample))
     if not q.questions:
         reasons = "; ".join(f'"{d.name}": {d.skip_reason}' for d in q.sheets if d.skip_reason)
         raise ImportErrorWithContext(N_("no questions were found in any sheet (%(reasons)s)"),
@@ -156,32 +159,32 @@ def too_many(limits: Limits, filename: str, sheet: str | None, row: int | None):
 
 def _pre_skip(sd: SheetData, hint: dict | None, referenced: set[str]) -> str | None:
     if sd.kind == "chartsheet":
-        return "chart sheet"
+        return Msg(N_("chart sheet"))
     if sd.kind != "worksheet":
-        return "not a worksheet"
+        return Msg(N_("not a worksheet"))
     if hint and hint.get("skip") is True:
-        return "skipped by the layout hint"
+        return Msg(N_("skipped by the layout hint"))
     if hint and hint.get("skip") is False:
         return None
     if not sd.cells and not sd.formulas:
-        return "the sheet is empty"
+        return Msg(N_("the sheet is empty"))
     if sd.state != "visible" and sd.name.lower() in referenced:
-        return (f"{sd.state} sheet used as a lookup table by formulas or dropdowns on other "
-                "sheets (for example the question bank behind VLOOKUPs)")
+        return Msg(N_("%(state)s sheet used as a lookup table by formulas or dropdowns on other "
+                      "sheets (for example the question bank behind VLOOKUPs)"), state=sd.state)
     return None
 
 
 def _post_skip(sd: SheetData, plan: TablePlan) -> str | None:
     n = len(plan.items)
     if n == 0 and plan.computed_answer_rows:
-        return ("every answer cell on this sheet is a formula filled in from other sheets "
-                "(an evaluation or summary sheet)")
+        return Msg(N_("every answer cell on this sheet is a formula filled in from other sheets "
+                      "(an evaluation or summary sheet)"))
     if n == 0:
-        return "no question rows found"
+        return Msg(N_("no question rows found"))
     if _INSTRUCTION_NAME.search(sd.name) and n < 3:
-        return "instructions / cover sheet"
+        return Msg(N_("instructions / cover sheet"))
     if sd.state != "visible" and "answer" not in plan.columns:
-        return f"{sd.state} sheet without an answer column"
+        return Msg(N_("%(state)s sheet without an answer column"), state=sd.state)
     return None
 
 

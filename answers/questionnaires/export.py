@@ -19,6 +19,7 @@ from exporters.report import ReportInfo, ReportRow, summary_report_xlsx
 from exporters.xlsx_patch import XlsxExportError
 from vault import audit
 from vault.db import utcnow
+from vault.i18n import localized
 
 SHEET_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -63,7 +64,7 @@ def export_filled(session: Session, actor: Actor, qn: Questionnaire, *, include_
     try:
         data, written = fill_questionnaire(read_original(qn), parsed, answers)
     except (XlsxExportError, CsvExportError, DocxExportError, PdfFormError, NothingToWrite) as exc:
-        raise QuestionnaireError(_("the file could not be filled: %(reason)s", reason=str(exc))) from None
+        raise QuestionnaireError(_("the file could not be filled: %(reason)s", reason=localized(exc))) from None
     _record_sent(session, actor, qn, sent)
     qn.exported_at = utcnow()
     ext, media = output_kind(parsed)

@@ -23,6 +23,7 @@ from importers.model import Locator, Question
 from importers.model import Questionnaire as Parsed
 from vault import audit
 from vault.db import utcnow
+from vault.i18n import localized
 from vault.storage.service import EmptyFile, TooLarge, discard_blob, open_blob, save_blob
 
 MAX_COMMENT = 5000
@@ -94,7 +95,16 @@ def detection_of(parsed: Parsed) -> dict:
                                    for q in parsed.questions[:SAMPLES_PER_SHEET]]})
     located = sum(1 for q in parsed.questions if q.answer_at is not None)
     return {"sheets": sheets, "warnings": list(parsed.warnings), "question_count": len(parsed.questions),
-            "with_answer_place": located, "with_choices": sum(1 for q in parsed.questions if q.choices)}
+            "with_answer_place": located, "with_choices": sum(1 for q in parsed.questions if q.choices),
+            "i18n": _message_templates(parsed)}
+
+
+def _message_templates(parsed: Parsed) -> dict:
+    """English text -> [template, params] of the importer's skip reasons, notes and warnings (Msg).
+    The stored texts stay English (CLI, older rows, hint_from_form); the detection page looks each
+    text up here to show it translated. A JSON key, so no migration; older rows fall back to gettext."""
+    texts = [*parsed.warnings, *(s.skip_reason for s in parsed.sheets), *(n for s in parsed.sheets for n in s.notes)]
+    return {str(t): [t.template, t.params] for t in texts if isinstance(getattr(t, "template", None), str)}
 
 
 def _where(loc: Locator | None) -> str:
@@ -510,7 +520,7 @@ def learn(session: Session, actor: Actor, item: QuestionItem, mode: str, *, can_
                                          category=(item.section or "")[:200],
                                          source={"from": "questionnaire", **origin})
         except library.LibraryError as exc:
-            raise QuestionnaireError(str(exc)) from None
+            raise QuestionnaireError(localized(exc)) from exc
     elif mode == "phrasing":
         if not can_edit_library:
             raise QuestionnaireError(_("adding a phrasing changes an existing library entry; "
@@ -524,7 +534,7 @@ def learn(session: Session, actor: Actor, item: QuestionItem, mode: str, *, can_
                 library.update_entry(session, entry, actor, alternatives=[*(entry.alternatives or []), item.text],
                                      note=f"phrasing from {qn.customer} ({qn.filename}, {origin['date']})")
             except library.LibraryError as exc:
-                raise QuestionnaireError(str(exc)) from None
+                raise QuestionnaireError(localized(exc)) from exc
     else:
         raise QuestionnaireError(_("unknown way to save to the library %(mode)s", mode=repr(mode)))
     item.learned_ref = entry.ref

@@ -5,6 +5,8 @@ answer JSON to the page's script (fetch with the X-CSRFToken header) and redirec
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,7 +21,7 @@ from importers.model import ROLES, ImportErrorWithContext
 from vault import db
 from vault.auth.service import list_users
 from vault.errors import wants_json
-from vault.i18n import localized
+from vault.i18n import localized, localized_reason
 from vault.http import stream_download
 from vault.web import audit_event, client_ip, require
 
@@ -116,8 +118,32 @@ DEFAULT_MAX = 50 * 1000 * 1000  # the importers' own file limit
 @require("questionnaires.view")
 def detection(uid: str):
     qn = _qn_or_404(uid)
-    return render_template("questionnaires/detection.html", qn=qn, det=qn.detection,
+    return render_template("questionnaires/detection.html", qn=qn, det=qn.detection, remark=_remarks(qn.detection),
                            layout_sources=LAYOUT_SOURCES, correctable=qn.source_format in service.CORRECTABLE)
+
+
+def _remarks(det: dict):
+    """The importer's skip reasons, notes and warnings in the current language. The detection stores
+    them as English text plus, under "i18n", each one's N_ template and parameters (detection_of);
+    detections stored before that have no "i18n": the text is then its own msgid (right for the
+    remarks without parameters, the rest stays English)."""
+    table = (det or {}).get("i18n") or {}
+
+    def remark(text: str | None) -> str:
+        if not text:
+            return ""
+        entry = table.get(text)
+        if isinstance(entry, list) and len(entry) == 2:
+            return localized_reason(_Stored(entry[0], entry[1] or {}, text))
+        return _(text)
+    return remark
+
+
+@dataclass
+class _Stored:  # the shape vault.i18n.localized_reason reads
+    template: str
+    params: dict
+    reason: str
 
 
 @bp.post("/<uid>/detection")
