@@ -21,15 +21,12 @@ from sqlalchemy.orm import Session, selectinload
 from status.links import external_url
 from status.models import Component, Incident, IncidentUpdate, Subscriber, subscriber_components
 from status.service import StatusError
+from vault.access.tokens import hash_token
 
 CHANNELS = ("email", "webhook", "slack", "teams", "dingtalk", "feishu", "wecom")
 WEBHOOK_CHANNELS = CHANNELS[1:]
 CONFIRM_TTL = timedelta(hours=48)
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]{2,}$")
-
-
-def _sha(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def unsubscribe_token(sub: Subscriber) -> str:
@@ -83,7 +80,7 @@ def subscribe_email(session: Session, *, email: str, component_ids=(), all_compo
                      all_components=all_components, created_at=now,
                      components=_components(session, component_ids, all_components))
     token = secrets.token_urlsafe(32)
-    sub.confirm_hash, sub.confirm_expires_at = _sha(token), now + CONFIRM_TTL
+    sub.confirm_hash, sub.confirm_expires_at = hash_token(token), now + CONFIRM_TTL
     session.add(sub)
     session.flush()
     link = external_url("status.confirm", token=token)
@@ -98,7 +95,7 @@ def subscribe_email(session: Session, *, email: str, component_ids=(), all_compo
 def pending_by_token(session: Session, token: str, *, now: datetime) -> Subscriber | None:
     if not token or len(token) > 100:
         return None
-    sub = session.scalar(select(Subscriber).where(Subscriber.confirm_hash == _sha(token)))
+    sub = session.scalar(select(Subscriber).where(Subscriber.confirm_hash == hash_token(token)))
     if sub is None or sub.confirm_expires_at is None or sub.confirm_expires_at < now:
         return None
     return sub

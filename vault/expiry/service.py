@@ -1,7 +1,6 @@
 """Expiry operations: settings, destinations, the timeline, calendar feeds. Services flush; callers commit."""
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -186,9 +185,6 @@ def recent_reminders(session: Session, limit: int = 50) -> list[SentReminder]:
 
 # --- calendar feeds ------------------------------------------------------------------------------
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
 
 def create_feed(session: Session, user: User, *, label: str = "", mine_only: bool = False) -> tuple[CalendarFeed, str]:
     """A new feed and its token (256 bits). The token is shown once; only its hash is stored."""
@@ -196,7 +192,7 @@ def create_feed(session: Session, user: User, *, label: str = "", mine_only: boo
     if len(label) > LABEL_MAX:
         raise InvalidInput(_l("The name is too long (at most %(max)d characters).", max=LABEL_MAX), "label")
     token = secrets.token_urlsafe(32)
-    feed = CalendarFeed(user_id=user.id, token_hash=_hash(token), label=label, mine_only=bool(mine_only))
+    feed = CalendarFeed(user_id=user.id, token_hash=hash_token(token), label=label, mine_only=bool(mine_only))
     session.add(feed)
     session.flush()
     return feed, token
@@ -206,8 +202,8 @@ def feed_for_token(session: Session, token: str) -> CalendarFeed | None:
     """The live feed for `token`: unknown, revoked, or its user disabled or without expiry.view -> None."""
     if not token or len(token) > 128:
         return None
-    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == _hash(token)))
-    if feed is None or not hmac.compare_digest(feed.token_hash, _hash(token)):
+    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == hash_token(token)))
+    if feed is None or not hmac.compare_digest(feed.token_hash, hash_token(token)):
         return None
     if feed.revoked_at is not None or not feed.user.can("expiry.view"):
         return None
@@ -247,6 +243,7 @@ def feed_obligations(session: Session, feed: CalendarFeed, today: date) -> list[
 # --- links in emails, chat and calendars --------------------------------------------------------
 
 from vault.web import external_url  # noqa: E402  (re-exported for the views and reminders)
+from vault.access.tokens import hash_token
 
 
 def obligation_url(o: Obligation) -> str | None:

@@ -23,14 +23,11 @@ from vault import notify
 from vault.documents.validation import InvalidInput
 from vault.trust.models import Subprocessor, SubprocessorSubscriber
 from vault.web import external_url
+from vault.access.tokens import hash_token
 
 CONFIRM_TTL = timedelta(hours=48)
 CHANGES = ("added", "removed", "restored")
 LANGUAGES = ("en", "zh")
-
-
-def _sha(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _link(endpoint: str, **values) -> str:
@@ -67,7 +64,7 @@ def subscribe(session: Session, *, email: str, locale: str, now: datetime) -> Su
     email = check_email(email)
     token = secrets.token_urlsafe(32)
     sub = SubprocessorSubscriber(uid=secrets.token_hex(16), email=email,
-                                 locale=locale if locale in LANGUAGES else "en", confirm_hash=_sha(token),
+                                 locale=locale if locale in LANGUAGES else "en", confirm_hash=hash_token(token),
                                  confirm_expires_at=now + CONFIRM_TTL, created_at=now)
     session.add(sub)
     session.flush()
@@ -84,7 +81,7 @@ def subscribe(session: Session, *, email: str, locale: str, now: datetime) -> Su
 def pending_by_token(session: Session, token: str, *, now: datetime) -> SubprocessorSubscriber | None:
     if not token or len(token) > 100:
         return None
-    sub = session.scalar(select(SubprocessorSubscriber).where(SubprocessorSubscriber.confirm_hash == _sha(token)))
+    sub = session.scalar(select(SubprocessorSubscriber).where(SubprocessorSubscriber.confirm_hash == hash_token(token)))
     if sub is None or sub.confirm_expires_at is None or sub.confirm_expires_at < now:
         return None
     return sub
