@@ -11,8 +11,9 @@ wide sets of common characters, every one a new character set), fonts cold (no p
 pre-cut not loaded in the process: loaded from disk during the burst, as a fresh worker would), version
 prepared: p50/p95/p99 with the pre-cut (vault/watermark/precut.py) against the previous approach (a
 fontTools cut of the font file per name), same names, same run, rounds interleaved; plus the one-time
-cost of building the pre-cut and of a burst that has to build it, and a burst where 4 of the 20 names
-carry a character outside the pre-cut (cut from the font file).
+cost of building the pre-cut and of a burst that has to build it, and bursts (`--rounds`, each from a cold
+process) where 4 of the 20 names carry a character outside the pre-cut (glyphs from the whole font file,
+precut.Face; with VAULT_FONT_PRECUT=0 everything is cut by the subsetter).
 `--burst-only` runs just that part; `--rounds N` (default 3). Figures also go to bench/out/watermark.json.
 """
 from __future__ import annotations
@@ -240,7 +241,10 @@ def burst(data: bytes, rounds: int, built: dict, seed: int = 20261124) -> dict:
             order = ("per_name", "precut") if n % 2 == 0 else ("precut", "per_name")
             for label in order:  # interleaved, so a change of machine load hits both
                 samples[label] += font_cold_burst(data, people, use_precut=label == "precut")
-        rare = sorted(font_cold_burst(data, burst_recipients(rng, 20, rare=4, seen=seen), use_precut=True))
+        rare: list[float] = []
+        for _ in range(rounds):  # each burst starts from a cold process: no rare glyph loaded yet
+            rare += font_cold_burst(data, burst_recipients(rng, 20, rare=4, seen=seen), use_precut=True)
+        rare.sort()
         built["file"].unlink()  # the first burst after a deploy: nobody has built the pre-cut yet
         first = sorted(font_cold_burst(data, burst_recipients(rng, 20, seen=seen), use_precut=True))
     finally:
@@ -253,7 +257,8 @@ def burst(data: bytes, rounds: int, built: dict, seed: int = 20261124) -> dict:
     return {"font": built["font"], "precut_build_s": built["build_s"], "precut_load_s": built["load_s"],
             "precut_bytes": built["bytes"], "rounds": rounds, **stats,
             "p99_ratio": stats["per_name"]["p99_s"] / stats["precut"]["p99_s"],
-            "rare_4_of_20": {"p50_s": percentile(rare, 0.5), "p99_s": percentile(rare, 0.99)},
+            "rare_4_of_20": {"samples": len(rare), "p50_s": percentile(rare, 0.5), "p95_s": percentile(rare, 0.95),
+                             "p99_s": percentile(rare, 0.99), "max_s": rare[-1]},
             "first_burst_building_precut": {"p50_s": percentile(first, 0.5), "p99_s": percentile(first, 0.99)}}
 
 
@@ -267,8 +272,10 @@ def print_burst(b: dict) -> None:
         print(f"  {what:50s} p50 {r['p50_s']:.3f} s  p95 {r['p95_s']:.3f} s  p99 {r['p99_s']:.3f} s  "
               f"(n={r['samples']})  target p99 < {TARGET_P99:.0f} s: {'met' if ok else 'MISSED'}")
     print(f"  p99 {b['p99_ratio']:.1f}x lower with the pre-cut")
-    print(f"  4 of the 20 names with a character outside the pre-cut: p50 {b['rare_4_of_20']['p50_s']:.3f} s  "
-          f"p99 {b['rare_4_of_20']['p99_s']:.3f} s")
+    r = b["rare_4_of_20"]
+    print(f"  {'4 of the 20 names with a character outside the pre-cut':50s} p50 {r['p50_s']:.3f} s  "
+          f"p95 {r['p95_s']:.3f} s  p99 {r['p99_s']:.3f} s  (n={r['samples']})  "
+          f"target p99 < {TARGET_P99:.0f} s: {'met' if r['p99_s'] < TARGET_P99 else 'MISSED'}")
     print(f"  the first burst after a deploy, which builds the pre-cut: "
           f"p99 {b['first_burst_building_precut']['p99_s']:.3f} s (build it ahead: python -m vault.watermark.precut)")
 

@@ -85,8 +85,9 @@ def collection_index(path: Path) -> int:
 # The watermark needs a few dozen glyphs, the same ones for every download by the same person (name and
 # company), so each distinct set of characters gets a small font file that fpdf2 then loads in
 # milliseconds. A set within the common characters (GB2312, Latin, punctuation) is copied out of the
-# font's pre-cut in ~2 ms (see precut.py); a set with a rarer character (𠮷, 堃, 喆...) is cut from the
-# font file itself with the fontTools subsetter (0.15-0.5 s). Both are kept per process.
+# font's pre-cut in ~2 ms (see precut.py); a set with a rarer character (𠮷, 堃, 喆...) is built from the
+# whole font file, opened once per process (~0.1 s), a glyph at a time (precut.Face, a few ms a name), not
+# with the fontTools subsetter (0.15-0.5 s a name). Both are kept per process.
 
 _BASE_CHARS = frozenset(chr(c) for c in range(0x20, 0x7F)) | frozenset("—·…")
 _mini_lock = threading.Lock()  # guards the table only: a slow cut never blocks a hit or another cut
@@ -139,10 +140,13 @@ def clear_mini_fonts() -> None:
 
 
 def _cut(path: Path, chars: frozenset[str]) -> tuple[bytes, frozenset[str]]:
-    if precut.enabled() and chars - _BASE_CHARS <= precut.common_chars():
-        template = precut.template(path, collection_index(path))
-        if template is not None:
-            return template.cut(chars)
+    if precut.enabled():
+        if chars - _BASE_CHARS <= precut.common_chars():
+            source = precut.template(path, collection_index(path))
+        else:  # a rare character: glyphs converted from the whole font, opened once per process
+            source = precut.face(path, collection_index(path))
+        if source is not None:
+            return source.cut(chars)
     return _cut_from_file(path, chars)
 
 
