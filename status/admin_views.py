@@ -19,7 +19,7 @@ from status.models import State
 from status.service import StatusError, UpdateInput
 from vault import db
 from vault.documents.validation import InvalidInput
-from vault.web import audit_event, current_staff, require
+from vault.web import audit_event, current_staff, form_error, require
 
 bp = Blueprint("status_admin", __name__, url_prefix="/admin/status")
 bp.context_processor(template_helpers)
@@ -37,14 +37,6 @@ def _lang() -> str:
 
 def _me() -> str:
     return current_user.email
-
-
-def _show(form, exc: Exception) -> None:
-    field = getattr(form, getattr(exc, "field", ""), None) if getattr(exc, "field", "") else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        form.form_errors.append(str(exc))
 
 
 def _states_from_form(components) -> dict[int, str]:
@@ -115,7 +107,7 @@ def new_component():
             return redirect(url_for(".index"))
         except StatusError as exc:
             sess.rollback()
-            _show(form, exc)
+            form_error(form, exc)
     return render_template("status/admin/component.html", form=form, component=None), 400 if form.errors or form.form_errors else 200
 
 
@@ -137,7 +129,7 @@ def edit_component(uid: str):
             return redirect(url_for(".index"))
         except StatusError as exc:
             sess.rollback()
-            _show(form, exc)
+            form_error(form, exc)
     return render_template("status/admin/component.html", form=form, component=component)
 
 
@@ -180,7 +172,7 @@ def new_incident():
             return redirect(url_for(".incident", uid=incident.uid))
         except StatusError as exc:
             sess.rollback()
-            _show(form, exc)
+            form_error(form, exc)
     code = 400 if form.errors or form.form_errors else 200
     return render_template("status/admin/incident_new.html", form=form, components=components, states=list(State),
                            lang=_lang()), code
@@ -236,7 +228,7 @@ def post_update(uid: str):
         except StatusError as exc:
             sess.rollback()
             incident = _incident_or_404(uid)
-            _show(form, exc)
+            form_error(form, exc)
     return _render_incident(incident, update_form=form, code=400)
 
 
@@ -255,7 +247,7 @@ def edit_title(uid: str):
         except StatusError as exc:
             sess.rollback()
             incident = _incident_or_404(uid)
-            _show(form, exc)
+            form_error(form, exc)
     return _render_incident(incident, title_form=form, code=400)
 
 
@@ -283,7 +275,7 @@ def save_report(uid: str):
         except (StatusError, InvalidInput) as exc:
             sess.rollback()
             incident = _incident_or_404(uid)
-            _show(form, exc)
+            form_error(form, exc)
     return _render_incident(incident, report_form=form, code=400)
 
 
@@ -317,7 +309,7 @@ def new_maintenance():
             return redirect(url_for(".incident", uid=m.uid))
         except StatusError as exc:
             sess.rollback()
-            _show(form, exc)
+            form_error(form, exc)
     code = 400 if form.errors or form.form_errors else 200
     return render_template("status/admin/maintenance_new.html", form=form), code
 
@@ -349,7 +341,7 @@ def tokens():
             form = _token_form()
         except StatusError as exc:
             sess.rollback()
-            _show(form, exc)
+            form_error(form, exc)
     resp = render_template("status/admin/tokens.html", form=form, tokens=push.list_tokens(sess), created=created,
                            action_form=ActionForm())
     headers = {"Cache-Control": "no-store"}

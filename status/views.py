@@ -20,7 +20,7 @@ from status.markdown import render as render_markdown
 from status.service import StatusError
 from vault import audit, db
 from vault.extensions import csrf, limiter
-from vault.web import audit_event, client_ip, is_safe_next
+from vault.web import audit_event, client_ip, form_error, is_safe_next
 
 bp = Blueprint("status", __name__, url_prefix="/status", static_folder="static", static_url_path="/static")
 bp.context_processor(template_helpers)
@@ -238,16 +238,8 @@ def subscribe():
                                    unsubscribe=subscriptions.unsubscribe_url(sub), lang=_lang())
         except StatusError as exc:
             sess.rollback()
-            _form_error(form, exc)
+            form_error(form, exc)
     return render_template("status/subscribe.html", form=form, lang=_lang()), 400 if form.errors else 200
-
-
-def _form_error(form, exc: StatusError) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        form.form_errors.append(str(exc))
 
 
 @bp.route("/subscribe/confirm/<token>", methods=["GET", "POST"])

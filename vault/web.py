@@ -92,3 +92,14 @@ def current_staff():
     """The signed-in user as a row of this request's session (current_user may be detached)."""
     from vault.auth.models import User
     return db.session().get(User, current_user.id)
+
+
+def form_error(form, exc: Exception, *, form_level: tuple[str, ...] = ("csrf_token",)) -> None:
+    """A service's refusal next to the form field it names (`exc.field`), else above the form.
+    Fields in `form_level` (hidden ones) never carry the message: nobody would see it there."""
+    name = getattr(exc, "field", None) or ""
+    field = getattr(form, name, None) if name and name not in form_level else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = list(field.errors) + [str(exc)]
+    else:
+        form.form_errors.append(str(exc))

@@ -19,7 +19,7 @@ from vault.http import stream_download
 from vault.storage.base import StorageError
 from vault.storage.service import open_blob
 from vault.trust import service as trust
-from vault.web import audit_event, current_staff, require
+from vault.web import audit_event, current_staff, form_error, require
 
 bp = Blueprint("access_staff", __name__, url_prefix="/admin/access")
 bp.context_processor(template_helpers)
@@ -32,14 +32,6 @@ def _request_or_404(uid: str):
     if req is None:
         abort(404)
     return req
-
-
-def _form_error(form, exc: InvalidInput) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and exc.field != "csrf_token":
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        form.form_errors.append(str(exc))
 
 
 # --- the queue ----------------------------------------------------------------------------------
@@ -100,7 +92,7 @@ def approve(uid: str):
                                        by=current_staff(), now=utcnow())
     except service.AccessError as exc:
         sess.rollback()
-        _form_error(form, exc)
+        form_error(form, exc)
         return _detail(_request_or_404(uid), approve_form=form, status=400)
     emails.approved(sess, req, grant, token)
     audit_event("access.request.approve", object_type="access_request", object_id=req.uid,
@@ -125,7 +117,7 @@ def deny(uid: str):
         service.deny(sess, req, reason=form.reason.data, by=current_staff(), now=utcnow())
     except service.AccessError as exc:
         sess.rollback()
-        _form_error(form, exc)
+        form_error(form, exc)
         return _detail(_request_or_404(uid), deny_form=form, status=400)
     emails.denied(sess, req)
     audit_event("access.request.deny", object_type="access_request", object_id=req.uid,
@@ -263,7 +255,7 @@ def ndas():
                 sess.commit()
         except InvalidInput as exc:
             sess.rollback()
-            _form_error(form, exc)
+            form_error(form, exc)
             status = 400
         else:
             flash(_("NDA signed outside the system recorded for %(email)s.", email=acceptance.email), "success")

@@ -21,7 +21,7 @@ from vault.http import stream_download
 from vault.notify import NotifyError
 from vault.storage.base import StorageError
 from vault.trust.views import head_response, trust_context
-from vault.web import audit_event, client_ip
+from vault.web import audit_event, client_ip, form_error
 
 bp = Blueprint("access", __name__, url_prefix="/trust")
 bp.context_processor(template_helpers)
@@ -73,11 +73,7 @@ def request_access():
             audit_event("access.request.create", object_type="access_request", outcome="denied",
                         detail={"refused": exc.code, "domain": (form.email.data or "").rpartition("@")[2][:255]})
             sess.commit()
-        field = getattr(form, exc.field, None) if exc.field else None
-        if field is not None:
-            field.errors = list(field.errors) + [str(exc)]
-        else:
-            form.form_errors.append(str(exc))
+        form_error(form, exc)
         return render_template("access/request.html", form=form, available=available), 400
     try:
         emails.confirmation(sess, req, token, minutes=minutes)
@@ -177,11 +173,7 @@ def nda():
                             detail={"refused": "nda_version", "posted": (form.nda_version.data or "")[:64],
                                     "current": version.uid if version else None})
                 sess.commit()
-            field = getattr(form, exc.field, None) if exc.field and exc.field != "nda_version" else None
-            if field is not None:
-                field.errors = list(field.errors) + [str(exc)]
-            else:
-                form.form_errors.append(str(exc))
+            form_error(form, exc, form_level=("csrf_token", "nda_version"))
             status = 400
         else:
             audit_event("access.nda.accept", object_type="nda_acceptance", object_id=acceptance.uid,

@@ -19,7 +19,7 @@ from vault.documents.status import StatusKind
 from vault.documents.validation import InvalidInput, UploadRefused
 from vault.http import stream_download
 from vault.storage.base import StorageError
-from vault.web import audit_event, current_staff, require
+from vault.web import audit_event, current_staff, form_error, require
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 bp.context_processor(template_helpers)
@@ -50,14 +50,6 @@ def _meta(form: VersionForm) -> service.VersionMeta:
                                audit_period_start=form.audit_period_start.data,
                                audit_period_end=form.audit_period_end.data, issuer=form.issuer.data or "",
                                notes=form.notes.data or "")
-
-
-def _show_error(form, exc: InvalidInput) -> None:
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and exc.field != "csrf_token":
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        form.form_errors.append(str(exc))
 
 
 def _audit_refusal(exc: InvalidInput, document_uid: str = "") -> None:
@@ -141,7 +133,7 @@ def new():
                 service.commit_upload(sess, version)
         except InvalidInput as exc:
             _audit_refusal(exc)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Document created with version 1."), "success")
             return redirect(url_for("documents.detail", uid=document.uid))
@@ -161,7 +153,7 @@ def edit(uid: str):
             changes = service.update_document(sess, document, _fields(form))
         except InvalidInput as exc:
             sess.rollback()
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             if changes:
                 audit_event("document.update", object_type="document", object_id=document.uid,
@@ -206,7 +198,7 @@ def upload(uid: str):
                 service.commit_upload(sess, version)
         except InvalidInput as exc:
             _audit_refusal(exc, document.uid)
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             flash(_("Version %(number)d uploaded.", number=version.number), "success")
             return redirect(url_for("documents.detail", uid=document.uid))

@@ -21,7 +21,7 @@ from vault.notify import NotifyError
 from vault.trust import notices, service, subprocessors as subs
 from vault.trust.forms import SettingsForm, SubprocessorForm, SubprocessorSubscribeForm
 from vault.trust.models import logo_context
-from vault.web import audit_event, client_ip, require
+from vault.web import audit_event, client_ip, form_error, require
 
 bp = Blueprint("trust", __name__)
 bp.context_processor(template_helpers)
@@ -222,15 +222,6 @@ def subprocessors_json():
 
 # --- settings (admins) ----------------------------------------------------------------------------
 
-def _show_error(form, exc: InvalidInput) -> None:
-    """The service's refusal next to the field it names, or above the form."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        form.form_errors.append(str(exc))
-
-
 def _notes_from_form(card_docs) -> dict:
     return {d.uid: {lang: request.form.get(f"note_{lang}_{d.uid}", "") for lang in ("en", "zh")} for d in card_docs}
 
@@ -258,7 +249,7 @@ def settings():
                 changes["logo"] = ["", profile.logo_uid]
         except InvalidInput as exc:
             sess.rollback()
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             if changes:
                 audit_event("trust.settings.update", object_type="trust_profile", object_id=profile.id,
@@ -299,7 +290,7 @@ def new_subprocessor():
             sp = subs.create_subprocessor(sess, _subprocessor_fields(form))
         except InvalidInput as exc:
             sess.rollback()
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             audit_event("trust.subprocessor.create", object_type="subprocessor", object_id=sp.uid,
                         detail={"fields": subs.public_record(sp)})
@@ -321,7 +312,7 @@ def edit_subprocessor(uid: str):
             changes = subs.update_subprocessor(sess, sp, _subprocessor_fields(form))
         except InvalidInput as exc:
             sess.rollback()
-            _show_error(form, exc)
+            form_error(form, exc)
         else:
             if changes:
                 audit_event("trust.subprocessor.update", object_type="subprocessor", object_id=sp.uid,
