@@ -28,6 +28,7 @@ _OWN_RULES: list[tuple[str, re.Pattern]] = [
     ("category", re.compile(r"categor|domain|section|topic|area|group|family|分类|类别|领域|控制域|章节")),
 ]
 _QUESTION_WORD = re.compile(r"\bquestions?\b(?! ?(id|no|num|number|ref|#)\b)|问题(?!编号)")
+_ANSWER_WORD = re.compile(r"\banswers?\b|\bresponses?\b|答复|回答|应答")
 _TAG_SPLIT = re.compile(r"\s*[;,\n|；，、]\s*")
 _SHORT_ANSWERS = {"yes", "no", "n/a", "na", "partial", "not applicable", "是", "否", "不适用", "部分"}
 STATUSES = ("draft", "approved", "retired")
@@ -93,10 +94,10 @@ def _library_role(text: str) -> tuple[str, int] | None:
     t = normalize(text or "")
     if not t or len(t) > 60:
         return None
-    asks = _QUESTION_WORD.search(t)
+    names_qa = _QUESTION_WORD.search(t) or _ANSWER_WORD.search(t)
     for role, pattern in _OWN_RULES:
-        if asks and role in ("frameworks", "category"):
-            continue  # "CAIQ Question", "Domain Question": the question text, not a reference
+        if names_qa and role in ("frameworks", "category"):
+            continue  # "CAIQ Question", "CSP CAIQ Answer": the question or answer, not a reference
         if pattern.search(t):
             return role, 3
     hit = classify_header(text)
