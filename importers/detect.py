@@ -157,6 +157,12 @@ def _pick_id_col(stats: dict[int, _ColStats], taken: set[int], qcol: int, n_q: i
     return best
 
 
+def id_column_from_values(view: View, rows: list[int], qcol: int, taken: set[int]) -> int | None:
+    """The id column found from its values alone (unique id-like texts left of the question)."""
+    stats = _stats(view, rows)
+    return _pick_id_col(stats, taken, qcol, stats.get(qcol, _ColStats()).filled)
+
+
 # ------------------------------------------------------------------ main entry
 
 def detect_table(view: View, deadline: Deadline, *, hint: dict | None = None,

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
-from .headers import classify_header, normalize
+from .csv_reader import CsvView
+from .detect import detect_table, id_column_from_values
+from .headers import classify_header, looks_like_id, normalize
 from .i18n_marker import N_, render
 from .model import ImportErrorWithContext
 from .safety import DEFAULT_LIMITS, Deadline, Limits, describe_ole, open_zip, sniff
@@ -165,20 +167,64 @@ def sheet_records(src: bytes, filename: str, *, limits: Limits | None = None) ->
 def _find_header(records: dict[int, list[str]]) -> tuple[int | None, dict[str, int]]:
     """The header row (the one naming most roles, with a question column) and a column per role.
     Where several columns claim a role, the strongest header wins; on a tie the values decide."""
-    best: tuple[int, int | None, dict[str, list[tuple[int, int]]]] = (0, None, {})
+    candidates: list[tuple[int, int, dict[str, list[tuple[int, int]]]]] = []
     for r in sorted(records)[:40]:
         claims: dict[str, list[tuple[int, int]]] = {}
         for i, cell in enumerate(records[r], start=1):
             hit = _library_role(cell)
             if hit:
                 claims.setdefault(hit[0], []).append((hit[1], i))
-        if "question" in claims and len(claims) >= 2 and len(claims) > best[0]:
-            best = (len(claims), r, claims)
-    header, claims = best[1], best[2]
-    if header is None:
-        return None, {}
-    below = [records[r] for r in sorted(records) if r > header][:500]
-    return header, {role: _pick_column(role, cols, below) for role, cols in claims.items()}
+        if "question" in claims and len(claims) >= 2:
+            candidates.append((len(claims), r, claims))
+    for _, header, claims in sorted(candidates, key=lambda c: (-c[0], c[1])):
+        below = [records[r] for r in sorted(records) if r > header][:500]
+        cols = {role: _pick_column(role, found, below) for role, found in claims.items()}
+        questions = [v for v in (_cell(rec, cols["question"]) for rec in below) if v]
+        if len(questions) >= 3 and sum(map(looks_like_id, questions)) > len(questions) / 2:
+            continue  # HECVAT's " Required Questions" above its column of ids is a section title
+        return _sub_header(records, header, cols)
+    return None, {}
+
+
+def _sub_header(records: dict[int, list[str]], header: int, cols: dict[str, int]) -> tuple[int, dict[str, int]]:
+    """A group header merged over several columns ("Vendor Response" over Answer | Comments) leaves
+    the names of those columns to the row below: take the roles it adds, and read the data after it."""
+    below = [r for r in sorted(records) if r > header][:1]
+    rec = records[below[0]] if below else []
+    if not rec or _cell(rec, cols["question"]) or (cols.get("id") and _cell(rec, cols["id"])):
+        return header, cols
+    filled = [(i, v) for i, v in enumerate(rec, start=1) if v.strip()]
+    hits = {i: _library_role(v) for i, v in filled}
+    if not filled or sum(1 for h in hits.values() if h) * 2 < len(filled):
+        return header, cols
+    taken = set(cols.values())
+    for i, hit in hits.items():
+        if hit and hit[0] not in cols and i not in taken:
+            cols[hit[0]] = i
+            taken.add(i)
+    return below[0], cols
+
+
+def _detect_table(records: dict[int, list[str]], deadline: Deadline) -> tuple[int | None, dict[str, int], set[int]]:
+    """No header names a question column: find the table as a questionnaire is found (header
+    words and the values below them), e.g. HECVAT's sheets, whose only header is "Answer"."""
+    plan = detect_table(CsvView(records), deadline)
+    if plan.skip_reason or plan.header_row is None or not plan.items:
+        return None, {}, set()
+    cols = {("category" if role == "section" else role): c for role, c in plan.columns.items()
+            if role in ("id", "question", "answer", "comment", "section")}
+    return plan.header_row, cols, {item.row for item in plan.items}
+
+
+def _id_from_values(records: dict[int, list[str]], header: int, cols: dict[str, int]) -> None:
+    """No header names the id column ("CIS Safeguard"): take a column of unique id-like values left
+    of the question, as the questionnaire detection does."""
+    if "id" in cols:
+        return
+    view = CsvView({r: rec for r, rec in records.items() if r > header})
+    idc = id_column_from_values(view, view.rows(), cols["question"], set(cols.values()))
+    if idc is not None:
+        cols["id"] = idc
 
 
 def _pick_column(role: str, cols: list[tuple[int, int]], rows: list[list[str]]) -> int:
@@ -207,7 +253,9 @@ def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None
     notes: list[RowProblem] = []
     used: dict = {"sheets": {}}
     wanted = (mapping or {}).get("sheets")
+    deadline = Deadline(limits.max_seconds, filename)
     for sheet, records in _tables(src, filename, limits):
+        only: set[int] | None = None  # the rows to read, when the table was found from its values
         key = sheet or "csv"
         if wanted is not None and key not in wanted:
             continue
@@ -217,6 +265,10 @@ def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None
             cols = {role: column_index_from_string(letter) for role, letter in override["columns"].items()}
         else:
             header, cols = _find_header(records)
+            if header is None:
+                header, cols, only = _detect_table(records, deadline)
+            if header is not None:
+                _id_from_values(records, header, cols)
         if header is None or "question" not in cols:
             continue
         unknown = set(cols) - set(ROLES)
@@ -225,7 +277,7 @@ def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None
                                          params={"roles": ", ".join(sorted(unknown))}, file=filename, sheet=sheet)
         used["sheets"][key] = {"header_row": header,
                                "columns": {role: get_column_letter(c) for role, c in cols.items()}}
-        _read_rows(records, header, cols, sheet, rows, problems, notes)
+        _read_rows(records, header, cols, sheet, rows, problems, notes, only)
     if not used["sheets"]:
         raise ImportErrorWithContext(
             N_("no table with a question column was found; the header row needs a column titled like "
@@ -238,15 +290,18 @@ def _cell(rec: list[str], col: int | None) -> str:
     return rec[col - 1].strip() if col and col <= len(rec) and rec[col - 1] else ""
 
 
-def _read_rows(records, header, cols, sheet, rows, problems, notes) -> None:
+def _read_rows(records, header, cols, sheet, rows, problems, notes, only=None) -> None:
+    repeated = normalize(_cell(records.get(header, []), cols["question"]))
     for r in sorted(records):
-        if r <= header:
+        if (r not in only) if only is not None else r <= header:
             continue
         rec = records[r]
         get = lambda role: _cell(rec, cols.get(role))  # noqa: E731
         question, answer, comment, ref = get("question"), get("answer"), get("comment"), get("id")
         if not any(x.strip() for x in rec):
             continue
+        if repeated and normalize(question) == repeated:
+            continue  # the header again, above a second table on the sheet: not an entry
         if not question:
             if answer or comment:
                 problems.append(RowProblem(sheet, r, N_("the row has an answer but no question text")))

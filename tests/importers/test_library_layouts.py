@@ -3,7 +3,10 @@ need our own header names."""
 import csv
 import io
 
+from openpyxl import Workbook
+
 from importers.library import load_library_table
+from tests.importers.imp_fixtures import HECVAT, xlsx_bytes
 
 
 def _csv(rows) -> bytes:
@@ -22,3 +25,71 @@ def test_an_answer_header_naming_a_framework_is_the_answer():
     row, = table.rows
     assert (row.ref, row.answer_short, row.answer_full, row.framework_refs) == (
         "A&A-01.1", "Yes", "Policies are reviewed every year by the audit committee.", [])
+
+
+HECVAT_LIKE = [
+    [" Required Questions", "", "Answer", "Additional Information", "Guidance"],
+    ["REQU-01", "Are you offering a cloud-based product?", "Yes", "SaaS only.", "If you are only offering..."],
+    [" Authentication, Authorization, and Account Management", "", "Answer", "Additional Information", "Guidance"],
+    ["AAAI-01", "Does your solution support single sign-on (SSO) protocols?", "Yes", "SAML and OIDC.", ""],
+    ["AAAI-02", "Are you able to authenticate users with a local account?", "No", "", ""],
+]
+
+
+def test_a_section_title_over_the_id_column_is_not_the_question_column():
+    table = load_library_table(_csv(HECVAT_LIKE), "hecvat.csv")
+    assert [(r.ref, r.question[:25], r.answer_short, r.answer_full) for r in table.rows] == [
+        ("REQU-01", "Are you offering a cloud-", "Yes", "SaaS only."),
+        ("AAAI-01", "Does your solution suppor", "Yes", "SAML and OIDC."),
+        ("AAAI-02", "Are you able to authentic", "No", "")]
+    assert table.problems == []  # the repeated header rows are titles, not answers without a question
+
+
+def test_real_hecvat_library_takes_ids_and_the_looked_up_question_text():
+    with open(HECVAT, "rb") as fh:
+        table = load_library_table(fh.read(), "HECVAT414.xlsx")
+    product = {r.ref: r for r in table.rows if r.sheet == "Product"}
+    assert product["AAAI-01"].question.startswith("Does your solution support single sign-on")
+    assert all(r.ref for r in table.rows)
+    assert not [r for r in table.rows if r.question[:4].isupper() and "-" in r.question[:6]]  # no id as a question
+    assert len({r.ref for r in table.rows}) >= 300
+
+
+def test_id_column_found_from_its_values_when_its_header_is_unknown():
+    table = load_library_table(_csv([
+        ["CIS Control", "CIS Safeguard", "Asset Type", "Title", "Description", "Answer"],
+        ["1", "1.1", "Devices", "Establish and Maintain Detailed Enterprise Asset Inventory",
+         "Establish and maintain an accurate, detailed, and up-to-date inventory of all enterprise assets.", "Yes"],
+        ["1", "1.2", "Devices", "Address Unauthorized Assets",
+         "Ensure that a process exists to address unauthorized assets on a weekly basis.", "Yes"],
+        ["2", "2.1", "Applications", "Establish and Maintain a Software Inventory",
+         "Establish and maintain a detailed inventory of all licensed software installed on enterprise assets.",
+         "No"],
+    ]), "cis.csv")
+    assert [r.ref for r in table.rows] == ["1.1", "1.2", "2.1"]
+
+
+def test_sub_headers_under_a_merged_group_header_name_their_columns():
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Assessment"
+    ws.append(["Question ID", "Question", "Vendor Response", None, "Category"])
+    ws.merge_cells("C1:D1")
+    ws.append([None, None, "Answer", "Comments", None])
+    ws.append(["IAM-01", "Do you enforce MFA for all staff?", "Yes", "TOTP or WebAuthn via SSO.", "Identity"])
+    table = load_library_table(xlsx_bytes(wb), "merged.xlsx")
+    row, = table.rows
+    assert (row.ref, row.answer_short, row.answer_full, row.category) == (
+        "IAM-01", "Yes", "TOTP or WebAuthn via SSO.", "Identity")
+    assert table.problems == []
+
+
+def test_the_header_repeated_above_a_second_table_is_not_an_entry():
+    header = ["ID", "Question", "Vendor Answer", "Additional Information", "Guidance", "Compliant Response"]
+    table = load_library_table(_csv([
+        header, ["PRGN-01", "Does your solution process FERPA-related data?", "No", "", "", "Yes"],
+        [], ["PRIVACY REFERENCE QUESTIONS"], header,
+        ["COMP-01", "Do you have a dedicated software and system development team?", "Yes", "", "", "Yes"],
+    ]), "two_tables.csv")
+    assert [r.ref for r in table.rows] == ["PRGN-01", "COMP-01"]
+    assert table.problems == []
