@@ -16,6 +16,7 @@ SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 IN_CI = os.environ.get("CI") == "true"
 # The watermark's font pre-cut is a cache: one per test session, not in the user's ~/.cache.
 os.environ.setdefault("VAULT_FONT_CACHE_DIR", tempfile.mkdtemp(prefix="tv-font-cache-"))
+os.environ.setdefault("TRUSTVAULT_MODEL_CACHE", tempfile.mkdtemp(prefix="tv-model-cache-"))  # the derived sentence model
 TEST_PASSWORD = "correct horse battery staple 42"
 
 

@@ -41,6 +41,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not os.environ.get("VAULT_FONT_CACHE_DIR"):  # the watermark's font pre-cut lives with the instance
         from vault.watermark import precut
         precut.configure(cache_dir=Path(app.instance_path) / "cache" / "fonts")
+    if not os.environ.get("TRUSTVAULT_MODEL_CACHE"):  # so does the matcher's derived sentence model
+        from answers.matching import quantize
+        quantize.configure(cache_dir=Path(app.instance_path) / "cache" / "models")
 
     proxy_hops = int(app.config.get("PROXY_HOPS", 0) or 0)
     if proxy_hops:

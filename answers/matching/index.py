@@ -7,7 +7,7 @@ import os
 import tempfile
 import zipfile
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ TOKENIZER_VERSION = 2  # bump when text.py changes meaning; saved tokens are the
 ANSWER_WEIGHT = 0.5    # answer text counts, but less than the question itself
 META_WEIGHT = 0.3
 DRAFT_FACTOR = 0.9     # approved entries win near-ties against drafts
+SIM_CHUNK = 256  # questions per similarity matrix (entries x questions floats)
 CONTEXT_WEIGHT = 0.3   # words of the incoming question's section/category, when the importer gives one
 EMB_POOL_MIN = 0.3     # an entry joins the pool by meaning alone only if it is about something similar
 
@@ -77,6 +78,18 @@ def conf_features(scored: list) -> dict[str, float]:
             "cos_q": f1["cos_q"], "qlen": f1["qlen"], "emb_top": f1["emb"]}
 
 
+@dataclass(slots=True)
+class _QueryTerms:
+    qtf: Counter
+    idf: dict[str, float]  # query-weighted idf of every query term
+    didf: dict[str, float]  # unweighted idf of the terms the library knows
+    dot: dict[str, float]  # query idf-vector x document idf, for the cosines
+    qn: float
+    mass: float
+    fuzzy: str
+    qlen: float
+
+
 class MatchIndex:
     def __init__(self, entries=(), *, embedder="auto", models: Models | None = None,
                  k1: float = 1.2, b: float = 0.5, pool: int = 40):
@@ -98,6 +111,7 @@ class MatchIndex:
         self._emb_doc_buf = np.zeros(0, dtype=np.int64)
         self._emb_n = 0
         self._emb_rows: dict[int, list[int]] = {}
+        self._groups = None  # (rows when computed, row order by entry, group starts, entry slots)
         self._build([(e, None) for e in entries])
 
     # ---- building -------------------------------------------------------------------------
@@ -281,17 +295,41 @@ class MatchIndex:
         return self.match_many([question], top_k, contexts=None if context is None else [context])[0]
 
     def match_many(self, questions: list[str], top_k: int = 5, contexts: list[str | None] | None = None) -> list[MatchResult]:
-        qvecs: list = [None] * len(questions)
-        english = [i for i, q in enumerate(questions) if not is_chinese(q)]
-        if self.embedder and len(self._emb) and english:
-            vecs = self.embedder.encode([questions[i] for i in english])
-            for row, i in enumerate(english):
-                qvecs[i] = vecs[row]
         ctx = contexts or [None] * len(questions)
-        return [self._match_one(q, top_k, qvecs[i], ctx[i]) for i, q in enumerate(questions)]
+        english = [i for i, q in enumerate(questions) if not is_chinese(q)]
+        if not (self.embedder and len(self._emb) and english):
+            return [self._match_one(q, top_k, None, ctx[i]) for i, q in enumerate(questions)]
+        vecs = self.embedder.encode([questions[i] for i in english])
+        results: list = [None] * len(questions)
+        for i, q in enumerate(questions):
+            if is_chinese(q):
+                results[i] = self._match_one(q, top_k, None, ctx[i])
+        for start in range(0, len(english), SIM_CHUNK):  # one matrix product per chunk of questions
+            part = english[start:start + SIM_CHUNK]
+            sims = self._doc_sims(vecs[start:start + len(part)])
+            for col, i in enumerate(part):
+                results[i] = self._match_one(questions[i], top_k, vecs[start + col], ctx[i], sims[:, col])
+        return results
 
-    def _match_one(self, question: str, top_k: int, qvec, context: str | None = None) -> MatchResult:
-        scored, _ = self._scored(question, qvec, context)
+    def _doc_sims(self, qvecs: np.ndarray) -> np.ndarray:
+        """Cosine of each live entry's best vector (rows, by slot) to each query vector (columns); -1 if none."""
+        n = len(self._docs)
+        out = np.full((n, len(qvecs)), -1.0, dtype=np.float32)
+        if not len(self._emb) or not len(qvecs):
+            return out
+        if self._groups is None or self._groups[0] != self._emb_n:
+            order = np.argsort(self._emb_doc, kind="stable")  # rows grouped by entry, for reduceat
+            owners = self._emb_doc[order]
+            starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+            self._groups = (self._emb_n, order, starts, owners[starts])
+        _, order, starts, owners = self._groups
+        sims = (self._emb @ np.asarray(qvecs, dtype=np.float32).T)[order]
+        out[owners] = np.maximum.reduceat(sims, starts, axis=0)
+        out[~self._alive[:n]] = -1.0
+        return out
+
+    def _match_one(self, question: str, top_k: int, qvec, context: str | None = None, doc_sims=None) -> MatchResult:
+        scored, _ = self._scored(question, qvec, context, doc_sims)
         if not scored:
             return MatchResult([], 0.0, False)
         conf_feats = conf_features(scored)
@@ -314,8 +352,9 @@ class MatchIndex:
                     toks.append(t)
         return fixed, toks, qw
 
-    def _scored(self, question: str, qvec, context: str | None = None) -> tuple[list, bool]:
-        """(score, ref, features, entry_is_zh) for the candidate pool, best first."""
+    def _scored(self, question: str, qvec, context: str | None = None, doc_sims=None) -> tuple[list, bool]:
+        """(score, ref, features, entry_is_zh) for the candidate pool, best first.
+        doc_sims: this question's column of _doc_sims when match_many computed them for a batch."""
         n = len(self._docs)
         own, toks, qw = self._query(question, context)
         q_zh = is_chinese(question)
@@ -346,10 +385,7 @@ class MatchIndex:
             qvec = None  # English-only model: a Chinese question is matched lexically
         emb_best = {}
         if qvec is not None and len(self._emb):
-            sims = self._emb @ qvec
-            per_doc = np.full(n, -1.0)
-            np.maximum.at(per_doc, self._emb_doc, sims)
-            per_doc[~self._alive[:n]] = -1.0
+            per_doc = self._doc_sims(np.asarray(qvec)[None, :])[:, 0] if doc_sims is None else doc_sims
             k = min(self.pool // 2, len(self._slot))
             top = np.argpartition(-per_doc, k - 1)[:k]
             pool.update(int(t) for t in top if per_doc[t] >= EMB_POOL_MIN)
@@ -361,17 +397,16 @@ class MatchIndex:
             qvec = None  # an English question among Chinese entries: the lexical model ranks them
         neutral = float(np.median([emb_best[s] for s in english])) if qvec is not None else 0.0
 
-        q_idf_vec = {t: c * idf[t] for t, c in qtf.items() if t in known}
-        q_mass = sum(idf[t] for t in norm_terms) or 1.0
-        q_fuzzy = fuzzy_string(own)
+        qt = self._query_terms(own, qtf, idf, known, norm_terms)
         with_emb = qvec is not None
         ranker = self.models.ranker(with_emb)
+        with_fuzz = "fuzz" in ranker.weights  # the costliest feature: only when the ranker weighs it
         feats = []
         for slot in pool:
             doc = self._docs[slot]
             if doc is None:
                 continue
-            f = self._features(slot, doc, qtf, idf, q_idf_vec, q_mass, q_fuzzy, bm25[slot] / max_score)
+            f = self._features(slot, doc, qt, bm25[slot] / max_score, with_fuzz)
             # A Chinese entry has no vector: it gets the pool's median, neither helped nor hurt.
             f["emb"] = (neutral if doc.zh else float(emb_best[slot])) if with_emb else 0.0
             f["with_emb"] = 1.0 if with_emb else 0.0  # which calibrator applies
@@ -385,27 +420,37 @@ class MatchIndex:
         scored.sort(key=lambda x: (-x[0], x[1]))
         return scored, q_zh
 
-    def _features(self, slot, doc: _Doc, qtf, idf, q_idf_vec, q_mass, q_fuzzy, bm25n) -> dict[str, float]:
+    def _query_terms(self, own, qtf, idf, known, norm_terms) -> "_QueryTerms":
+        """What every candidate's features need from the query, computed once per query."""
+        q_idf_vec = {t: c * idf[t] for t, c in qtf.items() if t in known}
+        didf = {t: self._idf(t) for t in q_idf_vec}  # document side: unweighted idf
+        return _QueryTerms(
+            qtf=qtf, idf=idf, didf=didf,
+            dot={t: v * didf[t] for t, v in q_idf_vec.items()},
+            qn=q_norm(q_idf_vec), mass=sum(idf[t] for t in norm_terms) or 1.0,
+            fuzzy=fuzzy_string(own), qlen=math.log1p(sum(1 for t in qtf if not t.startswith(ZH_PREFIX))))
+
+    def _features(self, slot, doc: _Doc, qt: "_QueryTerms", bm25n, with_fuzz: bool = True) -> dict[str, float]:
         q_norms, a_norm = self._doc_norms(slot, doc)
-        qn = q_norm(q_idf_vec)
-        didf = self._idf  # document side: unweighted idf (the query's weights are a query property)
+        dot, didf, qn = qt.dot, qt.didf, qt.qn
         cos_q = dcov = 0.0
         for tf, (norm, mass) in zip(doc.q_tf, q_norms):
-            shared = [t for t in q_idf_vec if t in tf]
+            shared = [t for t in dot if t in tf]
             if not shared or not norm:
                 continue
-            cos_q = max(cos_q, sum(q_idf_vec[t] * tf[t] * didf(t) for t in shared) / (qn * norm))
-            dcov = max(dcov, sum(didf(t) for t in shared) / mass)
+            cos_q = max(cos_q, sum(dot[t] * tf[t] for t in shared) / (qn * norm))
+            dcov = max(dcov, sum(didf[t] for t in shared) / mass)
 
         cos_a = 0.0
         if a_norm:
-            cos_a = sum(q_idf_vec[t] * doc.a_tf[t] * didf(t) for t in q_idf_vec if t in doc.a_tf) / (qn * a_norm)
-        fz = max((fuzzy(q_fuzzy, s) for s in doc.fuzzy), default=0.0)
-        qcov = sum(idf[t] for t in qtf if t in doc.tf) / q_mass
+            a_tf = doc.a_tf
+            cos_a = sum(v * a_tf[t] for t, v in dot.items() if t in a_tf) / (qn * a_norm)
+        fz = max((fuzzy(qt.fuzzy, s) for s in doc.fuzzy), default=0.0) if with_fuzz else 0.0
+        dtf = doc.tf
+        qcov = sum(w for t, w in qt.idf.items() if t in dtf) / qt.mass
         fcov = 2 * qcov * dcov / (qcov + dcov) if qcov + dcov else 0.0  # both sides covered, not a subset
-        qlen = math.log1p(sum(1 for t in qtf if not t.startswith(ZH_PREFIX)))
         return {"bm25": float(bm25n), "cos_q": cos_q, "cos_a": cos_a, "fuzz": fz, "qcov": qcov, "dcov": dcov,
-                "fcov": fcov, "qlen": qlen}
+                "fcov": fcov, "qlen": qt.qlen}
 
     # ---- persistence ----------------------------------------------------------------------
     def save(self, path) -> None:

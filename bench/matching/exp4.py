@@ -58,7 +58,7 @@ def _prep(index: MatchIndex, text: str):
     norm_terms = [t for t in qtf if t in known or not t.startswith(ZH_PREFIX)]
     q_idf_vec = {t: c * idf[t] for t, c in qtf.items() if t in known}
     q_mass = sum(idf[t] for t in norm_terms) or 1.0
-    return own, qtf, idf, q_idf_vec, q_mass
+    return own, qtf, idf, q_idf_vec, q_mass, index._query_terms(own, qtf, idf, known, norm_terms)
 
 
 def _bm25_split(index, doc, qtf, idf, max_score):
@@ -113,7 +113,7 @@ def _extra(index, text, scored):
     """Per candidate: the engine's features + round-4 candidates."""
     if not scored:
         return []
-    own, qtf, idf, q_idf_vec, q_mass = _prep(index, text)
+    own, qtf, idf, q_idf_vec, q_mass, _ = _prep(index, text)
     max_score = sum(idf[t] * (index.k1 + 1) for t in qtf
                     if index._df.get(t, 0) > 0 or not t.startswith(ZH_PREFIX)) or 1.0
     h = head_text(text)
@@ -153,7 +153,7 @@ def _extra(index, text, scored):
         g = dict(f)
         if hp is not None:
             slot = index._slot[ref]
-            hf = index._features(slot, doc, hp[1], hp[2], hp[3], hp[4], fuzzy_string(hp[0]), 0.0)
+            hf = index._features(slot, doc, hp[5], 0.0)
             g["cos_head"], g["qcov_head"], g["fuzz_head"] = hf["cos_q"], hf["qcov"], hf["fuzz"]
         else:
             g["cos_head"], g["qcov_head"], g["fuzz_head"] = f["cos_q"], f["qcov"], f["fuzz"]

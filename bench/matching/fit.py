@@ -13,7 +13,7 @@ import answers.matching.scoring as scoring
 from answers.matching import MatchIndex
 from answers.matching.index import conf_features
 from answers.matching.text import is_chinese
-from answers.matching.scoring import CONF_FEATURES, RANK_FEATURES, models_from_dict
+from answers.matching.scoring import CONF_FEATURES, EMB_RANK_FEATURES, RANK_FEATURES, models_from_dict
 
 OUT = Path(scoring.__file__).with_name("data") / "calibration.json"
 
@@ -92,7 +92,8 @@ def english_set(ds) -> bool:
 
 def fit(sets, *, embedder=None, l2: float = 1.0) -> dict:
     """Two passes: ranker on (query, candidate) pairs, then calibration on the re-ranked top-1."""
-    names = [f for f in RANK_FEATURES if embedder or f != "emb"]  # qlen is a query property: calibration only
+    # qlen is a query property: calibration only
+    names = list(EMB_RANK_FEATURES) if embedder else [f for f in RANK_FEATURES if f != "emb"]
     if embedder:  # the model is English-only and the index uses it for English against English only
         sets = [ds for ds in sets if english_set(ds)]
     indexes = [(ds, MatchIndex(ds.library, embedder=embedder)) for ds in sets]

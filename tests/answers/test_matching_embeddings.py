@@ -87,3 +87,61 @@ def test_a_model_file_that_fails_its_checksum_is_never_run(monkeypatch, caplog):
     assert embed.resolve("minilm") is None
     assert "without sentence embeddings" in caplog.text
     assert MatchIndex(LIBRARY, embedder="auto").embedder is None
+
+
+def test_a_texts_vector_does_not_depend_on_what_it_is_encoded_with(model):
+    # The integer products quantize activations per run: one text per run keeps vectors reproducible.
+    alone = model.encode(["Do you encrypt backups?"])[0]
+    together = model.encode(["A much longer question about the retention of audit logs for a year or more",
+                             "Do you encrypt backups?", "SSO?"])[1]
+    assert np.array_equal(alone, together)
+
+
+def test_matching_a_batch_gives_what_matching_one_by_one_gives(model):
+    index = MatchIndex(LIBRARY, embedder=model)
+    questions = list(PARAPHRASES) + ["Is data encrypted when stored?", "是否定期备份数据？", "Totally unrelated: weather"]
+    for one, batch in zip([index.match(q) for q in questions], index.match_many(questions)):
+        assert [c.ref for c in one.candidates] == [c.ref for c in batch.candidates]
+        assert one.confidence == pytest.approx(batch.confidence, abs=1e-5)
+
+
+def _fresh(cache, monkeypatch):
+    from answers.matching import quantize
+    monkeypatch.setattr(quantize, "_configured", {"cache_dir": cache})
+    return embed.MiniLMEmbedder(threads=1)
+
+
+def test_the_integer_copy_is_derived_once_cached_and_close_to_the_checked_model(tmp_path, monkeypatch):
+    from answers.matching import quantize
+    first = _fresh(tmp_path, monkeypatch)
+    first._load()
+    assert first.name == f"{embed.NAME}-{quantize.RECIPE}"
+    [cached] = list(tmp_path.glob("*.onnx"))
+    assert embed.MODEL_SHA256[:16] in cached.name and not list(tmp_path.glob(".derive-*"))
+    monkeypatch.setattr(quantize, "_derive", lambda *a: pytest.fail("derived again despite the cache"))
+    second = _fresh(tmp_path, monkeypatch)
+    texts = ["Do you require MFA for administrators?", "Is customer data encrypted at rest?"]
+    floats = embed.MiniLMEmbedder(threads=1, integer=False)
+    cos = (second.encode(texts) * floats.encode(texts)).sum(axis=1)
+    assert floats.name == embed.NAME and (cos > 0.98).all()
+
+
+def test_a_damaged_cached_copy_is_derived_again(tmp_path, monkeypatch):
+    from answers.matching import quantize
+    _fresh(tmp_path, monkeypatch)._load()
+    [cached] = list(tmp_path.glob("*.onnx"))
+    cached.write_bytes(b"not a model")
+    again = _fresh(tmp_path, monkeypatch)
+    again._load()
+    assert again.name.endswith(quantize.RECIPE) and cached.stat().st_size > 1_000_000
+
+
+def test_without_the_integer_copy_the_checked_model_runs(tmp_path, monkeypatch, caplog):
+    from answers.matching import quantize
+
+    def broken(*_):
+        raise RuntimeError("quantizer missing")
+    monkeypatch.setattr(quantize, "_derive", broken)
+    m = _fresh(tmp_path, monkeypatch)
+    assert m.encode(["Is customer data encrypted at rest?"]).shape == (1, 384)
+    assert m.name == embed.NAME and "quantizer missing" in caplog.text
