@@ -2,6 +2,7 @@
 question rows. Works on any `View` (an xlsx sheet or a CSV file)."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -15,6 +16,7 @@ from .messages import Msg
 from .safety import Deadline
 
 HEADER_SCAN_ROWS = 150
+_CJK = re.compile(r"[\u3400-\u9fff]")
 CONTENT_SAMPLE_ROWS = 3000
 FILLABLE = ("id", "question", "answer", "comment", "section", "guidance")
 
@@ -112,6 +114,11 @@ class _ColStats:
         return self.total_len / self.filled if self.filled else 0.0
 
 
+def _width(text: str) -> int:
+    """Length with a Chinese character counted as two: 职责分离 says as much as a dozen letters."""
+    return len(text) + len(_CJK.findall(text))
+
+
 def _stats(view: View, rows: list[int]) -> dict[int, _ColStats]:
     stats: dict[int, _ColStats] = {}
     for r in rows[:CONTENT_SAMPLE_ROWS]:
@@ -121,7 +128,7 @@ def _stats(view: View, rows: list[int]) -> dict[int, _ColStats]:
                 continue
             s = stats.setdefault(c, _ColStats())
             s.filled += 1
-            s.total_len += min(len(t), 400)
+            s.total_len += min(_width(t), 400)
             s.ids += looks_like_id(t)
             s.questions += looks_like_question(t)
             if len(s.values) < 5000:
@@ -182,6 +189,7 @@ def detect_table(view: View, deadline: Deadline, *, hint: dict | None = None,
         plan.header_row = header_row
         plan.columns = {role: c for role, (c, _) in cands.items() if role in FILLABLE}
         _merge_repeated_headers(view, rows, plan)
+        _merge_sub_headers(view, rows, plan)
 
     data_rows = [r for r in rows if plan.header_row is None or r > plan.header_row]
     stats = _stats(view, data_rows)
@@ -233,6 +241,23 @@ def _merge_repeated_headers(view: View, rows: list[int], plan: TablePlan) -> Non
             if role in FILLABLE and role not in plan.columns and c not in taken:
                 plan.columns[role] = c
                 taken.add(c)
+
+
+def _merge_sub_headers(view: View, rows: list[int], plan: TablePlan) -> None:
+    """A group header merged over several columns ("Vendor Response" over Answer | Comments) leaves
+    the names of those columns to the row below it: take the roles that row adds."""
+    below = [r for r in rows if plan.header_row is not None and r > plan.header_row][:1]
+    q = plan.columns.get("question")
+    if not below or (q and view.text(below[0], q).strip()):
+        return
+    cands, share = _header_candidates(view, below[0])
+    if share < 0.5:
+        return
+    taken = set(plan.columns.values())
+    for role, (c, _) in cands.items():
+        if role in FILLABLE and role not in plan.columns and c not in taken:
+            plan.columns[role] = c
+            taken.add(c)
 
 
 def _resolve_ties(view: View, plan: TablePlan, stats: dict[int, _ColStats]) -> None:
@@ -333,6 +358,7 @@ def _collect_rows(view: View, rows: list[int], plan: TablePlan, deadline: Deadli
     section: str | None = None
     fill_section: str | None = None
     uncomputed: list[int] = []
+    titles: list[RowItem] = []  # rows read as section titles
     for r in rows:
         deadline.check(view.name)
         if r in repeat_rows:
@@ -361,6 +387,7 @@ def _collect_rows(view: View, rows: list[int], plan: TablePlan, deadline: Deadli
             continue
         if _is_section_row(view, r, qtext, qid, filled, plan):
             section = qtext
+            titles.append(RowItem(row=r, qid=qid or None, text=qtext, section=None))
             continue
         if header.get(qcol) and normalize(qtext) == header[qcol]:
             continue
@@ -379,6 +406,11 @@ def _collect_rows(view: View, rows: list[int], plan: TablePlan, deadline: Deadli
         if max_items is not None and len(plan.items) > max_items:
             raise TooManyQuestions(r)
 
+    if not plan.items and len(titles) >= 2:
+        # Nothing but "titles": a list of short controls ("Segregation of duties"), not of sections.
+        plan.items = titles
+        if max_items is not None and len(titles) > max_items:
+            raise TooManyQuestions(titles[max_items].row)
     if plan.computed_answer_rows:
         plan.notes.append(Msg(
             N_("%(n)s question rows left out because their answer cell "

@@ -1,0 +1,44 @@
+"""Questionnaire layouts met in public control lists: short control titles without ids, Chinese
+items of a few characters, a group header merged over its sub-headers."""
+from openpyxl import Workbook
+
+from importers import load_questionnaire
+from tests.importers.imp_fixtures import xlsx_bytes
+
+TITLES = ["Policies for information security", "Information security roles and responsibilities",
+          "Segregation of duties", "Management responsibilities", "Contact with authorities", "Threat intelligence"]
+
+
+def _load(rows, merges=()):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Controls"
+    for row in rows:
+        ws.append(row)
+    for cells in merges:
+        ws.merge_cells(cells)
+    return load_questionnaire(xlsx_bytes(wb), "controls.xlsx")
+
+
+def test_a_list_of_short_control_titles_is_a_list_of_questions_not_of_section_titles():
+    q = _load([["Control", "Response"]] + [[t, None] for t in TITLES])
+    assert [(x.text, x.question_at.cell, x.answer_at.cell) for x in q.questions][:2] == [
+        ("Policies for information security", "A2", "B2"),
+        ("Information security roles and responsibilities", "A3", "B3")]
+    assert len(q.questions) == len(TITLES)
+
+
+def test_short_chinese_requirements_are_questions():
+    items = ["信息安全策略", "信息安全角色和职责", "职责分离", "管理责任", "与主管部门的联系", "威胁情报"]
+    q = _load([["要求", "答复"]] + [[t, None] for t in items])
+    assert [x.text for x in q.questions] == items
+    assert q.questions[0].answer_at.cell == "B2"
+
+
+def test_sub_headers_under_a_merged_group_header_name_the_comment_column():
+    q = _load([["Question ID", "Question", "Vendor Response", None],
+               [None, None, "Answer", "Comments"],
+               ["IAM-01", "Do you enforce MFA for all staff?", None, None],
+               ["ENC-01", "Is customer data encrypted at rest?", None, None]], merges=["C1:D1"])
+    assert [(x.qid, x.answer_at.cell, x.comment_at and x.comment_at.cell) for x in q.questions] == [
+        ("IAM-01", "C3", "D3"), ("ENC-01", "C4", "D4")]
