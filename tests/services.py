@@ -91,11 +91,31 @@ class SmtpSink:
         from aiosmtpd.controller import Controller
 
         self.messages: list = []
+        # Refusals a test sets: "mail" (MAIL FROM), "rcpt:<address>" or "data:<address>" -> the reply
+        # given instead of 250, e.g. "550 5.1.1 mailbox unavailable" or "451 4.3.0 try again later".
+        self.replies: dict[str, str] = {}
         sink = self
 
         class Handler:
+            async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: N802
+                if "mail" in sink.replies:
+                    return sink.replies["mail"]
+                envelope.mail_from = address
+                envelope.mail_options.extend(options)
+                return "250 OK"
+
+            async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+                if f"rcpt:{address.lower()}" in sink.replies:
+                    return sink.replies[f"rcpt:{address.lower()}"]
+                envelope.rcpt_tos.append(address)
+                envelope.rcpt_options.extend(options)
+                return "250 OK"
+
             async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd API)
                 from email import message_from_bytes, policy
+                refusal = sink.replies.get(f"data:{envelope.rcpt_tos[0].lower()}" if envelope.rcpt_tos else "")
+                if refusal:
+                    return refusal
                 msg = message_from_bytes(envelope.content, policy=policy.default)
                 sink.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": msg})
                 return "250 OK"

@@ -171,8 +171,8 @@ def test_dingtalk_errcode_on_http_200_is_a_failure(app, receiver):
     receiver.answer("/robot/send", 200, {"errcode": 310000, "errmsg": "sign not match"})
     row, report = _send_and_deliver(app, channel="dingtalk", target=receiver.url("/robot/send"), message=_msg(),
                                     secret="SECabc")
-    assert report.retrying == 1
-    assert row.status == "retry" and "310000" in row.last_error and "sign not match" in row.last_error
+    assert report.failed == 1  # the robot's security check: retrying the same message cannot pass
+    assert row.status == "dead" and "310000" in row.last_error and "sign not match" in row.last_error
 
 
 def test_feishu_post_signed_in_body(app, receiver):
@@ -197,7 +197,7 @@ def test_feishu_code_on_http_200_is_a_failure(app, receiver):
                                    "data": {}})
     row, report = _send_and_deliver(app, channel="feishu", target=receiver.url("/hook"), message=_msg(),
                                     secret="fsecret")
-    assert row.status == "retry" and "19021" in row.last_error
+    assert row.status == "dead" and "19021" in row.last_error
 
 
 def test_wecom_markdown_and_byte_limit(app, receiver):
@@ -215,7 +215,7 @@ def test_wecom_markdown_and_byte_limit(app, receiver):
 def test_wecom_errcode_is_a_failure(app, receiver):
     receiver.answer("/send", 200, {"errcode": 93000, "errmsg": "invalid webhook url"})
     row, report = _send_and_deliver(app, channel="wecom", target=receiver.url("/send"), message=_msg())
-    assert row.status == "retry" and "93000" in row.last_error
+    assert row.status == "dead" and "93000" in row.last_error
 
 
 def test_vendor_answer_that_is_not_json_is_a_failure(app, receiver):

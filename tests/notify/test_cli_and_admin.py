@@ -23,10 +23,14 @@ def test_cli_test_email(app, runner, smtp_sink):
 
 
 def test_cli_test_reports_failure_and_bad_input(app, receiver, runner):
-    receiver.answer("/t", 200, {"errcode": 310000, "errmsg": "keywords not in content"})
+    receiver.answer("/t", 200, {"errcode": 130101, "errmsg": "send too fast"})
     result = runner.invoke(args=["notify", "test", "dingtalk", receiver.url("/t")])
     assert result.exit_code == 1
-    assert "FAILED" in result.output and "310000" in result.output and "stays queued" in result.output
+    assert "FAILED" in result.output and "130101" in result.output and "stays queued" in result.output
+    receiver.answer("/t", 200, {"errcode": 310000, "errmsg": "keywords not in content"})
+    result = runner.invoke(args=["notify", "test", "dingtalk", receiver.url("/t")])
+    assert result.exit_code == 1  # a permanent refusal is not queued again
+    assert "FAILED" in result.output and "310000" in result.output and "stays queued" not in result.output
     bad = runner.invoke(args=["notify", "test", "slack", "ftp://example.com/x"])
     assert bad.exit_code == 2 and "only http and https" in bad.output
     bad = runner.invoke(args=["notify", "test", "sms", "x"])

@@ -87,6 +87,8 @@ def tick(app: Flask, *, holder: str, now: datetime | None = None, deliver: bool 
         release(sess, holder=holder, now=now, result=summary)
         if deliver:
             notify.deliver_pending(sess)
+            notify.purge_and_record(sess, actor="scheduler", record_nothing=False)  # deletes once a day
+            sess.commit()
         return summary
 
 

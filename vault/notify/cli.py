@@ -1,4 +1,4 @@
-"""`vault notify ...`: deliver the queue (cron), send a test message, list deliveries."""
+"""`vault notify ...`: deliver the queue (cron), purge old rows (cron), send a test message, list deliveries."""
 from __future__ import annotations
 
 import sys
@@ -28,6 +28,22 @@ def deliver_command(limit: int) -> None:
     click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
     if report.failed:
         sys.exit(1)
+
+
+@notify_cli.command("purge")
+@click.option("--older-than", "older_than", type=click.IntRange(min=1), default=None, metavar="DAYS",
+              help="Delete sent messages older than DAYS (default NOTIFY_RETENTION_SENT_DAYS, 30).")
+@click.option("--dead-older-than", "dead_older_than", type=click.IntRange(min=1), default=None, metavar="DAYS",
+              help="Delete failed (dead) messages older than DAYS (default NOTIFY_RETENTION_DEAD_DAYS, 180).")
+@with_appcontext
+def purge_command(older_than: int | None, dead_older_than: int | None) -> None:
+    """Delete old sent and failed messages; run it from cron once a day. Queued and retrying
+    messages are never deleted, and a message with a dedupe key is kept at least 7 days. Audited."""
+    sess = db.session()
+    report = service.purge_and_record(sess, actor=_cli_actor(), sent_days=older_than, dead_days=dead_older_than)
+    sess.commit()
+    click.echo(f"deleted {report.sent} sent (before {report.sent_before:%Y-%m-%d}) and {report.dead} failed "
+               f"(before {report.dead_before:%Y-%m-%d}) notifications")
 
 
 @notify_cli.command("test")

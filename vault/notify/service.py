@@ -12,14 +12,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Iterable, Sequence
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from vault import audit
 from vault.db import utcnow
 from vault.notify.channels import CHANNELS, SIGNED_CHANNELS, URL_CHANNELS
 from vault.notify.channels import email as email_channel
@@ -221,7 +222,9 @@ def _record(session: Session, row_id: int, token: str, *, now: datetime, attempt
     elif error.permanent or attempts >= MAX_ATTEMPTS:
         values = dict(status="dead", last_error=str(error)[:2000])
     else:
-        values = dict(status="retry", next_attempt_at=now + BACKOFF[attempts - 1], last_error=str(error)[:2000])
+        # The receiver's own word (Retry-After, a vendor's documented block) beats our schedule.
+        wait = error.retry_after if error.retry_after is not None else BACKOFF[attempts - 1]
+        values = dict(status="retry", next_attempt_at=now + wait, last_error=str(error)[:2000])
     # Only the holder of the claim writes the outcome (a runner whose lease ran out does not).
     session.execute(update(Outbox).where(Outbox.id == row_id, Outbox.claim_token == token)
                     .values(claim_token=None, lease_until=None, updated_at=now, **values)
@@ -270,6 +273,64 @@ def _settings_from_app() -> Settings:
     return Settings.from_config(current_app.config) if has_app_context() else Settings()
 
 
+# --- retention -----------------------------------------------------------------------------
+
+# A row with a dedupe key is the only thing that stops the same key being queued again (and sent
+# twice), so whatever the retention says it outlives any retry, double submit or re-run of a job
+# that could repeat the key. Callers whose keys can recur later keep their own ledger (expiry does).
+DEDUPE_MIN_DAYS = 7
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    sent: int
+    dead: int
+    sent_before: datetime
+    dead_before: datetime
+
+
+def purge(session: Session, *, sent_days: int, dead_days: int, now: datetime | None = None) -> PurgeReport:
+    """Delete `sent` rows sent more than `sent_days` ago and `dead` rows that failed more than
+    `dead_days` ago; queued, sending and retry rows are never touched. Flushes (the caller commits).
+
+    Cut-offs fall on UTC midnight: a scheduler that calls this every few minutes deletes once a day
+    (and audits once), not a row or two per run. Deleted rows are not synchronised into `session`."""
+    if sent_days < 1 or dead_days < 1:
+        raise NotifyError("retention periods are whole days, at least 1")
+    midnight = (now or utcnow()).astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    sent_before = midnight - timedelta(days=sent_days)
+    dead_before = midnight - timedelta(days=dead_days)
+    keyed_floor = midnight - timedelta(days=DEDUPE_MIN_DAYS)
+    sent_at = func.coalesce(Outbox.sent_at, Outbox.updated_at)
+    sent = _delete(session, Outbox.status == "sent", sent_at < sent_before,
+                   or_(Outbox.dedupe_hash.is_(None), sent_at < min(sent_before, keyed_floor)))
+    dead = _delete(session, Outbox.status == "dead", Outbox.updated_at < dead_before,
+                   or_(Outbox.dedupe_hash.is_(None), Outbox.updated_at < min(dead_before, keyed_floor)))
+    return PurgeReport(sent=sent, dead=dead, sent_before=sent_before, dead_before=dead_before)
+
+
+def _delete(session: Session, *criteria) -> int:
+    # The status is part of the DELETE itself: a row an admin puts back in the queue meanwhile stays.
+    result = session.execute(delete(Outbox).where(*criteria).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def purge_and_record(session: Session, *, actor: str, settings: Settings | None = None,
+                     sent_days: int | None = None, dead_days: int | None = None, now: datetime | None = None,
+                     record_nothing: bool = True) -> PurgeReport:
+    """`purge` with the configured periods (unless given), audited as one `notify.purge` event with the
+    counts. `record_nothing=False` (the scheduler) skips the event when nothing was deleted."""
+    settings = settings or _settings_from_app()
+    report = purge(session, sent_days=sent_days or settings.retention_sent_days,
+                   dead_days=dead_days or settings.retention_dead_days, now=now)
+    if record_nothing or report.sent or report.dead:
+        audit.record(session, "notify.purge", actor=actor, object_type="notification",
+                     detail={"sent": report.sent, "dead": report.dead,
+                             "sent_before": report.sent_before.isoformat(),
+                             "dead_before": report.dead_before.isoformat()})
+    return report
+
+
 # --- admin ---------------------------------------------------------------------------------
 
 def list_outbox(session: Session, *, failed_only: bool = False, limit: int = 100) -> list[Outbox]:
@@ -288,8 +349,13 @@ def retry(session: Session, row: Outbox, *, now: datetime | None = None) -> Outb
     if row.status not in FAILED_STATUSES:
         raise NotifyError("only failed deliveries can be retried")
     now = now or utcnow()
-    row.status, row.attempts, row.next_attempt_at, row.updated_at = "queued", 0, now, now
-    session.flush()
+    # Compare-and-set: a row purged (or retried by someone else) since it was read is not revived.
+    result = session.execute(update(Outbox).where(Outbox.id == row.id, Outbox.status.in_(FAILED_STATUSES))
+                             .values(status="queued", attempts=0, next_attempt_at=now, updated_at=now)
+                             .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise NotifyError("only failed deliveries can be retried")
+    session.refresh(row)
     session.info.setdefault(SESSION_KEY, []).append(row.id)
     return row
 

@@ -28,6 +28,9 @@ class Settings:
     inline_timeout: float = 5.0  # per send, right after a web request commits
     lease_seconds: int = 300  # longer than any one send can take
     max_response_bytes: int = 64 * 1024
+    # Retention (days): `vault notify purge` and the in-app scheduler delete older sent / dead rows.
+    retention_sent_days: int = 30
+    retention_dead_days: int = 180  # longer: an admin may still want to read why it failed, or retry
     # Test seams (never read from config): addresses allowed although private, and a stand-in resolver.
     allow_addresses: frozenset[str] = field(default_factory=frozenset)
     resolver: Resolver | None = None
@@ -48,6 +51,8 @@ class Settings:
             delivery=str(get("NOTIFY_DELIVERY") or "after_commit"),
             timeout=float(get("NOTIFY_TIMEOUT") or 20.0),
             inline_timeout=float(get("NOTIFY_INLINE_TIMEOUT") or 5.0),
+            retention_sent_days=max(1, int(get("NOTIFY_RETENTION_SENT_DAYS") or 30)),
+            retention_dead_days=max(1, int(get("NOTIFY_RETENTION_DEAD_DAYS") or 180)),
         )
 
     def guard(self) -> Guard:

@@ -1,13 +1,14 @@
 """Admin page: failed deliveries and a retry button."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from vault import db
 from vault.auth.forms import ActionForm
 from vault.notify import service
 from vault.notify.hooks import init_app
+from vault.notify.settings import Settings
 from vault.web import audit_event, require
 
 bp = Blueprint("notify", __name__, url_prefix="/admin/notifications")
@@ -21,7 +22,7 @@ def index():
     rows = service.list_outbox(sess, failed_only=True, limit=200)
     return render_template("notify/index.html", rows=rows, counts=service.counts_by_status(sess),
                            masked=service.masked_target, max_attempts=service.MAX_ATTEMPTS,
-                           action_form=ActionForm())
+                           settings=Settings.from_config(current_app.config), action_form=ActionForm())
 
 
 @bp.post("/<int:row_id>/retry")

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Mapping
 
 from vault.notify.settings import Settings
 from vault.notify.ssrf import Guard
@@ -45,11 +46,13 @@ class DeliveryContext:
 
 
 class DeliveryError(Exception):
-    """A failed send. `permanent`: retrying cannot help (refused URL, 4xx, recipient rejected)."""
+    """A failed send. `permanent`: retrying cannot help (refused URL, 4xx, recipient rejected).
+    `retry_after`: the receiver said when to come back (HTTP Retry-After, a vendor's rate limit)."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: timedelta | None = None) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.retry_after = None if permanent else retry_after
 
 
 def clip(text: str, limit: int) -> str:
@@ -78,8 +81,14 @@ def markdown_body(message: Message, *, heading: str = "### ") -> str:
     return "\n\n".join(p for p in parts if p.strip())
 
 
-def check_errcode(answer, *, key: str = "errcode", vendor: str) -> None:
-    """DingTalk, WeCom (errcode) and Feishu (code) answer HTTP 200 even on failure: read the body."""
+def check_errcode(answer, *, key: str = "errcode", vendor: str, permanent: frozenset[int] = frozenset(),
+                  rate_limited: Mapping[int, timedelta | None] | None = None) -> None:
+    """DingTalk, WeCom (errcode) and Feishu (code) answer HTTP 200 even on failure: read the body.
+
+    A code in `permanent` (the vendor documents it as a bad URL/token, signature or keyword check:
+    retrying the same message cannot pass) makes the row dead at once. A code in `rate_limited` is
+    retried, after the given wait if there is one. Any other code is retried too: an unknown code
+    may be the vendor's passing trouble, and the backoff ends in `dead` anyway."""
     body = answer.json()
     if body is None:
         raise DeliveryError(f"{vendor} answered with something that is not JSON: {answer.snippet()}")
@@ -88,4 +97,9 @@ def check_errcode(answer, *, key: str = "errcode", vendor: str) -> None:
         code = body.get("StatusCode")  # Feishu's older answer shape
     if code != 0:
         msg = body.get("errmsg") or body.get("msg") or body.get("StatusMessage") or ""
-        raise DeliveryError(f"{vendor} refused the message: {key} {code} {msg}".strip())
+        text = f"{vendor} refused the message: {key} {code} {msg}".strip()
+        known = code if isinstance(code, int) and not isinstance(code, bool) else None  # bodies vary
+        limits = rate_limited or {}
+        if known in limits:
+            raise DeliveryError(f"{text} (rate limited)", retry_after=limits[known])
+        raise DeliveryError(text, permanent=known in permanent)

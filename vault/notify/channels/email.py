@@ -89,14 +89,27 @@ def deliver(env: Envelope, ctx: DeliveryContext) -> None:
                 smtp.login(s.smtp_username, s.smtp_password or "")
             smtp.send_message(msg, from_addr=sender, to_addrs=[env.target])
     except smtplib.SMTPRecipientsRefused as exc:
-        code, text = next(iter(exc.recipients.values()))
+        # RFC 5321 4.2.1: 5yz is a permanent refusal (550 no such mailbox, 553, 554), 4yz a temporary one
+        # (450/451/452, greylisting). Permanent only if every recipient got a 5yz (we send one each).
+        replies = list(exc.recipients.values())
+        code, text = replies[0]
         raise DeliveryError(f"the mail server refused {env.target}: {code} {_text(text)}",
-                            permanent=500 <= code < 600) from exc
+                            permanent=bool(replies) and all(_permanent(c) for c, _ in replies)) from exc
+    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        # MAIL FROM or the message itself refused: 5yz for good (554 rejected content), 4yz (421, 451) later.
+        raise DeliveryError(f"the mail server refused the message: {exc.smtp_code} {_text(exc.smtp_error)}",
+                            permanent=_permanent(exc.smtp_code)) from exc
     except smtplib.SMTPResponseException as exc:
+        # Greeting, HELO, STARTTLS or AUTH: the server or our settings, not this message. Kept transient
+        # so that once an admin fixes the login, the queue goes out without a retry click per row.
         raise DeliveryError(f"the mail server answered {exc.smtp_code} {_text(exc.smtp_error)}") from exc
-    except (smtplib.SMTPException, OSError) as exc:
+    except (smtplib.SMTPException, OSError) as exc:  # refused connection, timeout, disconnect: transient
         raise DeliveryError(f"could not send through {s.smtp_host}:{s.smtp_port} "
                             f"({type(exc).__name__}: {exc})") from exc
+
+
+def _permanent(code) -> bool:
+    return isinstance(code, int) and 500 <= code < 600
 
 
 def _text(value) -> str:

@@ -11,6 +11,13 @@ import hmac
 from vault.notify.channels.base import MAX_CHAT_TEXT, DeliveryContext, Envelope, Message, check_errcode, clip
 from vault.notify.channels.http import encode_json, post_json
 
+# From the custom-bot guide: 19021 sign match fail (or a timestamp more than an hour off), 19024 Key
+# Words Not Found (the bot's keyword check). Both need the bot's settings or ours changed.
+# 19022 (IP not allowed) is reported by users too, but we could not find it in the docs: transient.
+PERMANENT_CODES = frozenset({19021, 19024})
+# 11232 frequency limited: the guide allows 100 a minute and 5 a second per bot; the backoff's minute fits.
+RATE_LIMITED_CODES = {11232: None}
+
 
 def sign(secret: str, timestamp: str) -> str:
     key = f"{timestamp}\n{secret}".encode("utf-8")
@@ -33,4 +40,5 @@ def deliver(env: Envelope, ctx: DeliveryContext) -> None:
         body = {"timestamp": timestamp, "sign": sign(env.secret, timestamp), **body}
     answer = post_json(env.target, encode_json(body), guard=ctx.guard, timeout=ctx.timeout,
                        max_bytes=ctx.settings.max_response_bytes)
-    check_errcode(answer, key="code", vendor="Feishu")
+    check_errcode(answer, key="code", vendor="Feishu", permanent=PERMANENT_CODES,
+                  rate_limited=RATE_LIMITED_CODES)

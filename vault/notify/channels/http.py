@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import ssl
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 
 import urllib3
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -13,6 +15,10 @@ from vault.notify.channels.base import DeliveryError
 from vault.notify.ssrf import Guard, TargetRefused
 
 USER_AGENT = "trustvault-notify/1"
+# A Retry-After further out than this is capped: the row would otherwise sit unseen for days, and the
+# next attempt simply asks again. Zero or a date in the past still waits a second (no hot loop).
+MAX_RETRY_AFTER = timedelta(hours=24)
+MIN_RETRY_AFTER = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,36 @@ def post_json(url: str, body: bytes, *, guard: Guard, timeout: float, max_bytes:
     if resp.status >= 400:
         # 4xx means the request or the URL is wrong: retrying will not help (408/425/429 excepted).
         permanent = resp.status < 500 and resp.status not in (408, 425, 429)
-        raise DeliveryError(f"{target.host} answered HTTP {resp.status}: {answer.snippet()}", permanent=permanent)
+        wait = None
+        if resp.status in (429, 503):  # RFC 9110 10.2.3: Retry-After goes with these two
+            wait = retry_after(resp.headers.get("Retry-After"), resp.headers.get("Date"))
+        raise DeliveryError(f"{target.host} answered HTTP {resp.status}: {answer.snippet()}", permanent=permanent,
+                            retry_after=wait)
     if resp.status < 200:
         raise DeliveryError(f"{target.host} answered HTTP {resp.status}")
     return answer
+
+
+def retry_after(value: str | None, date: str | None = None, *, now: datetime | None = None) -> timedelta | None:
+    """Retry-After as a wait: delay-seconds, or an HTTP-date measured against the answer's own Date
+    header (so a skewed clock on either side does not matter), else against `now`. None if absent or
+    unreadable; clamped to MIN_RETRY_AFTER..MAX_RETRY_AFTER."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        wait = timedelta(seconds=int(value[:9]))  # at most 9 digits: ~31 years, capped below anyway
+    else:
+        when, base = _http_date(value), _http_date(date) if date else None
+        if when is None:
+            return None
+        wait = when - (base or now or datetime.now(timezone.utc))
+    return max(MIN_RETRY_AFTER, min(MAX_RETRY_AFTER, wait))
+
+
+def _http_date(value: str) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -7,6 +7,11 @@ from vault.notify.channels.base import (DeliveryContext, Envelope, Message, chec
 from vault.notify.channels.http import encode_json, post_json
 
 MAX_BYTES = 4096
+# WeCom's global error codes (document/path/90313): 93000 the webhook URL is invalid or the robot was
+# removed from the group, 93004 the robot is disabled. 45009 is its call-frequency limit (lifted after
+# the limit's own period, a minute for robots). -1 "system busy" and unknown codes stay transient.
+PERMANENT_CODES = frozenset({93000, 93004})
+RATE_LIMITED_CODES = {45009: None}
 
 
 def payload(message: Message) -> dict:
@@ -16,4 +21,4 @@ def payload(message: Message) -> dict:
 def deliver(env: Envelope, ctx: DeliveryContext) -> None:
     answer = post_json(env.target, encode_json(payload(env.message)), guard=ctx.guard, timeout=ctx.timeout,
                        max_bytes=ctx.settings.max_response_bytes)
-    check_errcode(answer, vendor="WeCom")
+    check_errcode(answer, vendor="WeCom", permanent=PERMANENT_CODES, rate_limited=RATE_LIMITED_CODES)
