@@ -130,7 +130,7 @@ def _tables(data: bytes, filename: str, limits: Limits) -> list[tuple[str | None
         text, _ = decode(data)
         return [(None, read_records(text, sniff_delimiter(text), filename, limits, deadline))]
     if kind == "zip":
-        from .xlsx import XlsxView
+        from .xlsx import XlsxView, _referenced_sheets
         from .xlsx_formulas import Evaluator
         from .xlsx_reader import read_workbook
         from .xlsx_validation import ChoiceResolver
@@ -141,9 +141,10 @@ def _tables(data: bytes, filename: str, limits: Limits) -> list[tuple[str | None
         ev = Evaluator(wb, deadline, limits.max_formula_steps)
         resolver = ChoiceResolver(ev)
         out = []
+        lookups = _referenced_sheets(wb)
         for sd in wb.sheets:
-            if sd.state != "visible":
-                continue
+            if sd.state != "visible" and sd.name.lower() in lookups:
+                continue  # a hidden question bank behind formulas, as the questionnaire import skips it
             view = XlsxView(sd, ev, resolver)
             records = {}
             for r in view.rows():

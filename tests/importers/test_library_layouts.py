@@ -93,3 +93,21 @@ def test_the_header_repeated_above_a_second_table_is_not_an_entry():
     ]), "two_tables.csv")
     assert [r.ref for r in table.rows] == ["PRGN-01", "COMP-01"]
     assert table.problems == []
+
+
+def test_a_hidden_sheet_of_entries_is_read_unless_it_is_a_lookup_table():
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Access"
+    ws.append(["ID", "Question", "Answer", "Owner"])
+    ws.append(["IAM-01", "Do you enforce MFA for all staff?", "Yes", "=Lookup!A1"])
+    extra = wb.create_sheet("Extra")
+    extra.append(["ID", "Question", "Answer"])
+    extra.append(["ENC-01", "Is customer data encrypted at rest?", "Yes"])
+    extra.sheet_state = "hidden"
+    lookup = wb.create_sheet("Lookup")
+    lookup.append(["ID", "Question", "Answer"])
+    lookup.append(["X-01", "A question bank row behind a formula?", "Yes"])
+    lookup.sheet_state = "hidden"
+    table = load_library_table(xlsx_bytes(wb), "hidden.xlsx")
+    assert [(r.sheet, r.ref) for r in table.rows] == [("Access", "IAM-01"), ("Extra", "ENC-01")]
