@@ -2,12 +2,22 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
 CLI_ACTOR_LABEL = "cli"
+
+
+@contextmanager
+def _writing(path: Path):
+    """A missing folder or a read-only disk is the caller's to fix: say which file and why, no traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise click.ClickException(f"{path}: cannot be written ({exc.strerror or exc})") from exc
 
 
 def _library_index():
@@ -97,9 +107,11 @@ def autofill_command(input_file: Path, output: Path | None, report_path: Path | 
     proposals = propose_answers(questionnaire, index, lib.entries(sess), top_k=top_k)
     rep = report(proposals)
     if report_path:
-        report_path.write_text(json.dumps(rep, ensure_ascii=False, indent=1), encoding="utf-8")
+        with _writing(report_path):
+            report_path.write_text(json.dumps(rep, ensure_ascii=False, indent=1), encoding="utf-8")
     if output:
-        written = write_filled(input_file.read_bytes(), questionnaire, proposals, output)
+        with _writing(output):
+            written = write_filled(input_file.read_bytes(), questionnaire, proposals, output)
         click.echo(f"wrote {written} answers into {output}")
     s = rep["summary"]
     click.echo(f"{input_file.name}: {s['total']} questions: {s['filled']} filled, {s['suggested']} suggested, "

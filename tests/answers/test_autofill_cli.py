@@ -102,3 +102,20 @@ def test_a_library_of_questions_without_answers_is_matched_but_never_fills(tmp_p
     assert mfa["candidates"][0]["entry"] == "IAM-01" and enc["candidates"][0]["entry"] == "ENC-01"
     assert mfa["confidence"] > 0.5
     assert {mfa["status"], enc["status"]} == {"unanswered"} and mfa["answer"] is None
+
+
+def test_an_output_path_that_cannot_be_written_is_an_error_not_a_traceback(tmp_path):
+    instance = tmp_path / "instance"
+    vault(instance, "init", "--no-input")
+    src = tmp_path / "q.xlsx"
+    _questionnaire(src)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VAULT_")}
+    env["VAULT_INSTANCE_PATH"] = str(instance)
+    missing = tmp_path / "no-such-folder"
+    for option in ("--report", "-o"):
+        target = missing / ("r.json" if option == "--report" else "filled.xlsx")
+        result = subprocess.run([VAULT, "autofill", str(src), option, str(target)], env=env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        assert f"{target}" in result.stderr and "No such file or directory" in result.stderr
