@@ -22,6 +22,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from vault import cachedir
+
 RECIPE = "q8dyn-pc-ffdf"  # part of the file name: change it when the derivation changes
 _configured: dict[str, Path | None] = {"cache_dir": None}
 
@@ -33,14 +35,7 @@ def configure(cache_dir: Path | None) -> None:
 def cache_dir() -> Path | None:
     if _configured["cache_dir"] is not None:
         return _configured["cache_dir"]
-    if os.environ.get("TRUSTVAULT_MODEL_CACHE"):
-        return Path(os.environ["TRUSTVAULT_MODEL_CACHE"])
-    if os.environ.get("VAULT_INSTANCE_PATH"):
-        return Path(os.environ["VAULT_INSTANCE_PATH"]) / "cache" / "models"
-    try:
-        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trustvault" / "models"
-    except RuntimeError:  # no home directory
-        return None
+    return cachedir.cache_dir("models", "TRUSTVAULT_MODEL_CACHE")
 
 
 def _derive(source: Path, out: Path, work: Path) -> None:

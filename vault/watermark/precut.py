@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+from vault import cachedir
+
 log = logging.getLogger(__name__)
 
 # Bump when the pre-cut's content or format changes: old files are then ignored and replaced.
@@ -62,14 +64,7 @@ def cache_dir() -> Path | None:
     """Where pre-cuts are kept; None: nowhere (memory only)."""
     if _settings["cache_dir"] is not None:
         return _settings["cache_dir"]
-    if os.environ.get("VAULT_FONT_CACHE_DIR"):
-        return Path(os.environ["VAULT_FONT_CACHE_DIR"])
-    if os.environ.get("VAULT_INSTANCE_PATH"):
-        return Path(os.environ["VAULT_INSTANCE_PATH"]) / "cache" / "fonts"
-    try:
-        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trustvault" / "fonts"
-    except RuntimeError:  # no home directory
-        return None
+    return cachedir.cache_dir("fonts", "VAULT_FONT_CACHE_DIR")
 
 
 @functools.lru_cache(maxsize=1)
