@@ -80,7 +80,6 @@ def conf_features(scored: list) -> dict[str, float]:
 
 @dataclass(slots=True)
 class _QueryTerms:
-    qtf: Counter
     idf: dict[str, float]  # query-weighted idf of every query term
     didf: dict[str, float]  # unweighted idf of the terms the library knows
     dot: dict[str, float]  # query idf-vector x document idf, for the cosines
@@ -425,7 +424,7 @@ class MatchIndex:
         q_idf_vec = {t: c * idf[t] for t, c in qtf.items() if t in known}
         didf = {t: self._idf(t) for t in q_idf_vec}  # document side: unweighted idf
         return _QueryTerms(
-            qtf=qtf, idf=idf, didf=didf,
+            idf=idf, didf=didf,
             dot={t: v * didf[t] for t, v in q_idf_vec.items()},
             qn=q_norm(q_idf_vec), mass=sum(idf[t] for t in norm_terms) or 1.0,
             fuzzy=fuzzy_string(own), qlen=math.log1p(sum(1 for t in qtf if not t.startswith(ZH_PREFIX))))
