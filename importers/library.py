@@ -338,8 +338,13 @@ def _flag_duplicate_refs(rows: list[LibraryRow], problems: list[RowProblem]) -> 
     for row in rows:
         if row.ref and row.ref in seen:
             first = seen[row.ref]
-            problems.append(RowProblem(row.sheet, row.row, N_('id "%(id)s" is used again (first at row %(first)s)'),
-                                       {"id": row.ref, "first": first.row}))
+            if first.sheet != row.sheet:  # HECVAT repeats its first questions on every sheet
+                problems.append(RowProblem(row.sheet, row.row,
+                                           N_('id "%(id)s" is used again (first on sheet "%(sheet)s", row %(first)s)'),
+                                           {"id": row.ref, "sheet": first.sheet, "first": first.row}))
+            else:
+                problems.append(RowProblem(row.sheet, row.row, N_('id "%(id)s" is used again (first at row %(first)s)'),
+                                           {"id": row.ref, "first": first.row}))
             continue
         if row.ref:
             seen[row.ref] = row

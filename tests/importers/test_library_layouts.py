@@ -111,3 +111,17 @@ def test_a_hidden_sheet_of_entries_is_read_unless_it_is_a_lookup_table():
     lookup.sheet_state = "hidden"
     table = load_library_table(xlsx_bytes(wb), "hidden.xlsx")
     assert [(r.sheet, r.ref) for r in table.rows] == [("Access", "IAM-01"), ("Extra", "ENC-01")]
+
+
+def test_an_id_used_again_on_another_sheet_names_the_sheet_it_was_first_on():
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Organization"
+    ws.append(["ID", "Question", "Answer"])
+    ws.append(["GNRL-01", "Solution Provider Name", "ACME"])
+    other = wb.create_sheet("Product")
+    other.append(["ID", "Question", "Answer"])
+    other.append(["GNRL-01", "Solution Provider Name", "ACME"])
+    table = load_library_table(xlsx_bytes(wb), "two_sheets.xlsx")
+    assert [str(p) for p in table.problems] == [
+        'sheet "Product", row 2: id "GNRL-01" is used again (first on sheet "Organization", row 2)']
