@@ -20,6 +20,24 @@ def _writing(path: Path):
         raise click.ClickException(f"{path}: cannot be written ({exc.strerror or exc})") from exc
 
 
+def _require_database() -> None:
+    """Before `vault init` there are no tables: say so rather than show an SQL traceback."""
+    from flask import current_app
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+    from vault import db
+
+    try:
+        ready = inspect(db.engine()).has_table("library_entries")
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc.__class__.__name__
+        raise click.ClickException(f"the database cannot be opened ({reason}); for a new instance, "
+                                   "run `vault init` first") from exc
+    if not ready:
+        raise click.ClickException(f"the instance at {current_app.instance_path} has no database yet: "
+                                   "run `vault init` first")
+
+
 def _library_index():
     from answers.library.index import app_index
     return app_index()
@@ -44,6 +62,7 @@ def import_command(file: Path, dry_run: bool, status: str) -> None:
     from importers.model import ImportErrorWithContext
     from vault import db
 
+    _require_database()
     try:
         table = load_library_table(file.read_bytes(), file.name)
     except ImportErrorWithContext as exc:
@@ -97,6 +116,7 @@ def autofill_command(input_file: Path, output: Path | None, report_path: Path | 
     from importers.model import ImportErrorWithContext
     from vault import db
 
+    _require_database()
     try:
         questionnaire = load_questionnaire(input_file)
     except ImportErrorWithContext as exc:

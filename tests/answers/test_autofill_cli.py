@@ -119,3 +119,15 @@ def test_an_output_path_that_cannot_be_written_is_an_error_not_a_traceback(tmp_p
         assert result.returncode == 1
         assert "Traceback" not in result.stderr
         assert f"{target}" in result.stderr and "No such file or directory" in result.stderr
+
+
+def test_before_vault_init_the_commands_say_to_run_it(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VAULT_")}
+    env["VAULT_INSTANCE_PATH"] = str(tmp_path / "instance")
+    env["VAULT_SECRET_KEY"] = "test-secret"  # the app starts; only the database is missing
+    src = tmp_path / "q.xlsx"
+    _questionnaire(src)
+    for args in (["autofill", str(src)], ["library", "import", str(src)]):
+        result = subprocess.run([VAULT, *args], env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 1, result.stderr
+        assert "Traceback" not in result.stderr and "vault init" in result.stderr
