@@ -120,11 +120,19 @@ def _fresh_rate_limits():
         pass
 
 
+def _close(app) -> None:
+    """Let a background index sync (started by a library import) finish before the folder goes."""
+    thread = app.extensions.get("answers.index.thread")
+    if thread is not None:
+        thread.join(timeout=120)
+    app.extensions["vault.engine"].dispose()
+
+
 @pytest.fixture
 def app(tmp_path):
     app = make_app(tmp_path)
     yield app
-    app.extensions["vault.engine"].dispose()
+    _close(app)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -135,7 +143,7 @@ def any_db_app(request, tmp_path):
     else:
         app = make_app(tmp_path, request.getfixturevalue("postgres_url"))
     yield app
-    app.extensions["vault.engine"].dispose()
+    _close(app)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from answers.library.bulk import apply_bulk
 from answers.library.diff import as_text, snapshot_changes, text_diff
 from answers.library.forms import (BULK_ACTIONS, FIELD_LABELS, LANGUAGE_LABELS, ROLE_LABELS, STATUS_LABELS,
                                    ActionForm, BulkForm, EntryForm, UploadForm)
-from answers.library.index import app_index, synced_index
+from answers.library.index import app_index, sync_in_background, synced_index
 from answers.library.issues import find_issues
 from importers.model import ImportErrorWithContext
 from vault import db
@@ -120,7 +120,16 @@ def index():
     bulk = BulkForm()
     bulk.set_choices(users)
     return render_template("library/index.html", categories=categories, tags=tags, users=users, bulk=bulk,
-                           bulk_actions=BULK_ACTIONS, **context)
+                           bulk_actions=BULK_ACTIONS, index_update=_index_update(), **context)
+
+
+def _index_update() -> dict | None:
+    """{"done", "total"} while a background sync embeds changed entries; None when the index is current."""
+    thread = current_app.extensions.get("answers.index.thread")
+    if thread is None or not thread.is_alive():
+        return None
+    done, total = app_index().progress or (0, 0)
+    return {"done": done, "total": total}
 
 
 # --- one entry ----------------------------------------------------------------------------------
@@ -442,7 +451,7 @@ def import_preview(token: str):
                 errors.append(_("Nothing was imported: %(reason)s", reason=localized(exc).splitlines()[0][:300]))
             else:
                 pending.discard(current_app.instance_path, token)
-                _sync_index()
+                sync_in_background(current_app._get_current_object())  # thousands of rows: seconds to embed
                 flash(_("Imported %(file)s: %(create)d created, %(update)d updated, %(unchanged)d unchanged, "
                         "%(problems)d rows skipped.", file=upload.filename, **plan.summary()), "success")
                 return redirect(url_for("library.index"))
