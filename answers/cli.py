@@ -38,6 +38,18 @@ def _require_database() -> None:
                                    "run `vault init` first")
 
 
+def _explain_detection(questionnaire) -> None:
+    """What was left out and why (skipped sheets, rows not read, warnings), on stderr: never silently."""
+    for sheet in questionnaire.sheets:
+        where = questionnaire.filename if questionnaire.source_format == "csv" else f'sheet "{sheet.name}"'
+        if sheet.skipped:
+            click.echo(f"{where} skipped: {sheet.skip_reason}", err=True)
+        for note in sheet.notes:
+            click.echo(f"{where}: {note}", err=True)
+    for warning in questionnaire.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
 def _library_index():
     from answers.library.index import app_index
     return app_index()
@@ -121,6 +133,7 @@ def autofill_command(input_file: Path, output: Path | None, report_path: Path | 
         questionnaire = load_questionnaire(input_file)
     except ImportErrorWithContext as exc:
         raise click.ClickException(str(exc)) from exc
+    _explain_detection(questionnaire)
     sess = db.session()
     lib = _library_index()
     index = lib.sync(sess)

@@ -131,3 +131,17 @@ def test_before_vault_init_the_commands_say_to_run_it(tmp_path):
         result = subprocess.run([VAULT, *args], env=env, capture_output=True, text=True, timeout=300)
         assert result.returncode == 1, result.stderr
         assert "Traceback" not in result.stderr and "vault init" in result.stderr
+
+
+def test_autofill_says_which_sheets_and_rows_it_left_out_and_why(tmp_path):
+    instance = tmp_path / "instance"
+    vault(instance, "init", "--no-input")
+    src = tmp_path / "q.xlsx"
+    _questionnaire(src)
+    wb = load_workbook(src)
+    ws = wb["Security"]
+    ws.append(["1.4", "Is the score computed?", "=1+1"])
+    wb.save(src)
+    out = vault(instance, "autofill", str(src))
+    assert 'sheet "Instructions" skipped:' in out.stderr
+    assert 'sheet "Security": 1 question rows left out because their answer cell is a formula' in out.stderr
