@@ -79,6 +79,12 @@ def import_command(file: Path, dry_run: bool, status: str) -> None:
         table = load_library_table(file.read_bytes(), file.name)
     except ImportErrorWithContext as exc:
         raise click.ClickException(str(exc)) from exc
+    for sheet, used in table.mapping["sheets"].items():  # what was read, so a wrong column shows
+        columns = ", ".join(f"{role} {letter}" for role, letter in used["columns"].items())
+        where = file.name if sheet == "csv" and len(table.mapping["sheets"]) == 1 else f'sheet "{sheet}"'
+        click.echo(f'{where}: header row {used["header_row"]}, {columns}', err=True)
+    for sheet in table.unread:
+        click.echo(f'sheet "{sheet}": not read (no table with a question column)', err=True)
     sess = db.session()
     plan = plan_import(sess, table, default_status=status)
     for problem in plan.problems:

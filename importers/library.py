@@ -80,6 +80,7 @@ class LibraryTable:
     problems: list[RowProblem]  # rows that were skipped
     mapping: dict  # {"sheets": {name: {"header_row": int, "columns": {role: letter}}}}
     notes: list[RowProblem] = field(default_factory=list)  # rows read, with something to know
+    unread: list[str] = field(default_factory=list)  # sheets with cells but no table with a question column
 
     @property
     def unanswered(self) -> list[LibraryRow]:
@@ -252,6 +253,7 @@ def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None
     rows: list[LibraryRow] = []
     problems: list[RowProblem] = []
     notes: list[RowProblem] = []
+    unread: list[str] = []
     used: dict = {"sheets": {}}
     wanted = (mapping or {}).get("sheets")
     deadline = Deadline(limits.max_seconds, filename)
@@ -271,6 +273,8 @@ def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None
             if header is not None:
                 _id_from_values(records, header, cols)
         if header is None or "question" not in cols:
+            if records:
+                unread.append(key)
             continue
         unknown = set(cols) - set(ROLES)
         if unknown:
@@ -284,7 +288,8 @@ def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None
             N_("no table with a question column was found; the header row needs a column titled like "
                "Question / 问题 (and ideally ID, Answer, Details)"), file=filename)
     _flag_duplicate_refs(rows, problems)
-    return LibraryTable(filename=filename, rows=rows, problems=problems, mapping=used, notes=notes)
+    return LibraryTable(filename=filename, rows=rows, problems=problems, mapping=used, notes=notes,
+                        unread=unread)
 
 
 def _cell(rec: list[str], col: int | None) -> str:

@@ -145,3 +145,19 @@ def test_autofill_says_which_sheets_and_rows_it_left_out_and_why(tmp_path):
     out = vault(instance, "autofill", str(src))
     assert 'sheet "Instructions" skipped:' in out.stderr
     assert 'sheet "Security": 1 question rows left out because their answer cell is a formula' in out.stderr
+
+
+def test_library_import_names_the_columns_it_read_and_the_sheets_it_did_not(tmp_path):
+    instance = tmp_path / "instance"
+    vault(instance, "init", "--no-input")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Library"
+    ws.append(["Ref", "Requirement", "Vendor Answer", "Notes"])
+    ws.append(["IAM-01", "Do you enforce multi-factor authentication for all employees?", "Yes", "TOTP."])
+    wb.create_sheet("Read me")["A1"] = "Answers reviewed by the security team every year."
+    lib = tmp_path / "library.xlsx"
+    wb.save(lib)
+    out = vault(instance, "library", "import", str(lib))
+    assert 'sheet "Library": header row 1, id A, question B, answer C, comment D' in out.stderr
+    assert 'sheet "Read me": not read (no table with a question column)' in out.stderr
