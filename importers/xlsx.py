@@ -50,7 +50,8 @@ class XlsxView:
         t = self._text.get(key)
         if t is None:
             v = self.ev.value(self.sheet, *key)
-            t = "" if v is None else to_text(v)
+            # a number in its cell's fixed-digits format reads as shown ("5.10"); formulas compute on the value
+            t = "" if v is None else getattr(v, "shown", None) or to_text(v)
             if t.startswith("#") and t.endswith(("!", "?", "A")) and len(t) <= 8:
                 t = ""  # an error value (#REF!, #N/A) is not text
             self._text[key] = t

@@ -7,6 +7,7 @@ Memory is bounded by Limits.max_cells; time by the Deadline.
 """
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 import zipfile
@@ -211,13 +212,17 @@ def _rich_text(el) -> str:
     return "".join(parts)
 
 
-def _date_styles(zf, path, filename, limits) -> set[int]:
-    """Indexes of cell formats (cellXfs) that display numbers as dates."""
+_FIXED_DIGITS = re.compile(r"^(0+)(?:\.(0+))?$")
+
+
+def _number_styles(zf, path, filename, limits) -> dict[int, str]:
+    """Cell formats (cellXfs index) that change how a number reads: "date", or a fixed-digits format
+    ("0.00", "000") whose text is what the sheet shows: control 5.10 is not 5.1, item 007 not 7."""
     if not path or path not in zf.NameToInfo:
-        return set()
+        return {}
     root = _xml(read_member(zf, path, filename, limits), path, filename)
     custom: dict[int, str] = {}
-    dates: set[int] = set()
+    styles: dict[int, str] = {}
     for el in root:
         if local(el.tag) == "numFmts":
             for nf in el:
@@ -233,8 +238,16 @@ def _date_styles(zf, path, filename, limits) -> set[int]:
                     continue
                 fmt = custom.get(fid) or BUILTIN_FORMATS.get(fid)
                 if fmt and is_date_format(fmt):
-                    dates.add(i)
-    return dates
+                    styles[i] = "date"
+                elif fmt and _FIXED_DIGITS.match(fmt) and fmt != "0":
+                    styles[i] = fmt
+    return styles
+
+
+class ShownNumber(float):
+    """A number that reads as its cell format shows it (`shown`); arithmetic sees the plain value."""
+
+    shown: str
 
 
 def read_workbook(zf: zipfile.ZipFile, filename: str, limits: Limits, deadline: Deadline) -> WorkbookData:
@@ -251,7 +264,7 @@ def read_workbook(zf: zipfile.ZipFile, filename: str, limits: Limits, deadline: 
     sst_path = next((p for t, p in rels.values() if t == "sharedStrings"), None)
     styles_path = next((p for t, p in rels.values() if t == "styles"), None)
     sst = _shared_strings(zf, sst_path, filename, limits)
-    date_xfs = _date_styles(zf, styles_path, filename, limits)
+    num_xfs = _number_styles(zf, styles_path, filename, limits)
 
     sheets: list[SheetData] = []
     names: dict[str, list[tuple[int | None, str]]] = {}
@@ -276,7 +289,7 @@ def read_workbook(zf: zipfile.ZipFile, filename: str, limits: Limits, deadline: 
             if sd.kind == "worksheet":
                 sd.kind = "missing"
             continue
-        total = _read_sheet(zf, path, sd, sst, date_xfs, filename, limits, deadline, total)
+        total = _read_sheet(zf, path, sd, sst, num_xfs, filename, limits, deadline, total)
     macro = any(n.endswith("vbaProject.bin") for n in zf.NameToInfo)
     return WorkbookData(sheets=sheets, defined_names=names, macro_enabled=macro)
 
@@ -296,7 +309,7 @@ def _cells(zf, path, filename, sheet_name) -> Iterator[tuple[str, Any]]:
                                      params={"error": str(e)}, file=filename, sheet=sheet_name) from None
 
 
-def _read_sheet(zf, path, sd: SheetData, sst, date_xfs, filename, limits: Limits,
+def _read_sheet(zf, path, sd: SheetData, sst, num_xfs, filename, limits: Limits,
                 deadline: Deadline, total: int) -> int:
     shared: dict[str, tuple[str, str]] = {}  # si -> (master formula, master ref)
     row_no = 0
@@ -329,7 +342,7 @@ def _read_sheet(zf, path, sd: SheetData, sst, date_xfs, filename, limits: Limits
                                                  params={"ref": repr(ref)}, file=filename, sheet=sd.name) from None
             else:
                 col_no += 1
-            stored = _store_cell(el, sd, row_no, col_no, sst, date_xfs, shared)
+            stored = _store_cell(el, sd, row_no, col_no, sst, num_xfs, shared)
             if stored:
                 total += 1
                 if not row_had_data:
@@ -395,7 +408,7 @@ def _validation(el) -> ValidationRule | None:
                           source="x14" if is_x14 else "main")
 
 
-def _store_cell(el, sd: SheetData, row: int, col: int, sst, date_xfs, shared) -> bool:
+def _store_cell(el, sd: SheetData, row: int, col: int, sst, num_xfs, shared) -> bool:
     t = el.get("t", "n")
     f_el = v_el = is_el = None
     for child in el:
@@ -440,7 +453,7 @@ def _store_cell(el, sd: SheetData, row: int, col: int, sst, date_xfs, shared) ->
         elif t == "e":
             value = XLError(raw)
         elif raw.strip():
-            value = _number(raw, el.get("s"), date_xfs)
+            value = _number(raw, el.get("s"), num_xfs)
     if formula:
         sd.formulas[(row, col)] = formula
         if not has_cached:
@@ -454,16 +467,23 @@ def _store_cell(el, sd: SheetData, row: int, col: int, sst, date_xfs, shared) ->
     return True
 
 
-def _number(raw: str, style: str | None, date_xfs: set[int]) -> Any:
+def _number(raw: str, style: str | None, num_xfs: dict[int, str]) -> Any:
     try:
         num = float(raw)
     except ValueError:
         return raw
-    if style and style.isdigit() and int(style) in date_xfs:
+    fmt = num_xfs.get(int(style)) if style and style.isdigit() else None
+    if fmt == "date":
         try:
             return from_excel(num)
         except (ValueError, OverflowError):
             pass
+    elif fmt and math.isfinite(num):
+        whole, decimals = _FIXED_DIGITS.match(fmt).groups()
+        places = len(decimals or "")
+        shown = ShownNumber(num)
+        shown.shown = f"{num:0{len(whole) + (places + 1 if places else 0)}.{places}f}"
+        return shown
     return int(num) if num.is_integer() and abs(num) < 1e15 else num
 
 

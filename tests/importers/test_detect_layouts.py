@@ -42,3 +42,14 @@ def test_sub_headers_under_a_merged_group_header_name_the_comment_column():
                ["ENC-01", "Is customer data encrypted at rest?", None, None]], merges=["C1:D1"])
     assert [(x.qid, x.answer_at.cell, x.comment_at and x.comment_at.cell) for x in q.questions] == [
         ("IAM-01", "C3", "D3"), ("ENC-01", "C4", "D4")]
+
+
+def test_numeric_ids_read_as_the_sheet_shows_them():
+    rows = [["Control", "Question", "Answer"]] + [[5 + n / 100, f"Is control 5.{n} in place?", None] for n in (9, 10)]
+    wb = Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    ws["A2"].number_format = ws["A3"].number_format = "0.00"
+    q = load_questionnaire(xlsx_bytes(wb), "numbers.xlsx")
+    assert [x.qid for x in q.questions] == ["5.09", "5.10"]

@@ -125,3 +125,15 @@ def test_an_id_used_again_on_another_sheet_names_the_sheet_it_was_first_on():
     table = load_library_table(xlsx_bytes(wb), "two_sheets.xlsx")
     assert [str(p) for p in table.problems] == [
         'sheet "Product", row 2: id "GNRL-01" is used again (first on sheet "Organization", row 2)']
+
+
+def test_numeric_ids_read_as_the_sheet_shows_them():
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Control", "Question", "Answer"])
+    for n, (value, fmt) in enumerate([(5.1, "0.0"), (5.1, "0.00"), (7, "000")], start=2):
+        ws.append([value, f"Is control number {n} in place?", "Yes"])
+        ws.cell(row=n, column=1).number_format = fmt
+    table = load_library_table(xlsx_bytes(wb), "numbers.xlsx")
+    assert [r.ref for r in table.rows] == ["5.1", "5.10", "007"]
+    assert table.problems == []
