@@ -24,7 +24,7 @@ _LIST_SPLIT = re.compile(r"\s*[;\n|；]\s*")
 _OWN_RULES: list[tuple[str, re.Pattern]] = [
     ("alternatives", re.compile(r"alternat|synonym|variant|other phrasing|also asked|paraphras|相似问题|同义|别名")),
     ("tags", re.compile(r"^tags?$|keywords?|标签|关键词")),
-    ("frameworks", re.compile(r"framework|standard|mapping|control ref|soc ?2|iso ?27001|caiq|标准|框架|条款")),
+    ("frameworks", re.compile(r"framework|standard|mapping|control ref|soc ?2|iso ?27001|caiq|标准|框架|条款(?!号|编号)")),
     ("status", re.compile(r"^(entry )?status$|^状态$")),
     ("language", re.compile(r"^(lang|language|locale)$|^语言$")),
     ("category", re.compile(r"categor|domain|section|topic|area|group|family|分类|类别|领域|控制域|章节")),

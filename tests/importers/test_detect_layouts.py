@@ -53,3 +53,11 @@ def test_numeric_ids_read_as_the_sheet_shows_them():
     ws["A2"].number_format = ws["A3"].number_format = "0.00"
     q = load_questionnaire(xlsx_bytes(wb), "numbers.xlsx")
     assert [x.qid for x in q.questions] == ["5.09", "5.10"]
+
+
+def test_a_question_description_header_is_the_question_column():
+    q = _load([["No.", "问题描述", "回答", "备注"],
+               ["8.1.1", "应对登录的用户进行身份标识和鉴别，身份标识具有唯一性。", None, None],
+               ["8.1.2", "应启用安全审计功能，审计覆盖到每个用户。", None, None]])
+    assert [(x.qid, x.question_at.cell, x.answer_at.cell, x.comment_at.cell) for x in q.questions] == [
+        ("8.1.1", "B2", "C2", "D2"), ("8.1.2", "B3", "C3", "D3")]

@@ -137,3 +137,12 @@ def test_numeric_ids_read_as_the_sheet_shows_them():
     table = load_library_table(xlsx_bytes(wb), "numbers.xlsx")
     assert [r.ref for r in table.rows] == ["5.1", "5.10", "007"]
     assert table.problems == []
+
+
+def test_a_clause_number_column_is_the_id_not_a_framework_reference():
+    table = load_library_table(_csv([
+        ["条款号", "类别", "问题描述", "符合情况", "证明材料"],
+        ["8.1.4.1", "安全计算环境", "应对登录的用户进行身份标识和鉴别，身份标识具有唯一性。", "符合", "统一认证平台"],
+    ]), "clauses.csv")
+    row, = table.rows
+    assert (row.ref, row.question[:7], row.answer_short, row.framework_refs) == ("8.1.4.1", "应对登录的用户", "符合", [])
