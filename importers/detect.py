@@ -10,7 +10,7 @@ from typing import Protocol
 from openpyxl.utils.cell import get_column_letter
 
 from .headers import (ROLE_WEIGHT, classify_header, looks_like_heading, looks_like_id,
-                      looks_like_question, normalize)
+                      looks_like_question, looks_like_sentence, normalize)
 from .i18n_marker import N_
 from .messages import Msg
 from .safety import Deadline
@@ -87,6 +87,8 @@ def _header_score(cands: dict[str, tuple[int, int]]) -> float:
 def find_header(view: View, rows: list[int]) -> tuple[int | None, dict[str, tuple[int, int]]]:
     best_row, best, best_score = None, {}, 0.0
     for r in rows[:HEADER_SCAN_ROWS]:
+        if any(looks_like_sentence(view.text(r, c)) for c in view.cols(r)):
+            continue  # a row of values with a requirement sentence in it, however header-like its other cells
         cands, share = _header_candidates(view, r)
         if not ({"question", "answer"} & cands.keys()):
             continue

@@ -15,10 +15,12 @@ _EN_RULES: list[tuple[str, int, str]] = [
     ("section_id", 1, r"\b(section|chapter|domain|category|family)\b.*\b(id|no|number|code)\b"),
     ("guidance", 2, r"guidance|\bhelp\b|\bhints?\b|instructions?|how to answer|\bguide\b|"
                     r"remediation|\btips?\b"),
-    ("answer", 3, r"^(yes ?/ ?no|y ?/ ?n|yes or no)\b|\byes ?/ ?no\b|\bstatus\b"),
+    ("answer", 3, r"^(yes ?/ ?no|y ?/ ?n|yes or no)\b|\byes ?/ ?no\b|\bstatus\b|\bmet ?/ ?not met\b"),
     ("id", 3, r"^(question|ques|control|item|req|requirement|ref|reference|criteria|q)? ?"
-              r"(id|no|nr|num|number|#|ref|reference|identifier|code|key)$|^#$|^s ?/? ?n$|^qid$|^sl no$"),
+              r"(id|no|nr|num|number|#|ref|reference|identifier|code|key)$|^#$|^s ?/? ?n$|^qid$|^sl no$|"
+              r"^(\w+ ){1,2}(id|identifier|number)$"),
     ("answer", 3, r"\banswers?\b|\bresponses?\b|\breply\b|\byour response\b"),
+    ("question", 2, r"\bspecifications?\b"),  # HIPAA "Implementation Specification" is the requirement
     ("comment", 2, r"comments?|remarks?|additional (information|info|details|context)|"
                    r"explanation|explain|justification|\bnotes?\b|\bdetails?\b|evidence|"
                    r"implementation|elaborat|supporting|clarification"),
@@ -57,11 +59,24 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", t).strip()
 
 
+def _without_choices(text: str) -> str:
+    """"Response (In Place / Not in Place / Not Applicable)" is the header "Response": the brackets list
+    the choices or a remark, and would make the label look like a sentence."""
+    bare = re.sub(r"\s*[(（][^()（）]*[)）]", " ", text).strip()
+    return bare or text
+
+
+def looks_like_sentence(text: str) -> bool:
+    """Content, never a header cell: a requirement sentence ("Implement policies and procedures ...")."""
+    t = _without_choices(text.strip())
+    return len(t) > 80 or len(t.split()) > 10
+
+
 def classify_header(text: object) -> tuple[str, int] | None:
     """(role, strength) for a header cell, or None if it doesn't look like one."""
     if not isinstance(text, str):
         return None
-    raw = text.strip()
+    raw = _without_choices(text.strip())
     if not raw or len(raw) > 80 or "\n\n" in raw:
         return None
     t = normalize(raw)

@@ -13,7 +13,7 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from .csv_reader import CsvView
 from .detect import detect_table, id_column_from_values
-from .headers import classify_header, looks_like_id, normalize
+from .headers import classify_header, looks_like_id, looks_like_sentence, normalize
 from .i18n_marker import N_, render
 from .model import ImportErrorWithContext
 from .safety import DEFAULT_LIMITS, Deadline, Limits, describe_ole, open_zip, sniff
@@ -171,6 +171,8 @@ def _find_header(records: dict[int, list[str]]) -> tuple[int | None, dict[str, i
     Where several columns claim a role, the strongest header wins; on a tie the values decide."""
     candidates: list[tuple[int, int, dict[str, list[tuple[int, int]]]]] = []
     for r in sorted(records)[:40]:
+        if any(looks_like_sentence(cell) for cell in records[r]):
+            continue  # a row of values, however header-like its other cells ("Access Control", "No")
         claims: dict[str, list[tuple[int, int]]] = {}
         for i, cell in enumerate(records[r], start=1):
             hit = _library_role(cell)
@@ -182,8 +184,11 @@ def _find_header(records: dict[int, list[str]]) -> tuple[int | None, dict[str, i
         below = [records[r] for r in sorted(records) if r > header][:500]
         cols = {role: _pick_column(role, found, below) for role, found in claims.items()}
         questions = [v for v in (_cell(rec, cols["question"]) for rec in below) if v]
-        if len(questions) >= 3 and sum(map(looks_like_id, questions)) > len(questions) / 2:
-            continue  # HECVAT's " Required Questions" above its column of ids is a section title
+        if len(questions) >= 3 and (sum(map(looks_like_id, questions)) > len(questions) / 2
+                                    or len(set(questions)) < len(questions) / 2):
+            # ids below HECVAT's " Required Questions" (a section title), or one category repeated
+            # below a row of values that only looks like a header: not the question column
+            continue
         return _sub_header(records, header, cols)
     return None, {}
 

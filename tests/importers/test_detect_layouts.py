@@ -61,3 +61,30 @@ def test_a_question_description_header_is_the_question_column():
                ["8.1.2", "应启用安全审计功能，审计覆盖到每个用户。", None, None]])
     assert [(x.qid, x.question_at.cell, x.answer_at.cell, x.comment_at.cell) for x in q.questions] == [
         ("8.1.1", "B2", "C2", "D2"), ("8.1.2", "B3", "C3", "D3")]
+
+
+def test_an_answer_header_listing_its_choices_is_the_answer_column():
+    q = _load([["PCI DSS Requirement", "Expected Testing",
+                "Response (In Place / In Place with CCW / Not Applicable / Not Tested / Not in Place)"],
+               ["1.1.1 All security policies and operational procedures are documented and kept up to date.",
+                "Examine documentation.", None],
+               ["1.1.2 Roles and responsibilities for performing activities are documented and assigned.",
+                "Interview personnel.", None]])
+    assert [(x.question_at.cell, x.answer_at.cell) for x in q.questions] == [("A2", "C2"), ("A3", "C3")]
+
+
+def test_an_id_header_of_any_noun_is_the_id_column():
+    q = _load([["Practice ID", "Practice", "Assessment Objective", "Met/Not Met", "Notes"],
+               ["AC.L1-3.1.1", "Authorized Access Control", "Determine if authorized users are identified.", None, None],
+               ["AC.L1-3.1.2", "Transaction Control", "Determine if the types of transactions are defined.", None, None]])
+    assert [(x.qid, x.question_at.cell, x.answer_at.cell, x.comment_at.cell) for x in q.questions] == [
+        ("AC.L1-3.1.1", "C2", "D2", "E2"), ("AC.L1-3.1.2", "C3", "D3", "E3")]
+
+
+def test_a_row_of_values_below_the_header_is_not_the_header():
+    spec = ["Implement policies and procedures for authorizing access to electronic health information.",
+            "Assign a unique name and/or number for identifying and tracking user identity.",
+            "Establish procedures for obtaining necessary electronic health information during an emergency."]
+    q = _load([["Standard", "Implementation Specification", "R/A", "Yes/No", "Comments"]] + [
+        ["Access Control", text, "R", None, None] for text in spec])
+    assert [(x.text, x.answer_at.cell) for x in q.questions] == [(spec[0], "D2"), (spec[1], "D3"), (spec[2], "D4")]

@@ -146,3 +146,15 @@ def test_a_clause_number_column_is_the_id_not_a_framework_reference():
     ]), "clauses.csv")
     row, = table.rows
     assert (row.ref, row.question[:7], row.answer_short, row.framework_refs) == ("8.1.4.1", "应对登录的用户", "符合", [])
+
+
+def test_a_row_of_values_is_not_taken_for_the_header():
+    """HIPAA-style checklist: no header says "question"; the first data row ("Access Control" beside
+    "No" and "Details") only looks like one, and a category repeated down a column is no question."""
+    spec = ["Implement policies and procedures for authorizing access to electronic health information.",
+            "Assign a unique name and/or number for identifying and tracking user identity.",
+            "Establish procedures for obtaining necessary electronic health information during an emergency."]
+    table = load_library_table(_csv([["Standard", "Implementation Specification", "R/A", "Yes/No", "Comments"]] + [
+        ["Access Control", text, "R", "Yes" if n else "No", f"Details {n}"] for n, text in enumerate(spec)]), "hipaa.csv")
+    assert [(r.question, r.answer_short, r.answer_full) for r in table.rows] == [
+        (spec[0], "No", "Details 0"), (spec[1], "Yes", "Details 1"), (spec[2], "Yes", "Details 2")]
