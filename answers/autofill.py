@@ -42,8 +42,10 @@ def _propose(question: Question, result: MatchResult, entries: dict[str, Library
         if not question.choices:
             answer = None
     fits = answer is not None or (question.answer_at is None and comment)
-    # A stale entry (evidence expired or withdrawn, see vault/expiry/stale.py) is only ever suggested.
-    status = "filled" if result.confidence >= AUTOFILL_THRESHOLD and fits and not entry.stale else "suggested"
+    # A stale entry (evidence expired or withdrawn, see vault/expiry/stale.py) or a draft (its answer not
+    # approved yet) is only ever suggested.
+    approved = entry.status == "approved" and not entry.stale
+    status = "filled" if result.confidence >= AUTOFILL_THRESHOLD and fits and approved else "suggested"
     return Proposal(question, result, status, entry, answer if answer is not None else (short or full), comment)
 
 

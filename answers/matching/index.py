@@ -23,7 +23,6 @@ FORMAT_VERSION = 1
 TOKENIZER_VERSION = 2  # bump when text.py changes meaning; saved tokens are then recomputed
 ANSWER_WEIGHT = 0.5    # answer text counts, but less than the question itself
 META_WEIGHT = 0.3
-DRAFT_FACTOR = 0.9     # approved entries win near-ties against drafts
 SIM_CHUNK = 256  # questions per similarity matrix (entries x questions floats)
 CONTEXT_WEIGHT = 0.3   # words of the incoming question's section/category, when the importer gives one
 EMB_POOL_MIN = 0.3     # an entry joins the pool by meaning alone only if it is about something similar
@@ -98,10 +97,12 @@ class MatchIndex:
         self._docs: list[_Doc | None] = []
         self._slot: dict[str, int] = {}
         self._retired: dict[str, LibraryEntry] = {}
-        self._post: dict[str, list] = {}  # term -> [doc slots, BM25 tf weights, used length]
+        self._post: dict[str, list] = {}  # term -> [doc slots, term frequencies, used length]
         self._df: Counter = Counter()
         self._alive = np.zeros(0, dtype=bool)
-        self._avgdl = 0.0
+        self._len = np.zeros(0)  # document length by slot
+        self._len_sum = 0.0  # over live documents: the BM25 average is exact whatever the order of adds
+        self._w_cache: dict[str, np.ndarray] = {}  # term -> BM25 tf weights at the current average
         self._vocab: list[str] | None = None
         self._idf_cache: dict[str, float] = {}
         self._vec_cache: dict[int, tuple] = {}
@@ -123,8 +124,6 @@ class MatchIndex:
             if entry.ref in self._slot:
                 self.remove(entry.ref)
             live.append(_Doc(entry, *(toks or _tokenize_entry(entry))))
-        if live and not self._slot:
-            self._avgdl = sum(d.length for d in live) / len(live)
         for doc in live:
             self._append(doc)
         if self.embedder and live:
@@ -135,17 +134,15 @@ class MatchIndex:
         self._docs.append(doc)
         self._slot[doc.entry.ref] = slot
         if slot >= len(self._alive):
-            grown = np.zeros(max(64, 2 * len(self._alive)), dtype=bool)
+            size = max(64, 2 * len(self._alive))
+            grown, lens = np.zeros(size, dtype=bool), np.zeros(size)
             grown[: len(self._alive)] = self._alive
-            self._alive = grown
+            lens[: len(self._len)] = self._len
+            self._alive, self._len = grown, lens
         self._alive[slot] = True
+        self._len[slot] = doc.length
+        self._len_sum += doc.length
         self._changed()
-        n_live = len(self._slot)
-        if self._avgdl <= 0:
-            self._avgdl = doc.length
-        elif n_live > 1:
-            self._avgdl += (doc.length - self._avgdl) / n_live
-        norm = self.k1 * (1 - self.b + self.b * doc.length / self._avgdl)
         for t, tf in doc.tf.items():
             post = self._post.get(t)
             if post is None:
@@ -155,7 +152,7 @@ class MatchIndex:
                 post[0] = docs = np.concatenate([docs, np.empty(size, dtype=np.int64)])
                 post[1] = ws = np.concatenate([ws, np.empty(size, dtype=np.float64)])
             docs[size] = slot
-            ws[size] = tf * (self.k1 + 1) / (tf + norm)
+            ws[size] = tf
             post[2] = size + 1
             if self._df[t] == 0:
                 self._vocab = None
@@ -216,6 +213,7 @@ class MatchIndex:
         doc = self._docs[slot]
         self._alive[slot] = False
         self._docs[slot] = None
+        self._len_sum -= doc.length
         self._changed()
         for t in doc.tf:
             self._df[t] -= 1
@@ -258,6 +256,11 @@ class MatchIndex:
     def _changed(self) -> None:
         self._idf_cache.clear()
         self._vec_cache.clear()
+        self._w_cache.clear()
+
+    @property
+    def _avgdl(self) -> float:
+        return self._len_sum / len(self._slot) if self._slot else 0.0
 
     def _doc_norms(self, slot: int, doc: _Doc):
         """Per question/alternative: (L2 norm of the idf-weighted vector, idf mass); and the answer's norm."""
@@ -273,8 +276,15 @@ class MatchIndex:
         return cached
 
     def _arrays(self, t: str) -> tuple[np.ndarray, np.ndarray]:
-        docs, ws, size = self._post[t]
-        return docs[:size], ws[:size]
+        """The term's documents and their BM25 tf weights, computed at the current average length."""
+        docs, tfs, size = self._post[t]
+        docs = docs[:size]
+        w = self._w_cache.get(t)
+        if w is None:
+            tf = tfs[:size]
+            norm = self.k1 * (1 - self.b + self.b * self._len[docs] / (self._avgdl or 1.0))
+            w = self._w_cache[t] = tf * (self.k1 + 1) / (tf + norm)
+        return docs, w
 
     def _correct_typos(self, toks: list[str]) -> list[str]:
         out = []
@@ -410,14 +420,12 @@ class MatchIndex:
             f["emb"] = (neutral if doc.zh else float(emb_best[slot])) if with_emb else 0.0
             f["with_emb"] = 1.0 if with_emb else 0.0  # which calibrator applies
             feats.append((doc, f))
-        scored = []
-        for doc, f in feats:
-            s = ranker(f)
-            if doc.entry.status != "approved":
-                s *= DRAFT_FACTOR
-            scored.append((s, doc.entry.ref, f, doc.zh))
-        scored.sort(key=lambda x: (-x[0], x[1]))
-        return scored, q_zh
+        # Ranked by how well each entry answers the question; an approved entry wins a tie against a draft
+        # (autofill fills from approved entries only). Scaling drafts down (x0.9, once) made a questions-only
+        # library less confident and let weaker approved entries overtake the right draft.
+        ranked = sorted(((ranker(f), doc.entry.status != "approved", doc.entry.ref, f, doc.zh) for doc, f in feats),
+                        key=lambda x: (-x[0], x[1], x[2]))
+        return [(s, ref, f, zh) for s, _, ref, f, zh in ranked], q_zh
 
     def _query_terms(self, own, qtf, idf, known, norm_terms) -> "_QueryTerms":
         """What every candidate's features need from the query, computed once per query."""

@@ -33,10 +33,13 @@ def test_proposals(question, entry, status, answer, comment):
     assert (p.status, p.answer, p.comment) == (status, answer, comment)
 
 
-def test_low_confidence_and_stale_entries_are_only_suggested():
+def test_low_confidence_stale_and_draft_entries_are_only_suggested():
     q = _q("Do you enforce MFA?")
     assert _propose(q, _result("EN-1", 0.6), {"EN-1": EN}).status == "suggested"
     stale = LibraryEntry(ref="EN-1", question=EN.question, answer_short="Yes", stale=True)
     assert _propose(q, _result("EN-1"), {"EN-1": stale}).status == "suggested"
+    draft = LibraryEntry(ref="EN-1", question=EN.question, answer_short="Yes", status="draft")
+    proposal = _propose(q, _result("EN-1"), {"EN-1": draft})
+    assert (proposal.status, proposal.answer) == ("suggested", "Yes")  # shown to the reviewer, never sent
     unanswerable = MatchResult(candidates=[Candidate("EN-1", 0.2)], confidence=0.1, answerable=False)
     assert _propose(q, unanswerable, {"EN-1": EN}).status == "unanswered"

@@ -152,10 +152,16 @@ def test_retired_never_returned():
     assert idx.match("Do you encrypt backups?").candidates == []
 
 
-def test_approved_preferred_over_draft():
+def test_approved_preferred_over_draft_and_drafts_keep_their_confidence():
     idx = MatchIndex([LibraryEntry("D", "Do you encrypt backups?", status="draft"),
                       LibraryEntry("A", "Do you encrypt backups?", status="approved")], embedder=None)
     assert [c.ref for c in idx.match("Do you encrypt backups?").candidates][:2] == ["A", "D"]
+    # A library of questions only (every entry a draft) is as confident as the same library approved.
+    drafts = [LibraryEntry(e.ref, e.question, e.alternatives, language=e.language, status="draft") for e in LIBRARY]
+    approved = [LibraryEntry(e.ref, e.question, e.alternatives, language=e.language) for e in LIBRARY]
+    for q in ["Do you support SSO?", "Is there a DR plan?"]:
+        a, d = MatchIndex(approved, embedder=None).match(q), MatchIndex(drafts, embedder=None).match(q)
+        assert [c.ref for c in a.candidates] == [c.ref for c in d.candidates] and a.confidence == d.confidence
 
 
 def test_add_remove_update_incremental():
@@ -188,6 +194,19 @@ def test_save_load_round_trip(tmp_path, index):
         assert a.confidence == pytest.approx(b.confidence)
     loaded.add(LibraryEntry("X-1", "Do you run a bug bounty programme?"))
     assert top(loaded, "bug bounty") == "X-1"
+
+
+def test_results_do_not_depend_on_the_order_entries_were_added():
+    # BM25 weights use the library's exact average length (they once froze a running mean per entry).
+    questions = ["Do you support SSO?", "是否支持多因素认证？", "Is there a DR plan?", "How are backups protected?"]
+    at_once = MatchIndex(LIBRARY, embedder=None)
+    reversed_ = MatchIndex(list(reversed(LIBRARY)), embedder=None)
+    one_by_one = MatchIndex([], embedder=None)
+    for entry in LIBRARY[::2] + LIBRARY[1::2]:
+        one_by_one.add(entry)
+    for q in questions:
+        expected = at_once.match(q)
+        assert reversed_.match(q) == expected and one_by_one.match(q) == expected
 
 
 def test_saved_file_is_not_a_pickle(tmp_path):
