@@ -9,7 +9,7 @@ from typing import Protocol
 
 from openpyxl.utils.cell import get_column_letter
 
-from .headers import (ROLE_WEIGHT, classify_header, looks_like_heading, looks_like_id,
+from .headers import (ROLE_WEIGHT, classify_header, id_prefix, looks_like_heading, looks_like_id,
                       looks_like_question, looks_like_sentence, normalize)
 from .i18n_marker import N_
 from .messages import Msg
@@ -223,8 +223,32 @@ def detect_table(view: View, deadline: Deadline, *, hint: dict | None = None,
         if plan.columns.get(role) == qcol:
             del plan.columns[role]
 
+    if plan.header_row is None and not hinted:
+        plan.header_row = _unnamed_header(view, rows, qcol, stats)
     _collect_rows(view, rows, plan, deadline, max_items)
+    if "id" not in plan.columns:
+        _ids_before_text(plan.items)
     return plan
+
+
+def _unnamed_header(view: View, rows: list[int], qcol: int, stats: dict[int, _ColStats]) -> int | None:
+    """No cell reads as a header we know, yet the first row names the columns ("Function | Category |
+    Subcategory"): short labels, the one above the question column far shorter than the text below."""
+    first = rows[0]
+    labels = [t for t in (view.text(first, c).strip() for c in view.cols(first)) if t]
+    q, s = view.text(first, qcol).strip(), stats.get(qcol)
+    if (len(labels) >= 2 and q and s and _width(q) * 3 < s.avg_len
+            and all(len(t) <= 40 and not looks_like_id(t) and not looks_like_question(t) for t in labels)):
+        return first
+    return None
+
+
+def _ids_before_text(items: list[RowItem]) -> None:
+    """No id column, but most texts start with one ("GV.OC-01: The organizational mission ..."): take it."""
+    found = [id_prefix(item.text) for item in items]
+    if sum(1 for f in found if f) >= max(2, len(items) / 2):
+        for item, qid in zip(items, found):
+            item.qid = item.qid or qid
 
 
 def _merge_repeated_headers(view: View, rows: list[int], plan: TablePlan) -> None:

@@ -107,6 +107,15 @@ _QWORDS = re.compile(
 _ZH_Q = re.compile(r"^(是否|请|有无|能否|如何|贵司|贵公司|应)")
 
 
+# "GV.OC-01: The organizational mission ...": an id written before the text (NIST CSF, some ISO lists)
+_ID_PREFIX = re.compile(r"^([A-Za-z]{1,6}\d{0,3}(?:[.\-_][A-Za-z0-9]{1,6}){1,4})\s*[:：]\s*\S")
+
+
+def id_prefix(text: str) -> str | None:
+    m = _ID_PREFIX.match(text.strip())
+    return m.group(1) if m and any(ch.isdigit() for ch in m.group(1)) else None
+
+
 def looks_like_id(text: str) -> bool:
     return bool(text) and len(text) <= 24 and bool(ID_RE.match(text.strip()))
 

@@ -13,7 +13,7 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from .csv_reader import CsvView
 from .detect import detect_table, id_column_from_values
-from .headers import classify_header, looks_like_id, looks_like_sentence, normalize
+from .headers import classify_header, id_prefix, looks_like_id, looks_like_sentence, normalize
 from .i18n_marker import N_, render
 from .model import ImportErrorWithContext
 from .safety import DEFAULT_LIMITS, Deadline, Limits, describe_ole, open_zip, sniff
@@ -303,9 +303,10 @@ def _cell(rec: list[str], col: int | None) -> str:
 
 def _read_rows(records, header, cols, sheet, rows, problems, notes, only=None) -> None:
     repeated = normalize(_cell(records.get(header, []), cols["question"]))
-    for r in sorted(records):
-        if (r not in only) if only is not None else r <= header:
-            continue
+    wanted = [r for r in sorted(records) if ((r in only) if only is not None else r > header)]
+    texts = [_cell(records[r], cols["question"]) for r in wanted]
+    prefixed = "id" not in cols and sum(1 for t in texts if id_prefix(t)) >= max(2, len(texts) / 2)
+    for r in wanted:
         rec = records[r]
         get = lambda role: _cell(rec, cols.get(role))  # noqa: E731
         question, answer, comment, ref = get("question"), get("answer"), get("comment"), get("id")
@@ -317,6 +318,8 @@ def _read_rows(records, header, cols, sheet, rows, problems, notes, only=None) -
             if answer or comment:
                 problems.append(RowProblem(sheet, r, N_("the row has an answer but no question text")))
             continue  # a section title or an empty line
+        if prefixed and not ref:  # "GV.OC-01: The organizational mission ...": the id before the text
+            ref = id_prefix(question) or ""
         if len(ref) > 100:
             problems.append(RowProblem(sheet, r, N_("the id is %(n)s characters long (at most 100)"),
                                        {"n": len(ref)}))

@@ -88,3 +88,22 @@ def test_a_row_of_values_below_the_header_is_not_the_header():
     q = _load([["Standard", "Implementation Specification", "R/A", "Yes/No", "Comments"]] + [
         ["Access Control", text, "R", None, None] for text in spec])
     assert [(x.text, x.answer_at.cell) for x in q.questions] == [(spec[0], "D2"), (spec[1], "D3"), (spec[2], "D4")]
+
+
+CSF_LIKE = [["Function", "Category", "Subcategory", "Informative References"],
+            ["GOVERN (GV)", "Organizational Context (GV.OC)",
+             "GV.OC-01: The organizational mission is understood and informs cybersecurity risk management",
+             "CRI Profile v2.0: GV.OC-01"],
+            ["GOVERN (GV)", "Organizational Context (GV.OC)",
+             "GV.OC-02: Internal and external stakeholders are understood, and their needs and expectations "
+             "regarding cybersecurity risk management are understood and considered", ""],
+            ["PROTECT (PR)", "Identity Management, Authentication, and Access Control (PR.AA)",
+             "PR.AA-01: Identities and credentials for authorized users, services, and hardware are managed by "
+             "the organization", "SP 800-53 Rev 5.1.1: AC-01"]]
+
+
+def test_an_unrecognised_header_row_and_ids_written_before_the_text():
+    q = _load(CSF_LIKE)
+    assert [(x.qid, x.question_at.cell) for x in q.questions] == [("GV.OC-01", "C2"), ("GV.OC-02", "C3"),
+                                                                 ("PR.AA-01", "C4")]
+    assert q.sheets[0].header_row == 1

@@ -158,3 +158,10 @@ def test_a_row_of_values_is_not_taken_for_the_header():
         ["Access Control", text, "R", "Yes" if n else "No", f"Details {n}"] for n, text in enumerate(spec)]), "hipaa.csv")
     assert [(r.question, r.answer_short, r.answer_full) for r in table.rows] == [
         (spec[0], "No", "Details 0"), (spec[1], "Yes", "Details 1"), (spec[2], "Yes", "Details 2")]
+
+
+def test_a_control_list_whose_ids_are_written_before_the_text():
+    from tests.importers.test_detect_layouts import CSF_LIKE
+    table = load_library_table(_csv(CSF_LIKE), "csf.csv")
+    assert [r.ref for r in table.rows] == ["GV.OC-01", "GV.OC-02", "PR.AA-01"]
+    assert table.rows[0].question.startswith("GV.OC-01: The organizational mission")
