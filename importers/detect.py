@@ -274,7 +274,8 @@ def _merge_sub_headers(view: View, rows: list[int], plan: TablePlan) -> None:
     the names of those columns to the row below it: take the roles that row adds."""
     below = [r for r in rows if plan.header_row is not None and r > plan.header_row][:1]
     q = plan.columns.get("question")
-    if not below or (q and view.text(below[0], q).strip()):
+    # the question's header merged down over both rows reads the same in the row below
+    if not below or (q and view.text(below[0], q).strip() not in ("", view.text(plan.header_row, q).strip())):
         return
     cands, share = _header_candidates(view, below[0])
     if share < 0.5:

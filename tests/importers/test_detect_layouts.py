@@ -107,3 +107,12 @@ def test_an_unrecognised_header_row_and_ids_written_before_the_text():
     assert [(x.qid, x.question_at.cell) for x in q.questions] == [("GV.OC-01", "C2"), ("GV.OC-02", "C3"),
                                                                  ("PR.AA-01", "C4")]
     assert q.sheets[0].header_row == 1
+
+
+def test_a_two_row_header_with_cells_merged_down_and_across():
+    q = _load([["序号", "测评项", "测评结果", None],
+               [None, None, "符合情况", "说明"],
+               ["1", "应对登录的用户进行身份标识和鉴别，身份标识具有唯一性。", None, None],
+               ["2", "应启用安全审计功能，审计覆盖到每个用户。", None, None]], merges=["A1:A2", "B1:B2", "C1:D1"])
+    assert [(x.qid, x.question_at.cell, x.answer_at.cell, x.comment_at and x.comment_at.cell)
+            for x in q.questions] == [("1", "B3", "C3", "D3"), ("2", "B4", "C4", "D4")]

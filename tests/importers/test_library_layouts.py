@@ -165,3 +165,16 @@ def test_a_control_list_whose_ids_are_written_before_the_text():
     table = load_library_table(_csv(CSF_LIKE), "csf.csv")
     assert [r.ref for r in table.rows] == ["GV.OC-01", "GV.OC-02", "PR.AA-01"]
     assert table.rows[0].question.startswith("GV.OC-01: The organizational mission")
+
+
+def test_a_two_row_header_with_cells_merged_down_and_across():
+    wb = Workbook()
+    ws = wb.active
+    for row in [["序号", "测评项", "测评结果", None], [None, None, "符合情况", "说明"],
+                ["1", "应对登录的用户进行身份标识和鉴别，身份标识具有唯一性。", "符合", "统一认证平台"]]:
+        ws.append(row)
+    for cells in ("A1:A2", "B1:B2", "C1:D1"):
+        ws.merge_cells(cells)
+    table = load_library_table(xlsx_bytes(wb), "merged.xlsx")
+    row, = table.rows
+    assert (row.ref, row.answer_short, row.answer_full) == ("1", "符合", "统一认证平台")
