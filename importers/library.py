@@ -218,6 +218,9 @@ def _detect_table(records: dict[int, list[str]], deadline: Deadline) -> tuple[in
     plan = detect_table(CsvView(records), deadline)
     if plan.skip_reason or plan.header_row is None or not plan.items:
         return None, {}, set()
+    named = any(classify_header(cell) for cell in records.get(plan.header_row, []))
+    if not named and not any(item.qid for item in plan.items):
+        return None, {}, set()  # "Col A | Col B": which column holds the answers is for a person to say
     cols = {("category" if role == "section" else role): c for role, c in plan.columns.items()
             if role in ("id", "question", "answer", "comment", "section")}
     return plan.header_row, cols, {item.row for item in plan.items}
