@@ -107,13 +107,18 @@ _QWORDS = re.compile(
 _ZH_Q = re.compile(r"^(是否|请|有无|能否|如何|贵司|贵公司|应)")
 
 
-# "GV.OC-01: The organizational mission ...": an id written before the text (NIST CSF, some ISO lists)
-_ID_PREFIX = re.compile(r"^([A-Za-z]{1,6}\d{0,3}(?:[.\-_][A-Za-z0-9]{1,6}){1,4})\s*[:：]\s*\S")
+# "GV.OC-01: The organizational mission ...", "A.5.1 Policies for ...": an id written before the text
+# (NIST CSF, ISO Annex A lists); before a mere space it must have a dot or dash in it ("1.2", not "2024")
+_ID_PREFIX = re.compile(r"^([A-Za-z]{0,6}\d{0,3}(?:[.\-_][A-Za-z0-9]{1,6}){1,4}|[A-Za-z]{1,6}\d{1,3})"
+                        r"(?:\s*[:：]\s*|\s+)(?=\S)")
 
 
 def id_prefix(text: str) -> str | None:
     m = _ID_PREFIX.match(text.strip())
-    return m.group(1) if m and any(ch.isdigit() for ch in m.group(1)) else None
+    if not m or not any(ch.isdigit() for ch in m.group(1)) or not m.group(1)[0].isalnum():
+        return None
+    colon = m.group(0).rstrip().endswith((":", "："))
+    return m.group(1) if colon or re.search(r"[.\-_]", m.group(1)) else None
 
 
 def looks_like_id(text: str) -> bool:

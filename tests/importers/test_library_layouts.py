@@ -178,3 +178,12 @@ def test_a_two_row_header_with_cells_merged_down_and_across():
     table = load_library_table(xlsx_bytes(wb), "merged.xlsx")
     row, = table.rows
     assert (row.ref, row.answer_short, row.answer_full) == ("1", "符合", "统一认证平台")
+
+
+def test_ids_written_before_the_text_with_a_space():
+    table = load_library_table(_csv([["Control", "Answer"],
+                                     ["A.5.1 Policies for information security", "Yes"],
+                                     ["A.5.2 Information security roles and responsibilities", "Yes"],
+                                     ["A.5.10 Acceptable use of information and other associated assets", "No"]]),
+                               "annex_a.csv")
+    assert [r.ref for r in table.rows] == ["A.5.1", "A.5.2", "A.5.10"]
