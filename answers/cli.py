@@ -149,8 +149,12 @@ def autofill_command(input_file: Path, output: Path | None, report_path: Path | 
         with _writing(report_path):
             report_path.write_text(json.dumps(rep, ensure_ascii=False, indent=1), encoding="utf-8")
     if output:
+        kept: list[str] = []
         with _writing(output):
-            written = write_filled(input_file.read_bytes(), questionnaire, proposals, output)
+            written = write_filled(input_file.read_bytes(), questionnaire, proposals, output, kept=kept)
+        if kept:
+            shown = ", ".join(kept[:12]) + (f" … (+{len(kept) - 12})" if len(kept) > 12 else "")
+            click.echo(f"{len(kept)} answer cells already filled in the file were kept: {shown}", err=True)
         click.echo(f"wrote {written} answers into {output}")
     s = rep["summary"]
     click.echo(f"{input_file.name}: {s['total']} questions: {s['filled']} filled, {s['suggested']} suggested, "

@@ -11,8 +11,21 @@ from importers.model import Questionnaire
 
 
 def write_filled(src: bytes, questionnaire: Questionnaire, proposals: list[Proposal], output: Path,
-                 statuses: tuple[str, ...] = ("filled",)) -> int:
-    answers = [FilledAnswer(p.question, p.answer, p.comment) for p in proposals if p.status in statuses]
+                 statuses: tuple[str, ...] = ("filled",), kept: list[str] | None = None) -> int:
+    """Write the confident answers into a copy of the file. A cell the file already answers is left
+    as it is (its locator goes to `kept`): the customer's own answer is not ours to overwrite."""
+    answers = []
+    for p in proposals:
+        if p.status not in statuses:
+            continue
+        q = p.question
+        answer = None if q.existing_answer else p.answer
+        comment = None if q.existing_comment else p.comment
+        for loc, mine, theirs in ((q.answer_at, p.answer, q.existing_answer),
+                                  (q.comment_at, p.comment, q.existing_comment)):
+            if kept is not None and loc is not None and mine and theirs:
+                kept.append(_where(loc))
+        answers.append(FilledAnswer(q, answer, comment))
     data, written = fill_questionnaire(src, questionnaire, answers)
     output = Path(output)
     fd, tmp = tempfile.mkstemp(dir=output.parent or ".", prefix=".autofill-")
@@ -20,3 +33,10 @@ def write_filled(src: bytes, questionnaire: Questionnaire, proposals: list[Propo
         fh.write(data)
     os.replace(tmp, output)
     return written
+
+
+def _where(loc) -> str:
+    if loc.sheet and loc.cell:
+        return f"'{loc.sheet}'!{loc.cell}"
+    letter = loc.extra.get("column_letter")
+    return f"{letter}{loc.row}" if letter else f"row {loc.row}"

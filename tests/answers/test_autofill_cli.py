@@ -161,3 +161,21 @@ def test_library_import_names_the_columns_it_read_and_the_sheets_it_did_not(tmp_
     out = vault(instance, "library", "import", str(lib))
     assert 'sheet "Library": header row 1, id A, question B, answer C, comment D' in out.stderr
     assert 'sheet "Read me": not read (no table with a question column)' in out.stderr
+
+
+def test_the_filled_copy_keeps_the_answers_already_in_the_file(tmp_path):
+    instance = tmp_path / "instance"
+    vault(instance, "init", "--no-input")
+    lib = tmp_path / "library.csv"
+    with lib.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(LIBRARY)
+    vault(instance, "library", "import", str(lib))
+    src, filled = tmp_path / "q.xlsx", tmp_path / "filled.xlsx"
+    _questionnaire(src)
+    wb = load_workbook(src)
+    wb["Security"]["C5"] = "N/A"  # the customer's own answer to the encryption question
+    wb.save(src)
+    out = vault(instance, "autofill", str(src), "-o", str(filled))
+    ws = load_workbook(filled)["Security"]
+    assert ws["C5"].value == "N/A" and ws["C4"].value in ("YES", None)
+    assert "1 answer cells already filled in the file were kept: 'Security'!C5" in out.stderr
