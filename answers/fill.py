@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -19,10 +20,11 @@ def write_filled(src: bytes, questionnaire: Questionnaire, proposals: list[Propo
         if p.status not in statuses:
             continue
         q = p.question
-        answer = None if q.existing_answer else p.answer
-        comment = None if q.existing_comment else p.comment
-        for loc, mine, theirs in ((q.answer_at, p.answer, q.existing_answer),
-                                  (q.comment_at, p.comment, q.existing_comment)):
+        theirs_answer, theirs_comment = _answered(q.existing_answer), _answered(q.existing_comment)
+        answer = None if theirs_answer else p.answer
+        comment = None if theirs_comment else p.comment
+        for loc, mine, theirs in ((q.answer_at, p.answer, theirs_answer),
+                                  (q.comment_at, p.comment, theirs_comment)):
             if kept is not None and loc is not None and mine and theirs:
                 kept.append(_where(loc))
         answers.append(FilledAnswer(q, answer, comment))
@@ -40,3 +42,12 @@ def _where(loc) -> str:
         return f"'{loc.sheet}'!{loc.cell}"
     letter = loc.extra.get("column_letter")
     return f"{letter}{loc.row}" if letter else f"row {loc.row}"
+
+
+_PROMPT = re.compile(r"^\s*(please|select|choose|click|enter|type|tbd\b|answer here|response here|-+$|_+$|\.+$|"
+                     r"\[.*\]$|<.*>$|请选择|请填写|请输入|待填写)", re.IGNORECASE)
+
+
+def _answered(existing: str | None) -> bool:
+    """An answer the file already holds; "Please select", "[Answer]" or "请选择" only prompt for one."""
+    return bool(existing and existing.strip() and not _PROMPT.match(existing))
