@@ -245,8 +245,8 @@ def _pick_column(role: str, cols: list[tuple[int, int]], rows: list[list[str]]) 
     values = {c: [_cell(rec, c) for rec in rows] for c in tied}
     if role == "id":  # "Control ID" beside "Question ID": the one that names each row
         return max(tied, key=lambda c: (len(set(v for v in values[c] if v)), -c))
-    if role == "question":  # "Control Title" beside "Control Description": the fuller text
-        return max(tied, key=lambda c: (sum(len(v) for v in values[c]), -c))
+    if role in ("question", "category"):  # "Control Title" beside "Control Description", "section_id"
+        return max(tied, key=lambda c: (sum(len(v) for v in values[c]), -c))  # beside "section_name": fuller
     return tied[0]
 
 

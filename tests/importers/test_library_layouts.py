@@ -187,3 +187,13 @@ def test_ids_written_before_the_text_with_a_space():
                                      ["A.5.10 Acceptable use of information and other associated assets", "No"]]),
                                "annex_a.csv")
     assert [r.ref for r in table.rows] == ["A.5.1", "A.5.2", "A.5.10"]
+
+
+def test_the_category_is_the_section_name_not_its_code():
+    table = load_library_table(_csv([
+        ["chapter_id", "chapter_name", "section_id", "section_name", "req_id", "req_description"],
+        ["V1", "Architecture, Design and Threat Modeling", "V1.1", "Secure Software Development Lifecycle", "V1.1.1",
+         "Verify the use of a secure software development lifecycle that addresses security in all stages."],
+    ]), "asvs.csv")
+    row, = table.rows
+    assert (row.ref, row.category) == ("V1.1.1", "Secure Software Development Lifecycle")
