@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 from answers.matching import embed as _embed
 from answers.matching.model import Candidate, LibraryEntry, MatchResult
 from answers.matching.scoring import Models, default_models, fuzzy
-from answers.matching.text import (CONCEPT_PREFIX, ZH_PREFIX, fuzzy_string, is_chinese, question_sentences,
+from answers.matching.text import (CONCEPT_PREFIX, ZH_PREFIX, exact_key, fuzzy_string, is_chinese, question_sentences,
                                    strip_asides, tokens, weighted_tokens)
 
 FORMAT_VERSION = 1
@@ -29,7 +29,7 @@ EMB_POOL_MIN = 0.3     # an entry joins the pool by meaning alone only if it is 
 
 
 class _Doc:
-    __slots__ = ("entry", "q_toks", "a_toks", "m_toks", "q_tf", "a_tf", "tf", "length", "zh", "fuzzy")
+    __slots__ = ("entry", "q_toks", "a_toks", "m_toks", "q_tf", "a_tf", "tf", "length", "zh", "fuzzy", "exact")
 
     def __init__(self, entry: LibraryEntry, q_toks: list[list[str]], a_toks: list[str], m_toks: list[str]):
         self.entry = entry
@@ -50,6 +50,7 @@ class _Doc:
         self.length = max(1.0, float(sum(tf.values())))
         self.zh = entry.language == "zh" or is_chinese(entry.question)
         self.fuzzy = [fuzzy_string(t) for t in q_toks]
+        self.exact = {k for k in (exact_key(x) for x in [entry.question, *entry.alternatives]) if k}
 
 
 def _tokenize_entry(e: LibraryEntry) -> tuple[list[list[str]], list[str], list[str]]:
@@ -103,6 +104,7 @@ class MatchIndex:
         self._len = np.zeros(0)  # document length by slot
         self._len_sum = 0.0  # over live documents: the BM25 average is exact whatever the order of adds
         self._w_cache: dict[str, np.ndarray] = {}  # term -> BM25 tf weights at the current average
+        self._exact: dict[str, set[int]] = {}  # exact_key of a question or alternative -> slots
         self._vocab: list[str] | None = None
         self._idf_cache: dict[str, float] = {}
         self._vec_cache: dict[int, tuple] = {}
@@ -142,6 +144,8 @@ class MatchIndex:
         self._alive[slot] = True
         self._len[slot] = doc.length
         self._len_sum += doc.length
+        for key in doc.exact:
+            self._exact.setdefault(key, set()).add(slot)
         self._changed()
         for t, tf in doc.tf.items():
             post = self._post.get(t)
@@ -214,6 +218,8 @@ class MatchIndex:
         self._alive[slot] = False
         self._docs[slot] = None
         self._len_sum -= doc.length
+        for key in doc.exact:
+            self._exact[key].discard(slot)
         self._changed()
         for t in doc.tf:
             self._df[t] -= 1
@@ -367,7 +373,8 @@ class MatchIndex:
         n = len(self._docs)
         own, toks, qw = self._query(question, context)
         q_zh = is_chinese(question)
-        if not own or not self._slot:
+        exact = self._exact.get(exact_key(question), set())  # the same wording: always a candidate
+        if not (own or exact or qvec is not None) or not self._slot:
             return [], q_zh
         qtf = Counter(toks)
         known = [t for t in qtf if self._df.get(t, 0) > 0]
@@ -377,7 +384,7 @@ class MatchIndex:
         norm_terms = [t for t in qtf if t in known or not t.startswith(ZH_PREFIX)]
         max_score = sum(idf[t] * (self.k1 + 1) for t in norm_terms) or 1.0
 
-        pool: set[int] = set()
+        pool: set[int] = set(exact)
         bm25 = np.zeros(n)
         if known:
             idx, wts = [], []
@@ -416,6 +423,8 @@ class MatchIndex:
             if doc is None:
                 continue
             f = self._features(slot, doc, qt, bm25[slot] / max_score, with_fuzz)
+            if slot in exact:  # identical wording covers the question fully, whatever its words are
+                f.update(bm25=max(f["bm25"], 1.0), cos_q=1.0, qcov=1.0, dcov=1.0, fcov=1.0, fuzz=1.0)
             # A Chinese entry has no vector: it gets the pool's median, neither helped nor hurt.
             f["emb"] = (neutral if doc.zh else float(emb_best[slot])) if with_emb else 0.0
             f["with_emb"] = 1.0 if with_emb else 0.0  # which calibrator applies

@@ -335,6 +335,12 @@ def is_chinese(text: str) -> bool:
     return cjk > 0 and cjk >= 0.2 * len(re.sub(r"\s", "", text))
 
 
+def exact_key(text: str) -> str:
+    """The wording alone (cleaned, punctuation and spacing folded): equal keys mean the same question text,
+    even one made only of words the tokens drop ("Solution Description")."""
+    return " ".join(re.findall(r"\w+", clean(text)))
+
+
 def fuzzy_string(toks: list[str]) -> str:
     """Token string for rapidfuzz re-ranking: stems and concepts, without Chinese bigrams."""
     return " ".join(t for t in toks if not t.startswith(ZH_PREFIX))

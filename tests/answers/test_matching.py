@@ -264,3 +264,17 @@ def test_add_many_adds_replaces_and_retires_like_add():
     assert first.ref not in idx and len(idx) == len(LIBRARY)
     idx.add_many([LibraryEntry(first.ref, first.question)])
     assert first.ref in idx and len(idx) == len(LIBRARY) + 1
+
+
+def test_the_same_wording_is_always_found_even_when_every_word_is_generic():
+    # "Solution Description" (HECVAT GNRL-03) is made of boilerplate words only: no tokens, and it
+    # once got no candidate at all against an entry with exactly that text.
+    lib = [LibraryEntry("GNRL-03", "Solution Description", answer_full="A SaaS trust center."),
+           LibraryEntry("ENC-1", "Do you encrypt data at rest?", answer_short="Yes")]
+    idx = MatchIndex(lib, embedder=None)
+    for q in ["Solution Description", "3.1 solution  description:"]:
+        r = idx.match(q)
+        assert [c.ref for c in r.candidates] == ["GNRL-03"] and r.answerable
+    assert idx.match("Please describe.").candidates == []
+    idx.remove("GNRL-03")
+    assert idx.match("Solution Description").candidates == []
