@@ -432,7 +432,9 @@ class MatchIndex:
         # Ranked by how well each entry answers the question; an approved entry wins a tie against a draft
         # (autofill fills from approved entries only). Scaling drafts down (x0.9, once) made a questions-only
         # library less confident and let weaker approved entries overtake the right draft.
-        ranked = sorted(((ranker(f), doc.entry.status != "approved", doc.entry.ref, f, doc.zh) for doc, f in feats),
+        scores = ranker.many([f for _, f in feats])
+        ranked = sorted(((s, doc.entry.status != "approved", doc.entry.ref, f, doc.zh)
+                         for s, (doc, f) in zip(scores, feats)),
                         key=lambda x: (-x[0], x[1], x[2]))
         return [(s, ref, f, zh) for s, _, ref, f, zh in ranked], q_zh
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
 from rapidfuzz import fuzz
 
 RANK_FEATURES = ("bm25", "cos_q", "cos_a", "fuzz", "qcov", "dcov", "fcov", "emb")
@@ -45,6 +46,15 @@ class Linear:
 
     def __call__(self, feats: dict[str, float]) -> float:
         return sigmoid(self.bias + sum(w * feats.get(k, 0.0) for k, w in self.weights.items()))
+
+    def many(self, rows: list[dict[str, float]]) -> list[float]:
+        """The same for a list of feature dicts, as one matrix product (the candidate pool of a query)."""
+        if not rows:
+            return []
+        names = list(self.weights)
+        x = np.array([[f.get(k, 0.0) for k in names] for f in rows])
+        z = np.clip(self.bias + x @ np.array([self.weights[k] for k in names]), -40.0, 40.0)
+        return (1.0 / (1.0 + np.exp(-z))).tolist()
 
 
 @dataclass

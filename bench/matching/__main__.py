@@ -61,7 +61,7 @@ def speed_report(naive: bool, sizes, emb) -> None:
     print(f"== speed (synthetic library varied from {len(real)} real entries; {len(questions)} HECVAT questions)")
     for r in speed.run(real, questions, sizes=sizes, naive=naive, embedder=emb):
         line = (f"n={r['n']:>6} {r['engine']:>7}: build {r['build_s']:.2f} s, first query {r['first_query_s']:.3f} s, "
-                f"{r['n_q']} questions {r['match_s']:.3f} s, add+match one {r['add_match_s'] * 1000:.1f} ms "
+                f"{r['n_q']} questions {r['match_s']:.3f} s (median of {len(r['match_runs'])}, {min(r['match_runs']):.3f}-{max(r['match_runs']):.3f}), add+match one {r['add_match_s'] * 1000:.1f} ms "
                 f"(found: {r['added_found']}), peak RSS {r['peak_rss_mb']:.0f} MB")
         if "naive_s" in r:
             line += f"; naive rapidfuzz loop {r['naive_s']:.2f} s"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import resource
+import statistics
 import time
 
 from rapidfuzz import fuzz, utils
@@ -11,6 +12,7 @@ from answers.matching import LibraryEntry, MatchIndex
 
 PREFIXES = ["", "Please describe: ", "Does your organization confirm that ", "(SaaS only) ", "Q: ",
             "For production systems, ", "In your environment, ", "Describe how "]
+REPEAT = 5
 SUFFIXES = ["", " Provide evidence.", " (if applicable)", " Include third parties.", " Explain exceptions."]
 
 
@@ -68,16 +70,19 @@ def _one(real, questions, n, embedder, naive: bool) -> dict:
     build = time.perf_counter() - t0
     index.match(questions[0])  # first query builds per-term arrays; count it separately
     warm = time.perf_counter() - t0 - build
-    t0 = time.perf_counter()
-    index.match_many(questions)
-    match = time.perf_counter() - t0
+    runs = []
+    for _ in range(REPEAT):  # the median of a few runs: one run on a shared machine jitters by ~20%
+        t0 = time.perf_counter()
+        index.match_many(questions)
+        runs.append(time.perf_counter() - t0)
+    match = statistics.median(runs)
     new = LibraryEntry(ref="NEW-1", question="Do you rotate the break-glass emergency access credentials quarterly?")
     t0 = time.perf_counter()
     index.add(new)
     hit = index.match("How often are break-glass emergency credentials rotated?")
     add = time.perf_counter() - t0
     row = {"n": n, "engine": "lexical" if embedder is None else "+emb", "build_s": build, "first_query_s": warm,
-           "match_s": match, "n_q": len(questions), "add_match_s": add, "added_found": bool(hit.candidates) and hit.candidates[0].ref == "NEW-1",
+           "match_s": match, "match_runs": runs, "n_q": len(questions), "add_match_s": add, "added_found": bool(hit.candidates) and hit.candidates[0].ref == "NEW-1",
            "peak_rss_mb": peak_mb()}
     if naive:
         row["naive_s"] = naive_rapidfuzz(lib, questions)
