@@ -64,7 +64,8 @@ def report(proposals: list[Proposal]) -> dict:
             "sheet": q.question_at.sheet,
             "row": q.question_at.row,
             "question_cell": q.question_at.cell,
-            "answer_cell": q.answer_at.cell if q.answer_at else None,
+            # where the answer is a mark in one of several choice columns: the column of this answer
+            "answer_cell": (q.marked_cell(p.answer) or q.answer_at.cell) if q.answer_at else None,
             "question_id": q.qid,
             "question": q.text,
             "status": p.status,

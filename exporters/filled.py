@@ -23,21 +23,14 @@ def fill_questionnaire(src: bytes, questionnaire: Questionnaire, answers: list[F
     fmt = questionnaire.source_format
     if fmt in ("xlsx", "xlsm"):
         from exporters.xlsx_patch import CellWrite, fill_xlsx
-        writes = []
-        for a in answers:
-            for loc, value in ((a.question.answer_at, a.answer), (a.question.comment_at, a.comment)):
-                if loc is not None and value:
-                    writes.append(CellWrite(sheet=loc.sheet, cell=loc.cell, value=value))
+        writes = [CellWrite(sheet=loc.sheet, cell=cell, value=value)
+                  for a in answers for loc, _column, cell, value in _cells(a)]
         # Recalculate on open so the customer's own formulas over the answers (scores) are current.
         return (fill_xlsx(src, writes, recalc_on_load=True) if writes else src), len(writes)
     if fmt == "csv":
         from exporters.csv_writer import fill_csv
         record_of = _csv_records_by_line(src)
-        writes = []
-        for a in answers:
-            for loc, value in ((a.question.answer_at, a.answer), (a.question.comment_at, a.comment)):
-                if loc is not None and value:
-                    writes.append((record_of[loc.row], loc.column, value))
+        writes = [(record_of[loc.row], column, value) for a in answers for loc, column, _cell, value in _cells(a)]
         return (fill_csv(src, writes) if writes else src), len(writes)
     if fmt == "docx":
         return _fill_docx(src, questionnaire, answers)
@@ -49,6 +42,22 @@ def fill_questionnaire(src: bytes, questionnaire: Questionnaire, answers: list[F
                 if a.question.answer_at is not None and (a.answer or a.comment)]
         return vsaq_answers(rows), len(rows)
     raise NothingToWrite(f"filling {fmt} files is not supported yet; export an answer sheet instead")
+
+
+def _cells(a: FilledAnswer):
+    """(locator, column, cell, value) for each spreadsheet cell to write. Where the answer is a mark in
+    one of several choice columns (CAIQ v3.1's Yes | No | Not Applicable), the chosen column gets the
+    sheet's own mark; an answer that is none of the choices marks nothing."""
+    q = a.question
+    if q.answer_at is not None and a.answer:
+        if "marks" in q.answer_at.extra:
+            column = q.marked_column(a.answer)
+            if column is not None:
+                yield q.answer_at, column, q.marked_cell(a.answer), q.answer_at.extra.get("mark") or "X"
+        else:
+            yield q.answer_at, q.answer_at.column, q.answer_at.cell, a.answer
+    if q.comment_at is not None and a.comment:
+        yield q.comment_at, q.comment_at.column, q.comment_at.cell, a.comment
 
 
 # What fill_questionnaire returns per source format: (file extension, media type).

@@ -10,7 +10,7 @@ from collections import Counter
 
 from openpyxl.utils.cell import get_column_letter
 
-from .detect import TooManyQuestions, detect_table
+from .detect import TooManyQuestions, detect_table, mark_glyph, marked_choices
 from .layout import sheet_hint
 from .i18n_marker import N_
 from .messages import Msg
@@ -155,17 +155,24 @@ def load_csv(data: bytes, filename: str, limits: Limits, deadline: Deadline,
                      delimiter=repr(delimiter))] + plan.notes
     cols = plan.columns
     acol, ccol, gcol = cols.get("answer"), cols.get("comment"), cols.get("guidance")
+    glyph = mark_glyph(view, [item.row for item in plan.items], plan.marks) if plan.marks else None
     for item in plan.items:
         r = item.row
 
         def loc(c):
             return Locator(kind="csv", row=r, column=c, extra={"column_letter": get_column_letter(c)})
 
+        answer_at = loc(acol) if acol else None
+        existing = view.text(r, acol).strip() or None if acol else None
+        if plan.marks:  # the answer is a mark in one of the choice columns
+            answer_at.extra.update(marks={label: c for c, label in plan.marks.items()}, mark=glyph)
+            existing = marked_choices(view, r, plan.marks)
+
         q.questions.append(Question(
             qid=item.qid, text=item.text, section=item.section, question_at=loc(cols["question"]),
-            answer_at=loc(acol) if acol else None, comment_at=loc(ccol) if ccol else None,
-            choices=None,
-            existing_answer=view.text(r, acol).strip() or None if acol else None,
+            answer_at=answer_at, comment_at=loc(ccol) if ccol else None,
+            choices=list(plan.marks.values()) or None,
+            existing_answer=existing,
             existing_comment=view.text(r, ccol).strip() or None if ccol else None,
             guidance=view.text(r, gcol).strip() or None if gcol else None))
     det.question_count = len(q.questions)

@@ -9,8 +9,8 @@ from typing import Protocol
 
 from openpyxl.utils.cell import get_column_letter
 
-from .headers import (ROLE_WEIGHT, classify_header, id_prefix, looks_like_heading, looks_like_id,
-                      looks_like_question, looks_like_sentence, normalize)
+from .headers import (ROLE_WEIGHT, choice_run, classify_header, id_prefix, is_mark, looks_like_heading,
+                      looks_like_id, looks_like_question, looks_like_sentence, normalize)
 from .i18n_marker import N_
 from .messages import Msg
 from .safety import Deadline
@@ -54,6 +54,7 @@ class TablePlan:
     notes: list[str] = field(default_factory=list)
     computed_answer_rows: list[int] = field(default_factory=list)
     skip_reason: str | None = None
+    marks: dict[int, str] = field(default_factory=dict)  # column -> choice, when the answer is a mark in one
 
     def letters(self) -> dict[str, str]:
         return {role: get_column_letter(c) for role, c in self.columns.items() if role in FILLABLE}
@@ -198,7 +199,8 @@ def detect_table(view: View, deadline: Deadline, *, hint: dict | None = None,
     if not hinted:
         _resolve_ties(view, plan, stats)
         _drop_contradicted(plan, stats)
-    taken = set(plan.columns.values())
+    _mark_columns(view, rows, plan, hinted)
+    taken = set(plan.columns.values()) | set(plan.marks)
     if "question" not in plan.columns:
         q = _pick_question_col(stats, taken, len(data_rows))
         if q is None:
@@ -229,6 +231,38 @@ def detect_table(view: View, deadline: Deadline, *, hint: dict | None = None,
     if "id" not in plan.columns:
         _ids_before_text(plan.items)
     return plan
+
+
+def _mark_columns(view: View, rows: list[int], plan: TablePlan, hinted: bool) -> None:
+    """Choice headers side by side, in the header row or the row below a group header ("Consensus
+    Assessment Answers" over Yes | No | Not Applicable): one answer field, answered by marking a column."""
+    if plan.header_row is None:
+        return
+    below = [r for r in rows if r > plan.header_row][:1]
+    for r in [plan.header_row] + below:
+        cells = {c: view.text(r, c) for c in view.cols(r)}
+        run = choice_run(cells)
+        acol = plan.columns.get("answer")
+        if run is None or (acol is not None or hinted) and acol not in run:
+            continue
+        plan.marks = {c: cells[c].strip() for c in run}
+        for role, c in list(plan.columns.items()):
+            if c in run:  # "No" read as a number column, "Not Applicable" as an answer header
+                del plan.columns[role]
+        plan.columns["answer"] = run[0]
+        return
+
+
+def marked_choices(view: View, row: int, marks: dict[int, str]) -> str | None:
+    """What a row already answers in its choice columns: the chosen header(s), or None."""
+    chosen = [label for c, label in marks.items() if view.text(row, c).strip()]
+    return ", ".join(chosen) or None
+
+
+def mark_glyph(view: View, rows: list[int], marks: dict[int, str]) -> str:
+    """The mark the sheet already uses ("X", "√"), so a written answer looks like the customer's own."""
+    seen = Counter(t for r in rows for t in (view.text(r, c).strip() for c in marks) if is_mark(t))
+    return seen.most_common(1)[0][0] if seen else "X"
 
 
 def _unnamed_header(view: View, rows: list[int], qcol: int, stats: dict[int, _ColStats]) -> int | None:

@@ -138,3 +138,42 @@ def looks_like_heading(text: str) -> bool:
     if t.endswith((".", "。", ":", "：", ";", "；")) and not re.match(r"^[\dA-Za-z.]+\.$", t):
         return False
     return len(t.split()) <= 12
+
+
+# Column headers that are answer choices: a run of them side by side ("Yes | No | Not Applicable",
+# CSA CAIQ v3.1; "符合 | 部分符合 | 不符合 | 不适用") is one answer, given by marking one column.
+_CHOICE_HEADERS = {
+    "yes", "no", "y", "n", "n/a", "na", "n a", "not applicable", "partial", "partially", "partly",
+    "true", "false", "compliant", "non compliant", "not compliant", "partially compliant",
+    "implemented", "not implemented", "partially implemented", "in place", "not in place", "planned",
+    "是", "否", "符合", "不符合", "部分符合", "基本符合", "不适用", "部分", "有", "无", "已实施", "未实施", "部分实施",
+}
+MAX_MARK_RUN = 5
+
+
+def is_choice_header(text: str) -> bool:
+    return normalize(text) in _CHOICE_HEADERS
+
+
+def choice_run(cells: dict[int, str]) -> list[int] | None:
+    """The columns of the one run of 2-5 adjacent, distinct choice headers in a row ({column: text}), or None."""
+    runs: list[list[int]] = []
+    for c in sorted(cells):
+        if not is_choice_header(cells[c]):
+            continue
+        if runs and runs[-1][-1] == c - 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    runs = [r for r in runs if 2 <= len(r) <= MAX_MARK_RUN
+            and len({normalize(cells[c]) for c in r}) == len(r)]
+    return runs[0] if len(runs) == 1 else None
+
+
+# Marks a sheet may use in the chosen column that read right under any choice (a "yes" under "No" would not);
+# whatever a row has in a choice column counts as its answer, these only pick the mark to write.
+_MARKS = {"x", "✓", "√", "✔", "☑", "☒", "✗", "✘", "●", "■", "◆", "v", "1"}
+
+
+def is_mark(text: str) -> bool:
+    return text.strip().lower() in _MARKS

@@ -13,7 +13,7 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from .csv_reader import CsvView
 from .detect import detect_table, id_column_from_values
-from .headers import classify_header, id_prefix, looks_like_id, looks_like_sentence, normalize
+from .headers import choice_run, classify_header, id_prefix, looks_like_id, looks_like_sentence, normalize
 from .i18n_marker import N_, render
 from .model import ImportErrorWithContext
 from .safety import DEFAULT_LIMITS, Deadline, Limits, describe_ole, open_zip, sniff
@@ -284,13 +284,14 @@ def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None
             if records:
                 unread.append(key)
             continue
+        header, marks = _mark_columns(records, header, cols, bool(override))
         unknown = set(cols) - set(ROLES)
         if unknown:
             raise ImportErrorWithContext(N_("unknown column roles in the mapping: %(roles)s"),
                                          params={"roles": ", ".join(sorted(unknown))}, file=filename, sheet=sheet)
         used["sheets"][key] = {"header_row": header,
                                "columns": {role: get_column_letter(c) for role, c in cols.items()}}
-        _read_rows(records, header, cols, sheet, rows, problems, notes, only)
+        _read_rows(records, header, cols, sheet, rows, problems, notes, only, marks)
     if not used["sheets"]:
         raise ImportErrorWithContext(
             N_("no table with a question column was found; the header row needs a column titled like "
@@ -304,7 +305,26 @@ def _cell(rec: list[str], col: int | None) -> str:
     return rec[col - 1].strip() if col and col <= len(rec) and rec[col - 1] else ""
 
 
-def _read_rows(records, header, cols, sheet, rows, problems, notes, only=None) -> None:
+def _mark_columns(records: dict[int, list[str]], header: int, cols: dict[str, int],
+                  mapped: bool) -> tuple[int, dict[int, str]]:
+    """Choice headers side by side (CAIQ v3.1's Yes | No | Not Applicable under "Consensus Assessment
+    Answers", or 符合 | 不符合 | 不适用): the answer is the header of the column a row marks. Returns the
+    header row (the row of choices, when they sit under a group header) and {column: choice}."""
+    after = [r for r in sorted(records) if r > header][:1]
+    for r in [header] + after:
+        run = choice_run(dict(enumerate(records.get(r, []), start=1)))
+        acol = cols.get("answer")
+        if run is None or (acol is not None or mapped) and acol not in run:
+            continue
+        for role, c in list(cols.items()):
+            if c in run:
+                del cols[role]
+        cols["answer"] = run[0]
+        return r, {c: _cell(records[r], c) for c in run}
+    return header, {}
+
+
+def _read_rows(records, header, cols, sheet, rows, problems, notes, only=None, marks=None) -> None:
     repeated = normalize(_cell(records.get(header, []), cols["question"]))
     wanted = [r for r in sorted(records) if ((r in only) if only is not None else r > header)]
     texts = [_cell(records[r], cols["question"]) for r in wanted]
@@ -313,6 +333,8 @@ def _read_rows(records, header, cols, sheet, rows, problems, notes, only=None) -
         rec = records[r]
         get = lambda role: _cell(rec, cols.get(role))  # noqa: E731
         question, answer, comment, ref = get("question"), get("answer"), get("comment"), get("id")
+        if marks:  # the header of the marked column ("X" under "Yes")
+            answer = ", ".join(label for c, label in marks.items() if _cell(rec, c))
         if not any(x.strip() for x in rec):
             continue
         if repeated and normalize(question) == repeated:

@@ -5,6 +5,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpyxl.utils.cell import get_column_letter
+
 from .i18n_marker import TranslatableError
 
 # Column roles a sheet/table can have. "guidance" is help text shown to the person
@@ -36,6 +38,19 @@ class Question:
     existing_answer: str | None
     existing_comment: str | None
     guidance: str | None = None  # help text the questionnaire gives for this question
+
+    def marked_column(self, answer: str | None) -> int | None:
+        """The column to mark for `answer` when the answer is a mark in one of several choice columns
+        (answer_at.extra["marks"]: choice -> column, CAIQ v3.1's Yes | No | Not Applicable), else None."""
+        marks = self.answer_at.extra.get("marks") if self.answer_at is not None else None
+        return marks.get(answer) if marks and answer else None
+
+    def marked_cell(self, answer: str | None) -> str | None:
+        """The A1 cell of `marked_column` on an xlsx sheet ("H12"), else None."""
+        col = self.marked_column(answer)
+        if col is None or self.answer_at.kind != "cell":
+            return None
+        return f"{get_column_letter(col)}{self.answer_at.row}"
 
 
 @dataclass

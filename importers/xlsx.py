@@ -5,7 +5,7 @@ import re
 
 from openpyxl.utils.cell import get_column_letter
 
-from .detect import TablePlan, TooManyQuestions, detect_table
+from .detect import TablePlan, TooManyQuestions, detect_table, mark_glyph, marked_choices
 from .layout import sheet_hint, unknown_hint_sheets
 from .i18n_marker import N_
 from .messages import Msg
@@ -227,6 +227,7 @@ def _questions(sd: SheetData, plan: TablePlan, ev: Evaluator, resolver: ChoiceRe
     qcol, acol, ccol, gcol = cols["question"], cols.get("answer"), cols.get("comment"), cols.get("guidance")
     out: list[Question] = []
     seen_answer: dict[tuple[int, int], int] = {}
+    glyph = mark_glyph(view, [item.row for item in plan.items], plan.marks) if plan.marks else None
     for item in plan.items:
         r = item.row
         hidden = r in sd.hidden_rows
@@ -244,6 +245,10 @@ def _questions(sd: SheetData, plan: TablePlan, ev: Evaluator, resolver: ChoiceRe
                              merged=_range_text(merged), shared_with_row=shared_with,
                              choices_unresolved=note, hidden_column=acol in sd.hidden_cols)
             existing_answer = view.text(r, acol).strip() or None
+            if plan.marks:  # the answer is a mark in one of the choice columns: the headers are the choices
+                choices = list(plan.marks.values())
+                answer_at.extra.update(marks={label: c for c, label in plan.marks.items()}, mark=glyph)
+                existing_answer = marked_choices(view, r, plan.marks)
         if ccol and not view.is_formula(r, ccol):
             comment_at = _loc(sd, view.origin(r, ccol), hidden, merged=_range_text(sd.merge_at(r, ccol)))
             existing_comment = view.text(r, ccol).strip() or None
