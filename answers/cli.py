@@ -50,6 +50,39 @@ def _explain_detection(questionnaire) -> None:
         click.echo(f"warning: {warning}", err=True)
 
 
+def _check_output_extension(output: Path, questionnaire, input_name: str) -> None:
+    """The filled copy is the customer's own file in its own format (a PDF without form fields gets a
+    DOCX answer sheet): no other conversion exists, so a name of another format is refused up front."""
+    from exporters.filled import output_kind
+
+    ext = output_kind(questionnaire)[0]
+    if output.suffix.lower() != f".{ext}":
+        raise click.ClickException(f"{output}: the filled copy of {input_name} is a .{ext} file (the format "
+                                   f"of the input; no conversion to another format exists): use a .{ext} name")
+
+
+SKIPPED_SHOWN = 20  # per reason: HECVAT as a library repeats ~900 ids, one line each helps nobody
+
+
+def _explain_skipped(problems, shown: int | None) -> None:
+    """Each skipped row on stderr; past `shown` rows for one reason, one line that says how many more."""
+    from importers.i18n_marker import render
+
+    by_reason: dict[str, list] = {}
+    for problem in problems:
+        by_reason.setdefault(problem.template, []).append(problem)
+    printed: dict[str, int] = {}
+    for problem in problems:
+        printed[problem.template] = printed.get(problem.template, 0) + 1
+        if shown is None or printed[problem.template] <= shown:
+            click.echo(f"skipped {problem}", err=True)
+    for template, same in by_reason.items():
+        if shown is not None and len(same) > shown:
+            reason = render(template, {key: "…" for key in same[0].params})
+            click.echo(f"… and {len(same) - shown} more rows skipped because: {reason} "
+                       "(--verbose lists every row)", err=True)
+
+
 def _library_index():
     from answers.library.index import app_index
     return app_index()
@@ -65,8 +98,9 @@ def library_cli() -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--status", type=click.Choice(["draft", "approved"]), default="approved",
               help="Status of new entries when the file has no status column.")
+@click.option("--verbose", is_flag=True, help="List every skipped row (by default the first 20 per reason).")
 @with_appcontext
-def import_command(file: Path, dry_run: bool, status: str) -> None:
+def import_command(file: Path, dry_run: bool, status: str, verbose: bool) -> None:
     """Import library entries from a CSV or XLSX file (updates entries with the same id)."""
     from answers.library.importing import apply_import, plan_import
     from answers.library.service import Actor
@@ -87,8 +121,7 @@ def import_command(file: Path, dry_run: bool, status: str) -> None:
         click.echo(f'sheet "{sheet}": not read (no table with a question column)', err=True)
     sess = db.session()
     plan = plan_import(sess, table, default_status=status)
-    for problem in plan.problems:
-        click.echo(f"skipped {problem}", err=True)
+    _explain_skipped(plan.problems, None if verbose else SKIPPED_SHOWN)
     s = plan.summary()
     verb = "would create" if dry_run else "created"
     click.echo(f"{file.name}: {verb} {s['create']}, {'would update' if dry_run else 'updated'} {s['update']}, "
@@ -140,6 +173,8 @@ def autofill_command(input_file: Path, output: Path | None, report_path: Path | 
     except ImportErrorWithContext as exc:
         raise click.ClickException(str(exc)) from exc
     _explain_detection(questionnaire)
+    if output:
+        _check_output_extension(output, questionnaire, input_file.name)
     sess = db.session()
     lib = _library_index()
     index = lib.sync(sess)
