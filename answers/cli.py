@@ -172,9 +172,9 @@ def autofill_command(input_file: Path, output: Path | None, report_path: Path | 
         questionnaire = load_questionnaire(input_file)
     except ImportErrorWithContext as exc:
         raise click.ClickException(str(exc)) from exc
-    _explain_detection(questionnaire)
     if output:
         _check_output_extension(output, questionnaire, input_file.name)
+    _explain_detection(questionnaire)
     sess = db.session()
     lib = _library_index()
     index = lib.sync(sess)

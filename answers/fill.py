@@ -26,7 +26,8 @@ def write_filled(src: bytes, questionnaire: Questionnaire, proposals: list[Propo
         for loc, mine, theirs in ((q.answer_at, p.answer, theirs_answer),
                                   (q.comment_at, p.comment, theirs_comment)):
             if kept is not None and loc is not None and mine and theirs:
-                kept.append(_where(loc))
+                marked = q.marked_cell(q.existing_answer) if loc is q.answer_at else None  # their mark's cell
+                kept.append(f"'{loc.sheet}'!{marked}" if marked else _where(loc))
         answers.append(FilledAnswer(q, answer, comment))
     data, written = fill_questionnaire(src, questionnaire, answers)
     output = Path(output)

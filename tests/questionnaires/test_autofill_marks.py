@@ -19,6 +19,7 @@ def test_autofill_marks_the_yes_column_and_reports_that_cell(app, runner, tmp_pa
     caiq_v31(ROWS).save(src)
     result = runner.invoke(args=["autofill", str(src), "-o", str(out), "--report", str(rep)])
     assert result.exit_code == 0, result.output
+    assert "were kept: 'CAIQ v3.1'!G5" in result.output  # the cell of the customer's own mark
     enc, hr, swallow = json.loads(rep.read_text(encoding="utf-8"))["questions"]
     assert enc["status"] == "filled" and enc["answer"] == "Yes" and enc["answer_cell"] == "F4"
     assert hr["answer"] == "Yes" and hr["answer_cell"] == "F5"
