@@ -116,6 +116,7 @@ def test_answer_sheets_download(app, client_as):
     writer = client_as("sales")
     uid = upload_and_match(writer, workbook())
     for fmt in ("xlsx", "docx"):
-        resp = c.get(f"/questionnaires/{uid}/answers.{fmt}")
-        assert resp.status_code == 200 and resp.headers["Content-Disposition"].startswith("attachment")
+        with c.get(f"/questionnaires/{uid}/answers.{fmt}") as resp:  # a streamed body: read and close it
+            assert resp.status_code == 200 and resp.headers["Content-Disposition"].startswith("attachment")
+            assert resp.get_data()[:2] == b"PK"  # both are zip packages
     assert c.get(f"/questionnaires/{uid}/answers.exe").status_code == 404
