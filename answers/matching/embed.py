@@ -49,6 +49,7 @@ class MiniLMEmbedder:
         self._integer = integer
         self._threads = threads or min(8, os.cpu_count() or 1)
         self._executor: ThreadPoolExecutor | None = None
+        self._executor_pid = 0
         self._session = None
         self._tokenizer = None
         self._lock = threading.Lock()
@@ -102,8 +103,9 @@ class MiniLMEmbedder:
 
     def _pool(self) -> ThreadPoolExecutor:
         with self._lock:
-            if self._executor is None:
+            if self._executor is None or self._executor_pid != os.getpid():  # threads do not survive fork
                 self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="minilm")
+                self._executor_pid = os.getpid()
             return self._executor
 
     def encode(self, texts: list[str]) -> np.ndarray:
