@@ -55,6 +55,12 @@ def propose_answers(questionnaire: Questionnaire, index: MatchIndex, entries: di
     return [_propose(q, r, entries) for q, r in zip(questionnaire.questions, results)]
 
 
+def _cell(loc) -> str | None:
+    """The A1 name of an answer cell; a CSV field by its column letter and line ("L2")."""
+    letter = loc.extra.get("column_letter")
+    return loc.cell or (f"{letter}{loc.row}" if letter and loc.row else None)
+
+
 def report(proposals: list[Proposal]) -> dict:
     """The `vault autofill --report` JSON (a stable contract: see the README)."""
     rows = []
@@ -65,7 +71,7 @@ def report(proposals: list[Proposal]) -> dict:
             "row": q.question_at.row,
             "question_cell": q.question_at.cell,
             # where the answer is a mark in one of several choice columns: the column of this answer
-            "answer_cell": (q.marked_cell(p.answer) or q.answer_at.cell) if q.answer_at else None,
+            "answer_cell": (q.marked_cell(p.answer) or _cell(q.answer_at)) if q.answer_at else None,
             "question_id": q.qid,
             "question": q.text,
             "status": p.status,

@@ -4,7 +4,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from importers.model import Question, Questionnaire
+from openpyxl.utils.cell import get_column_letter
+
+from answers.language import guess_language
+from importers.model import Locator, Question, Questionnaire
 
 
 @dataclass
@@ -23,15 +26,21 @@ def fill_questionnaire(src: bytes, questionnaire: Questionnaire, answers: list[F
     fmt = questionnaire.source_format
     if fmt in ("xlsx", "xlsm"):
         from exporters.xlsx_patch import CellWrite, fill_xlsx
-        writes = [CellWrite(sheet=loc.sheet, cell=cell, value=value)
-                  for a in answers for loc, _column, cell, value in _cells(a)]
+        cells = [(loc, cell, value) for a in answers for loc, _column, cell, value in _cells(a)]
+        headers = [CellWrite(sheet=loc.sheet, cell=f"{get_column_letter(loc.column)}{row}", value=text,
+                             style_from=loc.extra["new_column"]["style_from"])
+                   for loc, row, text in _new_headers(questionnaire, [loc for loc, _, _ in cells])]
+        writes = [CellWrite(sheet=loc.sheet, cell=cell, value=value) for loc, cell, value in cells]
         # Recalculate on open so the customer's own formulas over the answers (scores) are current.
-        return (fill_xlsx(src, writes, recalc_on_load=True) if writes else src), len(writes)
+        return (fill_xlsx(src, writes + headers, recalc_on_load=True) if writes else src), len(writes)
     if fmt == "csv":
         from exporters.csv_writer import fill_csv
         record_of = _csv_records_by_line(src)
-        writes = [(record_of[loc.row], column, value) for a in answers for loc, column, _cell, value in _cells(a)]
-        return (fill_csv(src, writes) if writes else src), len(writes)
+        cells = [(loc, column, value) for a in answers for loc, column, _cell, value in _cells(a)]
+        writes = [(record_of[loc.row], column, value) for loc, column, value in cells]
+        added = [(record_of[row], loc.column, text)
+                 for loc, row, text in _new_headers(questionnaire, [loc for loc, _, _ in cells], pad=True)]
+        return (fill_csv(src, writes + added) if writes else src), len(writes)
     if fmt == "docx":
         return _fill_docx(src, questionnaire, answers)
     if fmt == "pdf":
@@ -58,6 +67,34 @@ def _cells(a: FilledAnswer):
             yield q.answer_at, q.answer_at.column, q.answer_at.cell, a.answer
     if q.comment_at is not None and a.comment:
         yield q.comment_at, q.comment_at.column, q.comment_at.cell, a.comment
+
+
+NEW_HEADERS = {"en": {"answer": "Answer", "comment": "Comment"}, "zh": {"answer": "答复", "comment": "说明"}}
+
+
+def _new_headers(questionnaire: Questionnaire, written: list[Locator], pad: bool = False):
+    """(locator, row, text) of the header cells of the answer/comment columns the importer appended to
+    a table without any (Locator.extra["new_column"]), on each sheet something was written into them;
+    with `pad`, also an empty value for each of their unwritten question cells (every CSV record then
+    has the new fields)."""
+    sheets = {loc.sheet for loc in written if "new_column" in loc.extra}
+    if not sheets:
+        return
+    taken = {(loc.sheet, loc.row, loc.column) for loc in written}
+    for sheet in sheets:
+        questions = [q for q in questionnaire.questions if q.question_at.sheet == sheet]
+        chinese = sum(guess_language(q.text) == "zh" for q in questions) * 2 > len(questions)
+        labels, headed = NEW_HEADERS["zh" if chinese else "en"], set()
+        for q in questions:
+            for loc in (q.answer_at, q.comment_at):
+                new = loc.extra.get("new_column") if loc is not None else None
+                if not new:
+                    continue
+                if new["header_row"] and loc.column not in headed:
+                    headed.add(loc.column)
+                    yield loc, new["header_row"], labels[new["role"]]
+                if pad and (sheet, loc.row, loc.column) not in taken:
+                    yield loc, loc.row, ""
 
 
 # What fill_questionnaire returns per source format: (file extension, media type).

@@ -71,6 +71,7 @@ class CellWrite:
     sheet: str  # sheet name as shown in Excel's tab
     cell: str  # A1 reference, e.g. "D12" ("$D$12" and "d12" are accepted too)
     value: str  # written as an inline string, never as a formula or number
+    style_from: str | None = None  # A1 cell on the same sheet whose style the cell takes (a new header)
 
 
 class CellProblem(NamedTuple):
@@ -606,7 +607,20 @@ class _SheetPatcher:
                 self.problem(t.write, f"holds a formula ({shown}); it is not an answer cell")
                 continue
             self._set_text(cell, t.text)
+            if t.write.style_from:
+                self._copy_style(cell, t.write.style_from)
         self._widen_dimension()
+
+    def _copy_style(self, cell, ref: str) -> None:
+        """Give *cell* the style index of the existing cell *ref* (no cell there: left as it is)."""
+        pos = _parse_ref(ref)
+        i = bisect_left(self._row_keys, pos[0]) if pos else len(self._row_keys)
+        if i == len(self._row_keys) or self._row_keys[i] != pos[0]:
+            return
+        cols, els = self._row_cells(self._rows[i], pos[0])
+        j = bisect_left(cols, pos[1])
+        if j < len(cols) and cols[j] == pos[1] and els[j].get("s"):
+            cell.set("s", els[j].get("s"))
 
     def serialise(self) -> bytes:
         """The patched part.  Only the changed <row> elements (and <dimension>, if widened)

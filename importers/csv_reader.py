@@ -14,7 +14,7 @@ from .detect import TooManyQuestions, detect_table, mark_glyph, marked_choices
 from .layout import sheet_hint
 from .i18n_marker import N_
 from .messages import Msg
-from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
+from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection, new_column
 from .safety import Deadline, Limits
 
 TABLE_NAME = "csv"  # the one "sheet" of a CSV, for SheetDetection and layout hints
@@ -168,9 +168,14 @@ def load_csv(data: bytes, filename: str, limits: Limits, deadline: Deadline,
             answer_at.extra.update(marks={label: c for c, label in plan.marks.items()}, mark=glyph)
             existing = marked_choices(view, r, plan.marks)
 
+        comment_at = loc(ccol) if ccol else None
+        if plan.new_columns:  # no answer column: the filled copy appends one (see detect._plan_new_columns)
+            answer_at, comment_at = (loc(plan.new_columns[role]) for role in ("answer", "comment"))
+            for role, at in (("answer", answer_at), ("comment", comment_at)):
+                at.extra["new_column"] = new_column(role, plan.header_row, None)
         q.questions.append(Question(
             qid=item.qid, text=item.text, section=item.section, question_at=loc(cols["question"]),
-            answer_at=answer_at, comment_at=loc(ccol) if ccol else None,
+            answer_at=answer_at, comment_at=comment_at,
             choices=list(plan.marks.values()) or None,
             existing_answer=existing,
             existing_comment=view.text(r, ccol).strip() or None if ccol else None,

@@ -55,6 +55,8 @@ class TablePlan:
     computed_answer_rows: list[int] = field(default_factory=list)
     skip_reason: str | None = None
     marks: dict[int, str] = field(default_factory=dict)  # column -> choice, when the answer is a mark in one
+    # role -> 1-based column of an answer/comment column the filled copy appends (the table has neither)
+    new_columns: dict[str, int] = field(default_factory=dict)
 
     def letters(self) -> dict[str, str]:
         return {role: get_column_letter(c) for role, c in self.columns.items() if role in FILLABLE}
@@ -230,7 +232,22 @@ def detect_table(view: View, deadline: Deadline, *, hint: dict | None = None,
     _collect_rows(view, rows, plan, deadline, max_items)
     if "id" not in plan.columns:
         _ids_before_text(plan.items)
+    _plan_new_columns(view, plan)
     return plan
+
+
+MAX_COLUMN = 16384
+
+
+def _plan_new_columns(view: View, plan: TablePlan) -> None:
+    """No answer and no comment column (OWASP ASVS, NIST/ISO control lists: id + requirement): the
+    answers go into two columns right after the last one the header and question rows use."""
+    if not plan.items or {"answer", "comment"} & plan.columns.keys() or plan.marks:
+        return
+    rows = [item.row for item in plan.items] + ([plan.header_row] if plan.header_row else [])
+    last = max((c + view.merge_cols(r, c) - 1 for r in rows for c in view.cols(r)), default=0)
+    if last + 2 <= MAX_COLUMN:
+        plan.new_columns = {"answer": last + 1, "comment": last + 2}
 
 
 def _mark_columns(view: View, rows: list[int], plan: TablePlan, hinted: bool) -> None:

@@ -26,6 +26,12 @@ class Locator:
     extra: dict = field(default_factory=dict)
 
 
+def new_column(role: str, header_row: int | None, style_from: str | None) -> dict:
+    """Locator.extra["new_column"] of an answer/comment cell in a column the filled copy appends (the
+    table has none): the header goes in `header_row`, styled like the cell `style_from` (xlsx)."""
+    return {"role": role, "header_row": header_row, "style_from": style_from}
+
+
 @dataclass
 class Question:
     qid: str | None  # the questionnaire's own id ("IAM-01", "3.2.1") if any

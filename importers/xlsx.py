@@ -9,7 +9,7 @@ from .detect import TablePlan, TooManyQuestions, detect_table, mark_glyph, marke
 from .layout import sheet_hint, unknown_hint_sheets
 from .i18n_marker import N_
 from .messages import Msg
-from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
+from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection, new_column
 from .safety import Deadline, Limits, open_zip
 from .xlsx_formulas import Evaluator, to_text
 from .xlsx_reader import SheetData, WorkbookData, read_workbook
@@ -228,6 +228,7 @@ def _questions(sd: SheetData, plan: TablePlan, ev: Evaluator, resolver: ChoiceRe
     out: list[Question] = []
     seen_answer: dict[tuple[int, int], int] = {}
     glyph = mark_glyph(view, [item.row for item in plan.items], plan.marks) if plan.marks else None
+    header_style = f"{get_column_letter(qcol)}{plan.header_row}" if plan.header_row else None
     for item in plan.items:
         r = item.row
         hidden = r in sd.hidden_rows
@@ -252,6 +253,11 @@ def _questions(sd: SheetData, plan: TablePlan, ev: Evaluator, resolver: ChoiceRe
         if ccol and not view.is_formula(r, ccol):
             comment_at = _loc(sd, view.origin(r, ccol), hidden, merged=_range_text(sd.merge_at(r, ccol)))
             existing_comment = view.text(r, ccol).strip() or None
+        if plan.new_columns:  # no answer column: the filled copy appends one (see detect._plan_new_columns)
+            answer_at, comment_at = (
+                _loc(sd, (r, plan.new_columns[role]), hidden,
+                     new_column=new_column(role, plan.header_row, header_style))
+                for role in ("answer", "comment"))
         guidance = view.text(r, gcol).strip() or None if gcol else None
         out.append(Question(qid=item.qid, text=item.text, section=item.section, question_at=q_at,
                             answer_at=answer_at, comment_at=comment_at, choices=choices,

@@ -90,7 +90,10 @@ def test_real_chinese_and_asvs_files(name, count, first_id, section, columns):
     assert q.sheets[0].header_row == 1
     first = q.questions[0]
     assert (first.qid, first.section, first.question_at.row) == (first_id, section, 2)
-    assert first.answer_at is None
+    # no answer column: the filled copy appends Answer | Comment after the table's last column
+    width = max(len(line.split(",")) for line in path.read_text("utf-8").splitlines()[:1])
+    assert (first.answer_at.column, first.comment_at.column) == (width + 1, width + 2)
+    assert first.answer_at.extra["new_column"] == {"role": "answer", "header_row": 1, "style_from": None}
     assert len({x.qid for x in q.questions}) == count
     assert any("no answer column" in w for w in q.warnings)
 
