@@ -56,7 +56,7 @@ def propose_answers(questionnaire: Questionnaire, index: MatchIndex, entries: di
 
 
 def _cell(loc) -> str | None:
-    """The A1 name of an answer cell; a CSV field by its column letter and line ("L2")."""
+    """The A1 name of a cell; a CSV field by its column letter and line ("L2")."""
     letter = loc.extra.get("column_letter")
     return loc.cell or (f"{letter}{loc.row}" if letter and loc.row else None)
 
@@ -69,7 +69,7 @@ def report(proposals: list[Proposal]) -> dict:
         rows.append({
             "sheet": q.question_at.sheet,
             "row": q.question_at.row,
-            "question_cell": q.question_at.cell,
+            "question_cell": _cell(q.question_at),  # CSV too, so question and answer are named alike
             # where the answer is a mark in one of several choice columns: the column of this answer
             "answer_cell": (q.marked_cell(p.answer) or _cell(q.answer_at)) if q.answer_at else None,
             "question_id": q.qid,

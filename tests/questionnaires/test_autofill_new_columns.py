@@ -103,6 +103,10 @@ def test_real_asvs_csv_gets_two_new_fields(app, runner, tmp_path):
     assert records[0] == original[0] + ["Answer", "Comment"]
     filled = [r for r in report["questions"] if r["status"] == "filled"]
     assert filled and filled[0]["answer_cell"] == "L2"
+    from openpyxl.utils import column_index_from_string
+    for r in report["questions"]:  # the question's field is named like the answer's: letter + line
+        col, line = column_index_from_string(r["question_cell"].rstrip("0123456789")), int(r["row"])
+        assert r["question_cell"].endswith(str(line)) and r["question"] in records[line - 1][col - 1]
     for r in filled:
         letter, line = r["answer_cell"][0], int(r["answer_cell"][1:])
         assert letter == "L" and records[line - 1][11] == r["answer"]
@@ -125,3 +129,4 @@ def test_web_export_adds_the_columns_too(app, client_as):
     ws = load_workbook(io.BytesIO(resp.data))["Controls"]
     assert (ws["C2"].value, ws["D2"].value) == ("Answer", "Comment")
     assert ws["C3"].value == "Yes" and ws["C4"].value is None
+
