@@ -47,13 +47,18 @@ def _questionnaire(path: Path) -> None:
     wb.save(path)
 
 
-def test_import_then_autofill_writes_report_and_filled_copy(tmp_path):
+def _instance_with_library(tmp_path):
+    """A fresh instance with LIBRARY imported from a CSV: (instance, library file, import output)."""
     instance = tmp_path / "instance"
     vault(instance, "init", "--no-input")
     lib = tmp_path / "library.csv"
     with lib.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(LIBRARY)
-    out = vault(instance, "library", "import", str(lib))
+    return instance, lib, vault(instance, "library", "import", str(lib))
+
+
+def test_import_then_autofill_writes_report_and_filled_copy(tmp_path):
+    instance, lib, out = _instance_with_library(tmp_path)
     assert "created 4" in out.stdout
     again = vault(instance, "library", "import", str(lib))
     assert "created 0" in again.stdout and "unchanged 4" in again.stdout
@@ -164,12 +169,7 @@ def test_library_import_names_the_columns_it_read_and_the_sheets_it_did_not(tmp_
 
 
 def test_the_filled_copy_keeps_the_answers_already_in_the_file(tmp_path):
-    instance = tmp_path / "instance"
-    vault(instance, "init", "--no-input")
-    lib = tmp_path / "library.csv"
-    with lib.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(LIBRARY)
-    vault(instance, "library", "import", str(lib))
+    instance, _, _ = _instance_with_library(tmp_path)
     src, filled = tmp_path / "q.xlsx", tmp_path / "filled.xlsx"
     _questionnaire(src)
     wb = load_workbook(src)
