@@ -76,3 +76,16 @@ def sectioned_docx() -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def count_font_calls(monkeypatch, module, name: str) -> list:
+    """Replace module.name (a (path, font_number) callable) by one that records each path it gets."""
+    calls = []
+    real = getattr(module, name)
+
+    def counting(path, font_number=0):
+        calls.append(path)
+        return real(path, font_number)
+
+    monkeypatch.setattr(module, name, counting)
+    return calls

@@ -15,7 +15,7 @@ from fontTools.pens.recordingPen import DecomposingRecordingPen
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from tests.watermark.builders import VALID_PDF
+from tests.watermark.builders import VALID_PDF, count_font_calls
 from vault.watermark import Recipient, fonts, precut, watermark_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,15 +57,7 @@ def isolated(tmp_path, module_cache):
 @pytest.fixture
 def builds(monkeypatch):
     """Counts the pre-cut builds."""
-    calls = []
-    real = precut.build
-
-    def counting(path, font_number=0):
-        calls.append(path)
-        return real(path, font_number)
-
-    monkeypatch.setattr(precut, "build", counting)
-    return calls
+    return count_font_calls(monkeypatch, precut, "build")
 
 
 @pytest.fixture

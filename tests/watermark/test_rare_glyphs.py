@@ -14,7 +14,7 @@ from fontTools.pens.recordingPen import DecomposingRecordingPen
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from tests.watermark.builders import VALID_PDF
+from tests.watermark.builders import VALID_PDF, count_font_calls
 from vault.watermark import Recipient, fonts, precut, watermark_pdf
 from vault.watermark.fonts import CJK_FONT_CANDIDATES, FALLBACK_FONT_CANDIDATES
 
@@ -45,15 +45,7 @@ def no_subsetter(monkeypatch):
 @pytest.fixture
 def opened(monkeypatch):
     """Counts the fonts opened whole."""
-    calls = []
-    real = precut.Face
-
-    def counting(path, font_number=0):
-        calls.append(path)
-        return real(path, font_number)
-
-    monkeypatch.setattr(precut, "Face", counting)
-    return calls
+    return count_font_calls(monkeypatch, precut, "Face")
 
 
 def _has(path: Path, chars: str) -> bool:
