@@ -147,6 +147,15 @@ def any_db_app(request, tmp_path):
 
 
 @pytest.fixture
+def tmpdir_watched(tmp_path, monkeypatch):
+    """Every temporary file of this process goes to a folder the test can scan."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

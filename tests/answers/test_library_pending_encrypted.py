@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -111,14 +110,6 @@ def test_kept_upload_does_not_open_after_its_master_key_is_removed(tmp_path):
 
 
 # --- export -----------------------------------------------------------------------------------------
-
-@pytest.fixture
-def tmpdir_watched(tmp_path, monkeypatch):
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
-
 
 def _big_library(app, n: int = 220) -> None:
     """Enough text (> 512 KB) that the export's temporary file moves to disk."""

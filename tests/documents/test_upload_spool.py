@@ -1,9 +1,7 @@
 """No plaintext of an upload or a marked download in the temporary folder: Werkzeug's parser, the
 spool, the PDF check and the watermark delivery all hold confidential bytes encrypted."""
 import io
-import os
 import stat
-import tempfile
 
 import pytest
 from pypdf import PdfWriter
@@ -33,13 +31,6 @@ def marked_pdf(size: int = 1_200_000) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture
-def tmpdir_watched(tmp_path, monkeypatch):
-    """Every temporary file of this process goes to a folder the test can scan."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def upload_and_scan(app, client_as, tmpdir_watched, monkeypatch, data: bytes) -> dict:
