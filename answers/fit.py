@@ -5,8 +5,10 @@ import re
 
 # Meaning -> spellings seen in real questionnaires (English and Chinese).
 _MEANINGS = {
-    "yes": {"yes", "y", "true", "是", "有", "已实施", "符合", "支持", "yes, fully", "implemented", "compliant"},
-    "no": {"no", "n", "false", "否", "无", "没有", "未实施", "不符合", "不支持", "not implemented", "non-compliant"},
+    "yes": {"yes", "y", "true", "是", "是的", "有", "已", "已启用", "已实施", "符合", "支持", "yes, fully", "implemented",
+            "compliant"},
+    "no": {"no", "n", "false", "否", "不是", "无", "没有", "未", "未启用", "未实施", "不符合", "不支持", "not implemented",
+           "non-compliant"},
     "na": {"n/a", "na", "not applicable", "不适用", "n.a.", "none"},
     "partial": {"partial", "partially", "partly", "部分", "部分符合", "部分实施", "in progress"},
 }
@@ -17,11 +19,12 @@ def _norm(text: str) -> str:
 
 
 def meaning_of(answer: str) -> str | None:
+    """"yes", "no", "na", "partial" or None (free text); "Yes, for all staff" and "是，所有员工" are "yes"."""
     value = _norm(answer)
     for meaning, spellings in _MEANINGS.items():
         if value in spellings:
             return meaning
-    first = re.split(r"[\s,;:.，；：。(（-]", value, maxsplit=1)[0]
+    first = re.split(r"[\s,;:.!?，；：。、！？(（-]", value, maxsplit=1)[0]
     for meaning, spellings in _MEANINGS.items():
         if first in spellings and meaning in ("yes", "no"):
             return meaning
