@@ -40,6 +40,7 @@ class ReportRow:
     reviewed_at: str | None
     assignee: str | None
     comments: int = 0
+    bulk_threshold: float | None = None  # accepted by bulk accept at this threshold; reviewed_by triggered it
 
 
 DEFAULT_LABELS = {
@@ -48,10 +49,12 @@ DEFAULT_LABELS = {
     "accepted": "Answered (accepted)", "auto_accepted": "Accepted as the library proposed",
     "edited": "Accepted after editing or written by a reviewer", "suggested": "Suggested, not yet reviewed",
     "open": "Open (no answer yet)", "rejected": "Rejected", "reviewers": "Reviewed by",
-    "still_open": "Still open",
+    "still_open": "Still open", "edited_only": "Edited, not accepted", "bulk": "Accepted in bulk",
+    "bulk_by": "accepted in bulk at %(pct)s or more, by %(who)s",
     "columns": ["ID", "Section", "Question", "Status", "Answer", "Details", "How", "Auto-filled",
                 "Library entry", "Confidence", "Reviewed by", "Reviewed at", "Assigned to", "Comments"],
-    "status": {"open": "open", "suggested": "suggested", "accepted": "accepted", "rejected": "rejected"},
+    "status": {"open": "open", "suggested": "suggested", "edited": "edited, not accepted", "accepted": "accepted",
+               "rejected": "rejected"},
     "how": {"library": "library answer", "alternative": "alternative library answer", "edited": "edited",
             "written": "written by reviewer", "": ""},
     "yes": "yes", "no": "no",
@@ -65,6 +68,7 @@ class Counts:
     as_proposed: int = 0
     changed: int = 0
     reviewers: Counter = field(default_factory=Counter)
+    bulk: Counter = field(default_factory=Counter)  # (threshold, who triggered it) -> answers
 
 
 def count(rows: list[ReportRow]) -> Counts:
@@ -76,7 +80,9 @@ def count(rows: list[ReportRow]) -> Counts:
                 c.as_proposed += 1
             else:
                 c.changed += 1
-        if r.reviewed_by and r.status in ("accepted", "rejected"):
+        if r.status == "accepted" and r.bulk_threshold is not None:
+            c.bulk[(r.bulk_threshold, r.reviewed_by or "")] += 1  # nobody read these: not a review
+        elif r.reviewed_by and r.status in ("accepted", "rejected"):
             c.reviewers[r.reviewed_by] += 1
     return c
 
@@ -112,6 +118,7 @@ def summary_report_xlsx(info: ReportInfo, rows: list[ReportRow], labels: dict | 
     line(L["accepted"], c.by_status["accepted"])
     line(L["auto_accepted"], c.as_proposed)
     line(L["edited"], c.changed)
+    line(L["edited_only"], c.by_status["edited"])
     line(L["suggested"], c.by_status["suggested"])
     line(L["open"], c.by_status["open"])
     line(L["rejected"], c.by_status["rejected"])
@@ -120,6 +127,11 @@ def summary_report_xlsx(info: ReportInfo, rows: list[ReportRow], labels: dict | 
         line(L["reviewers"], strong=True)
         for who, n in c.reviewers.most_common():
             line(who, n)
+    if c.bulk:
+        line()
+        line(L["bulk"], strong=True)
+        for (threshold, who), n in sorted(c.bulk.items()):
+            line(_bulk_by(L, threshold, who), n)
     still = [r for r in rows if r.status != "accepted"]
     if still:
         line()
@@ -141,7 +153,9 @@ def summary_report_xlsx(info: ReportInfo, rows: list[ReportRow], labels: dict | 
     for r in rows:
         values = [r.qid, r.section, r.question, L["status"].get(r.status, r.status), r.answer, r.comment,
                   L["how"].get(r.how, r.how), L["yes"] if r.auto else L["no"], r.entry_ref,
-                  f"{r.confidence:.0%}" if r.confidence is not None else "", r.reviewed_by, r.reviewed_at,
+                  f"{r.confidence:.0%}" if r.confidence is not None else "",
+                  _bulk_by(L, r.bulk_threshold, r.reviewed_by) if r.bulk_threshold is not None else r.reviewed_by,
+                  r.reviewed_at,
                   r.assignee]
         cells = [string_cell(ws, v) for v in values] + [_int_cell(ws, r.comments)]
         for cell in cells:
@@ -150,6 +164,10 @@ def summary_report_xlsx(info: ReportInfo, rows: list[ReportRow], labels: dict | 
     out = io.BytesIO()
     save_workbook(wb, out)
     return out.getvalue()
+
+
+def _bulk_by(L: dict, threshold: float, who: str | None) -> str:
+    return L["bulk_by"] % {"pct": f"{threshold:.0%}", "who": who or "?"}
 
 
 def _int_cell(ws, value: int):

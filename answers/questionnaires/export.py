@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from answers.library.service import Actor
 from answers.questionnaires.models import QuestionItem, Questionnaire, SentAnswer
-from answers.questionnaires.service import QuestionnaireError, parsed_from_items, question_from_json, read_original
+from answers.questionnaires.service import (QuestionnaireError, parsed_from_items, question_from_json, read_original,
+                                            shown_answer)
 from exporters.answer_sheet import PdfFormError, SheetRow, answer_sheet_docx, answer_sheet_xlsx
 from exporters.csv_writer import CsvExportError
 from exporters.docx_writer import DocxExportError
@@ -40,6 +41,8 @@ def _items(session: Session, qn: Questionnaire) -> list[QuestionItem]:
 def _answers_of(item: QuestionItem, include_suggested: bool) -> tuple[str | None, str | None] | None:
     if item.status == "accepted":
         return item.final_answer, item.final_comment
+    if include_suggested and item.status == "edited":
+        return item.final_answer, item.final_comment  # the reviewer's edit beats the proposal
     if include_suggested and item.status == "suggested":
         return item.proposed_answer, item.proposed_comment
     return None
@@ -81,14 +84,18 @@ def _record_sent(session: Session, actor: Actor, qn: Questionnaire, items: list[
     last = {}
     for row in session.scalars(select(SentAnswer).where(SentAnswer.questionnaire_id == qn.id)
                                .order_by(SentAnswer.id)):
-        last[row.item_id] = (row.answer, row.comment, row.entry_ref, row.entry_revision)
+        last[row.item_id] = (row.answer, row.comment, row.entry_ref, row.entry_revision, row.accepted_by_id,
+                             row.bulk_threshold)
     for item in items:
-        key = (item.final_answer, item.final_comment, item.final_entry_ref, item.final_entry_revision)
+        # Who accepted, and how, is part of what was sent: a person confirming a bulk-accepted answer is a new row.
+        key = (item.final_answer, item.final_comment, item.final_entry_ref, item.final_entry_revision,
+               item.reviewed_by_id, item.bulk_threshold)
         if last.get(item.id) == key:
             continue
         session.add(SentAnswer(customer=qn.customer, questionnaire_id=qn.id, item_id=item.id,
                                entry_ref=item.final_entry_ref, entry_revision=item.final_entry_revision,
-                               answer=item.final_answer, comment=item.final_comment, sent_by_id=actor.id))
+                               answer=item.final_answer, comment=item.final_comment, sent_by_id=actor.id,
+                               accepted_by_id=item.reviewed_by_id, bulk_threshold=item.bulk_threshold))
 
 
 def answer_sheet(session: Session, actor: Actor, qn: Questionnaire, fmt: str, *, title: str,
@@ -118,11 +125,10 @@ def _when(value) -> str:
 
 def report(session: Session, actor: Actor, qn: Questionnaire, labels: dict | None = None) -> Download:
     rows = [ReportRow(qid=i.qid, section=i.section, question=i.text, status=i.status,
-                      answer=i.final_answer if i.status == "accepted" else i.proposed_answer,
-                      comment=i.final_comment if i.status == "accepted" else i.proposed_comment,
+                      answer=shown_answer(i)[0], comment=shown_answer(i)[1],
                       how=i.how, auto=i.auto, entry_ref=i.final_entry_ref or i.proposed_entry_ref,
                       confidence=i.confidence, reviewed_by=_who(i.reviewed_by), reviewed_at=_when(i.reviewed_at),
-                      assignee=_who(i.assignee), comments=len(i.comments))
+                      assignee=_who(i.assignee), comments=len(i.comments), bulk_threshold=i.bulk_threshold)
             for i in _items(session, qn)]
     info = ReportInfo(customer=qn.customer, filename=qn.filename, uploaded_by=_who(qn.created_by),
                       uploaded_at=_when(qn.created_at), exported_by=actor.label, exported_at=_when(utcnow()))

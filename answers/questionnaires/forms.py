@@ -8,10 +8,10 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-STATUS_LABELS = {"open": _l("Open"), "suggested": _l("Suggested"), "accepted": _l("Accepted"),
-                 "rejected": _l("Rejected")}
-STATUS_BADGES = {"open": "badge-none", "suggested": "badge-soon", "accepted": "badge-valid",
-                 "rejected": "badge-expired"}
+STATUS_LABELS = {"open": _l("Open"), "suggested": _l("Suggested"), "edited": _l("Edited, not accepted"),
+                 "accepted": _l("Accepted"), "rejected": _l("Rejected")}
+STATUS_BADGES = {"open": "badge-none", "suggested": "badge-soon", "edited": "badge-soon",
+                 "accepted": "badge-valid", "rejected": "badge-expired"}
 HOW_LABELS = {"library": _l("Library answer"), "alternative": _l("Alternative library answer"),
               "edited": _l("Edited by a reviewer"), "written": _l("Written by a reviewer"), "": ""}
 ROLE_LABELS = {"id": _l("ID"), "question": _l("Question"), "answer": _l("Answer"), "comment": _l("Comment / details"),
@@ -19,7 +19,7 @@ ROLE_LABELS = {"id": _l("ID"), "question": _l("Question"), "answer": _l("Answer"
 LAYOUT_SOURCES = {"detected": _l("Detected automatically"),
                   "remembered": _l("A correction remembered from an earlier file of the same layout"),
                   "corrected": _l("Corrected by hand")}
-ACTIONS = ("accept", "save", "reject", "alternative", "reopen", "assign")
+ACTIONS = ("accept", "save", "edit", "reject", "alternative", "reopen", "assign")
 
 
 def confidence_band(value: float | None) -> tuple[str, str]:
@@ -52,6 +52,9 @@ def report_labels() -> dict:
         "edited": _("Accepted after editing or written by a reviewer"),
         "suggested": _("Suggested, not yet reviewed"), "open": _("Open (no answer yet)"),
         "rejected": _("Rejected"), "reviewers": _("Reviewed by"), "still_open": _("Still open"),
+        "edited_only": _("Edited, not accepted"), "bulk": _("Accepted in bulk"),
+        # %-placeholders filled by the pure report (exporters/report.py)
+        "bulk_by": _("accepted in bulk at %(pct)s or more, by %(who)s"),
         "columns": [_("ID"), _("Section"), _("Question"), _("Status"), _("Answer"), _("Details"), _("How"),
                     _("Auto-filled"), _("Library entry"), _("Confidence"), _("Reviewed by"), _("Reviewed at"),
                     _("Assigned to"), _("Comments")],

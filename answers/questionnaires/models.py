@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from vault.db import Base, UTCDateTime, utcnow
 from vault.storage.models import StoredBlob
 
-ITEM_STATUSES = ("open", "suggested", "accepted", "rejected")
+# "edited": a reviewer changed the answer but has not accepted it (an edit is never an accept).
+ITEM_STATUSES = ("open", "suggested", "edited", "accepted", "rejected")
 STATES = ("detected", "review")  # detection shown and correctable, then matched and under review
 # How a final answer came to be (the report says so): as the library proposed, another library
 # candidate, edited from the proposal, or written by the reviewer.
@@ -89,6 +90,9 @@ class QuestionItem(Base):
     how: Mapped[str] = mapped_column(String(16), default="")
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Set when bulk accept accepted it, at this confidence threshold (0..1); reviewed_by is then who
+    # triggered the bulk accept, not someone who read the answer.
+    bulk_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     learned_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)  # saved to the library as
     # Optimistic lock: every change bumps it; a change sent with an older number is refused (409).
@@ -147,7 +151,11 @@ class SentAnswer(Base):
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # Who accepted the answer, and the threshold when it was bulk accepted (then nobody read it).
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    bulk_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     questionnaire = relationship("Questionnaire")
     item = relationship("QuestionItem")
-    sent_by = relationship("User")
+    sent_by = relationship("User", foreign_keys=[sent_by_id])
+    accepted_by = relationship("User", foreign_keys=[accepted_by_id])

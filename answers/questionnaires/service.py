@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from answers.autofill import propose_answers
-from answers.fit import fit_to_choices
+from answers.fit import fit_to_choices, meaning_of
 from answers.library import service as library
 from answers.library.models import LibraryEntry as EntryRow
 from answers.library.service import Actor
@@ -31,7 +31,7 @@ MAX_ANSWER = 32_000  # below Excel's 32,767 characters per cell
 SAMPLES_PER_SHEET = 3
 CORRECTABLE = ("xlsx", "xlsm", "csv", "docx")  # formats whose importers take a layout hint
 
-__all__ = ["Actor", "QuestionnaireError", "Conflict", "upload", "apply_layout", "start_review",
+__all__ = ["Actor", "QuestionnaireError", "Conflict", "upload", "apply_layout", "start_review", "match_again",
            "review_item", "assign_item", "add_comment", "bulk_accept", "learn", "progress"]
 
 
@@ -253,6 +253,39 @@ def _fit(question: Question, short: str, full: str) -> tuple[str | None, str | N
     return (full if not question.choices else None), None
 
 
+def _revisions(session: Session, proposals) -> dict:
+    refs = {c.ref for p in proposals for c in p.result.candidates}
+    if not refs:
+        return {}
+    return dict(session.execute(select(EntryRow.ref, EntryRow.revision).where(EntryRow.ref.in_(refs))).all())
+
+
+def _propose_into(item: QuestionItem, p, entries: dict, revisions: dict) -> None:
+    """Write one `propose_answers` result onto an item: proposal, confidence, alternatives, status."""
+    q = p.question
+    item.status, item.auto = "open", False
+    item.proposed_answer = item.proposed_comment = item.proposed_entry_ref = item.proposed_entry_revision = None
+    if p.status != "unanswered" and p.entry is not None:
+        item.status = "suggested"
+        item.proposed_answer, item.proposed_comment = p.answer, p.comment
+        if p.comment is None and details_fit(q) and p.entry.answer_full.strip() and p.answer != \
+                p.entry.answer_full.strip():
+            item.proposed_comment = p.entry.answer_full.strip()  # follows the answer in Word / sheets
+        item.proposed_entry_ref = p.entry.ref
+        item.proposed_entry_revision = revisions.get(p.entry.ref)
+        item.auto = p.status == "filled"
+    item.confidence = float(p.result.confidence) if p.result.candidates else None
+    alts = []
+    for c in p.result.candidates:
+        e = entries.get(c.ref)
+        if e is None or (item.proposed_entry_ref == c.ref):
+            continue
+        answer, comment = _fit(q, e.answer_short, e.answer_full)
+        alts.append({"ref": c.ref, "revision": revisions.get(c.ref), "score": round(float(c.score), 4),
+                     "question": e.question[:500], "answer": answer, "comment": comment})
+    item.alternatives = alts
+
+
 def start_review(session: Session, actor: Actor, qn: Questionnaire, index, entries: dict, *,
                  top_k: int = 5) -> int:
     """Match every question against the library and create the review items."""
@@ -262,32 +295,12 @@ def start_review(session: Session, actor: Actor, qn: Questionnaire, index, entri
     if not parsed.questions:
         raise QuestionnaireError(_("no questions were detected; correct the detection first"))
     proposals = propose_answers(parsed, index, entries, top_k=top_k)
-    refs = {c.ref for p in proposals for c in p.result.candidates}
-    revisions = dict(session.execute(select(EntryRow.ref, EntryRow.revision).where(EntryRow.ref.in_(refs))).all()) \
-        if refs else {}
+    revisions = _revisions(session, proposals)
     for position, p in enumerate(proposals):
         q = p.question
         item = QuestionItem(questionnaire_id=qn.id, position=position, locator=question_to_json(q), qid=q.qid,
                             text=q.text, section=q.section, choices=q.choices, revision=1)
-        if p.status != "unanswered" and p.entry is not None:
-            item.status = "suggested"
-            item.proposed_answer, item.proposed_comment = p.answer, p.comment
-            if p.comment is None and details_fit(q) and p.entry.answer_full.strip() and p.answer != \
-                    p.entry.answer_full.strip():
-                item.proposed_comment = p.entry.answer_full.strip()  # follows the answer in Word / sheets
-            item.proposed_entry_ref = p.entry.ref
-            item.proposed_entry_revision = revisions.get(p.entry.ref)
-            item.auto = p.status == "filled"
-        item.confidence = float(p.result.confidence) if p.result.candidates else None
-        alts = []
-        for c in p.result.candidates:
-            e = entries.get(c.ref)
-            if e is None or (item.proposed_entry_ref == c.ref):
-                continue
-            answer, comment = _fit(q, e.answer_short, e.answer_full)
-            alts.append({"ref": c.ref, "revision": revisions.get(c.ref), "score": round(float(c.score), 4),
-                         "question": e.question[:500], "answer": answer, "comment": comment})
-        item.alternatives = alts
+        _propose_into(item, p, entries, revisions)
         session.add(item)
     qn.state, qn.matched_at, qn.question_count = "review", utcnow(), len(proposals)
     session.flush()
@@ -296,6 +309,47 @@ def start_review(session: Session, actor: Actor, qn: Questionnaire, index, entri
                  detail={"questions": len(proposals),
                          "suggested": sum(1 for p in proposals if p.status != "unanswered")})
     return len(proposals)
+
+
+UNTOUCHED = ("open", "suggested")  # nobody edited, accepted, rejected or bulk accepted it
+
+
+@dataclass
+class Rematch:
+    reproposed: int  # untouched questions whose proposal changed
+    unchanged: int  # untouched questions proposed the same as before
+    kept: int  # touched questions, left exactly as they were
+
+
+def _proposal_of(item: QuestionItem) -> tuple:
+    return (item.status, item.proposed_answer, item.proposed_comment, item.proposed_entry_ref,
+            item.proposed_entry_revision, item.confidence, item.auto, item.alternatives)
+
+
+def match_again(session: Session, actor: Actor, qn: Questionnaire, index, entries: dict, *,
+                top_k: int = 5) -> Rematch:
+    """Match the questions nobody has touched against the current library (after it grew), through
+    the same `propose_answers`; edited, accepted, rejected and bulk-accepted questions keep everything."""
+    if qn.state != "review":
+        raise QuestionnaireError(_("match the questions first"))
+    items = list(session.scalars(select(QuestionItem).where(QuestionItem.questionnaire_id == qn.id)
+                                 .order_by(QuestionItem.position)))
+    fresh = [i for i in items if i.status in UNTOUCHED]
+    proposals = propose_answers(parsed_from_items(qn, fresh), index, entries, top_k=top_k) if fresh else []
+    revisions = _revisions(session, proposals)
+    changed = 0
+    for item, p in zip(fresh, proposals):
+        before = _proposal_of(item)
+        _propose_into(item, p, entries, revisions)
+        if _proposal_of(item) != before:
+            _touch(item, actor)  # a page showing the old proposal gets a conflict, not a stale accept
+            changed += 1
+    qn.matched_at = utcnow()
+    result = Rematch(reproposed=changed, unchanged=len(fresh) - changed, kept=len(items) - len(fresh))
+    audit.record(session, "questionnaire.match_again", actor_id=actor.id, actor=actor.label, ip=actor.ip,
+                 object_type="questionnaire", object_id=qn.uid, detail=dataclasses.asdict(result))
+    session.flush()
+    return result
 
 
 # ------------------------------------------------------------------ lookups
@@ -355,6 +409,9 @@ def progress(session: Session, qn: Questionnaire) -> dict:
         QuestionItem.questionnaire_id == qn.id).group_by(QuestionItem.status)).all())
     counts = {s: rows.get(s, 0) for s in ITEM_STATUSES}
     counts["total"] = sum(counts[s] for s in ITEM_STATUSES)
+    counts["bulk"] = session.scalar(select(func.count()).where(
+        QuestionItem.questionnaire_id == qn.id, QuestionItem.status == "accepted",
+        QuestionItem.bulk_threshold.is_not(None))) or 0
     counts["percent"] = round(100 * counts["accepted"] / counts["total"]) if counts["total"] else 0
     return counts
 
@@ -377,14 +434,22 @@ def _touch(item: QuestionItem, actor: Actor) -> None:
     item.updated_at, item.updated_by_id = utcnow(), actor.id
 
 
-def _accept(item: QuestionItem, actor: Actor, answer, comment, ref, revision, how: str) -> None:
+def _accept(item: QuestionItem, actor: Actor, answer, comment, ref, revision, how: str, *,
+            bulk_threshold: float | None = None) -> None:
     item.final_answer, item.final_comment = answer, comment
     item.final_entry_ref, item.final_entry_revision, item.how = ref, revision, how
     item.status, item.reviewed_by_id, item.reviewed_at = "accepted", actor.id, utcnow()
+    item.bulk_threshold = bulk_threshold
+
+
+def _text(value: str | None) -> str | None:
+    """A form field as stored: browsers post textareas with CRLF; blank is None."""
+    value = (value or "").replace("\r\n", "\n").strip()
+    return value or None
 
 
 def _check_answer(item: QuestionItem, answer: str | None, comment: str | None) -> str | None:
-    answer = (answer or "").strip() or None
+    answer = _text(answer)
     if answer and len(answer) > MAX_ANSWER or comment and len(comment) > MAX_ANSWER:
         raise QuestionnaireError(_("an answer is limited to %(n)s characters", n=f"{MAX_ANSWER:,}"))
     if answer and item.choices:
@@ -397,29 +462,61 @@ def _check_answer(item: QuestionItem, answer: str | None, comment: str | None) -
     return answer
 
 
+def _origin(item: QuestionItem, answer, comment) -> tuple[str | None, int | None, str]:
+    """(library entry, its revision, how) of an answer the reviewer submits."""
+    if (answer, comment) == (_text(item.proposed_answer), _text(item.proposed_comment)):
+        return item.proposed_entry_ref, item.proposed_entry_revision, "library"
+    if item.how == "alternative" and (answer, comment) == (item.final_answer, item.final_comment):
+        return item.final_entry_ref, item.final_entry_revision, "alternative"
+    base = item.final_entry_ref or item.proposed_entry_ref
+    revision = item.final_entry_revision if base == item.final_entry_ref else item.proposed_entry_revision
+    return base, revision, "edited" if base else "written"
+
+
+def shown_answer(item: QuestionItem) -> tuple[str | None, str | None]:
+    """What the answer and details fields hold: the reviewer's answer once there is one, else the proposal."""
+    if item.status in ("edited", "accepted"):
+        return item.final_answer, item.final_comment
+    return item.proposed_answer, item.proposed_comment
+
+
+def contradicts(answer: str | None, details: str | None) -> bool:
+    """A Yes/No answer beside details that begin with the other meaning ("No" / "Yes, covering ...")."""
+    meanings = {meaning_of(answer) if answer else None, meaning_of(details) if details else None}
+    return meanings == {"yes", "no"}
+
+
+def contradiction(item: QuestionItem) -> bool:
+    """Flagged on the page until fixed or explicitly accepted (an accepted answer is a decision)."""
+    return item.status in ("suggested", "edited") and contradicts(*shown_answer(item))
+
+
 def review_item(session: Session, actor: Actor, item: QuestionItem, action: str, *,
                 expected_revision: int | None, answer: str | None = None, comment: str | None = None,
                 alternative: str | None = None) -> None:
-    """accept | save (edited/written answer) | reject | alternative | reopen."""
+    """accept | save | edit | reject | alternative | reopen.
+
+    accept and save accept what the fields hold (`answer`, `comment`); accept with neither field sent
+    accepts what the page shows (the reviewer's edit, else the proposal). edit keeps the answer as the
+    reviewer's, not accepted (a dropdown change is an edit, never an accept)."""
     submitted = {"action": action, "answer": answer, "comment": comment, "alternative": alternative}
     _check_revision(item, expected_revision, submitted)
-    if action == "accept":
-        if item.proposed_answer is None and item.proposed_comment is None:
+    flagged = False
+    if action == "accept" and answer is None and comment is None:
+        answer, comment = shown_answer(item)
+        if answer is None and comment is None:
             raise QuestionnaireError(_("there is no proposed answer to accept; write one"))
-        _accept(item, actor, item.proposed_answer, item.proposed_comment, item.proposed_entry_ref,
-                item.proposed_entry_revision, "library")
-    elif action == "save":
-        comment = (comment or "").strip() or None
+    if action in ("accept", "save", "edit"):
+        comment = _text(comment)
         answer = _check_answer(item, answer, comment)
-        base = item.final_entry_ref or item.proposed_entry_ref
-        if item.how in ("library", "alternative") and (answer, comment) == (item.final_answer, item.final_comment):
-            how = item.how
-        elif (answer, comment) == (item.proposed_answer, item.proposed_comment):
-            how = "library"
+        ref, revision, how = _origin(item, answer, comment)
+        flagged = contradicts(answer, comment)
+        if action == "edit":
+            item.final_answer, item.final_comment = answer, comment
+            item.final_entry_ref, item.final_entry_revision, item.how = ref, revision, how
+            item.status, item.reviewed_by_id, item.reviewed_at, item.bulk_threshold = "edited", None, None, None
         else:
-            how = "edited" if base else "written"
-        revision = item.final_entry_revision if base == item.final_entry_ref else item.proposed_entry_revision
-        _accept(item, actor, answer, comment, base, revision, how)
+            _accept(item, actor, answer, comment, ref, revision, how)
     elif action == "alternative":
         alt = next((a for a in item.alternatives or [] if a.get("ref") == alternative), None)
         if alt is None:
@@ -427,22 +524,23 @@ def review_item(session: Session, actor: Actor, item: QuestionItem, action: str,
         if not alt.get("answer") and not alt.get("comment"):
             raise QuestionnaireError(_("that library entry has no answer that fits this question"))
         _accept(item, actor, alt.get("answer"), alt.get("comment"), alt["ref"], alt.get("revision"), "alternative")
-    elif action == "reject":
+    elif action in ("reject", "reopen"):
         item.final_answer = item.final_comment = item.final_entry_ref = item.final_entry_revision = None
-        item.how, item.status = "", "rejected"
-        item.reviewed_by_id, item.reviewed_at = actor.id, utcnow()
-    elif action == "reopen":
-        item.final_answer = item.final_comment = item.final_entry_ref = item.final_entry_revision = None
-        item.how = ""
-        item.status = "suggested" if item.proposed_entry_ref else "open"
-        item.reviewed_by_id = item.reviewed_at = None
+        item.how, item.bulk_threshold = "", None
+        if action == "reject":
+            item.status, item.reviewed_by_id, item.reviewed_at = "rejected", actor.id, utcnow()
+        else:  # back to the library's proposal, as if nobody had touched it
+            item.status = "suggested" if item.proposed_entry_ref else "open"
+            item.reviewed_by_id = item.reviewed_at = None
     else:
         raise QuestionnaireError(_("unknown action %(action)s", action=repr(action)))
     _touch(item, actor)
+    detail = {"questionnaire": item.questionnaire.uid, "qid": item.qid, "status": item.status,
+              "entry": item.final_entry_ref}
+    if flagged:
+        detail["contradiction"] = True  # accepted (or saved) although answer and details disagree
     audit.record(session, f"questionnaire.item.{action}", actor_id=actor.id, actor=actor.label, ip=actor.ip,
-                 object_type="questionnaire_item", object_id=item.uid,
-                 detail={"questionnaire": item.questionnaire.uid, "qid": item.qid, "status": item.status,
-                         "entry": item.final_entry_ref})
+                 object_type="questionnaire_item", object_id=item.uid, detail=detail)
     session.flush()
 
 
@@ -478,7 +576,8 @@ def add_comment(session: Session, actor: Actor, item: QuestionItem, body: str) -
 
 
 def bulk_accept(session: Session, actor: Actor, qn: Questionnaire, threshold: float) -> int:
-    """Accept every unreviewed proposal at or above `threshold` (0..1) that fits its cell."""
+    """Accept every unreviewed proposal at or above `threshold` (0..1) that fits its cell, recorded as
+    accepted in bulk at that threshold (by `actor`), never as a person's review."""
     if not 0 < threshold <= 1:
         raise QuestionnaireError(_("the threshold must be between 1% and 100%"))
     items = session.scalars(select(QuestionItem).where(
@@ -490,8 +589,10 @@ def bulk_accept(session: Session, actor: Actor, qn: Questionnaire, threshold: fl
             continue  # the library's answer is not one the dropdown allows: a person decides
         if item.proposed_answer is None and item.proposed_comment is None:
             continue
+        if contradicts(item.proposed_answer, item.proposed_comment):
+            continue  # answer and details disagree: a person decides
         _accept(item, actor, item.proposed_answer, item.proposed_comment, item.proposed_entry_ref,
-                item.proposed_entry_revision, "library")
+                item.proposed_entry_revision, "library", bulk_threshold=threshold)
         _touch(item, actor)
         n += 1
     audit.record(session, "questionnaire.bulk_accept", actor_id=actor.id, actor=actor.label, ip=actor.ip,

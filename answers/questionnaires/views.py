@@ -32,7 +32,8 @@ PAGE_SIZE = 50
 @bp.context_processor
 def _labels():
     return {"status_labels": STATUS_LABELS, "status_badges": STATUS_BADGES, "how_labels": HOW_LABELS,
-            "role_labels": ROLE_LABELS, "roles": ROLES, "confidence_band": confidence_band}
+            "role_labels": ROLE_LABELS, "roles": ROLES, "confidence_band": confidence_band,
+            "shown_answer": service.shown_answer, "contradiction": service.contradiction}
 
 
 def _actor() -> service.Actor:
@@ -177,6 +178,25 @@ def match(uid: str):
         return redirect(url_for("questionnaires.detection", uid=uid))
     sess.commit()
     flash(_("%(n)d questions matched against the library.", n=n), "success")
+    return redirect(url_for("questionnaires.review", uid=uid))
+
+
+@bp.post("/<uid>/match-again")
+@require("questionnaires.edit")
+def match_again(uid: str):
+    qn = _qn_or_404(uid)
+    sess = db.session()
+    try:
+        with synced_index(sess) as index:
+            result = service.match_again(sess, _actor(), qn, index, app_index().entries(sess))
+    except (ImportErrorWithContext, service.QuestionnaireError) as exc:
+        sess.rollback()
+        flash(localized(exc), "error")
+        return redirect(url_for("questionnaires.review", uid=uid))
+    sess.commit()
+    flash(_("Matched again against the current library: %(new)d questions have a new proposal, "
+            "%(same)d unchanged; %(kept)d reviewed or edited questions kept as they were.",
+            new=result.reproposed, same=result.unchanged, kept=result.kept), "success")
     return redirect(url_for("questionnaires.review", uid=uid))
 
 

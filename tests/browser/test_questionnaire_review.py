@@ -68,9 +68,12 @@ def test_upload_review_export_in_the_browser(tmp_path, browser):
         page.locator(".qn-item.qn-accepted").first.wait_for()
         assert "1 of 4 answered" in page.locator("#qn-progress").inner_text()
 
-        # Edit an answer in a dropdown: saved when changed, spelled as the dropdown spells it.
+        # Edit an answer in a dropdown: saved when changed, as an edit (not accepted until Accept).
         card = page.locator(".qn-item").nth(1)
         card.locator("select[name=answer]").select_option("NO")
+        page.locator(".qn-item.qn-edited").first.wait_for()
+        assert "1 of 4 answered" in page.locator("#qn-progress").inner_text()
+        page.locator(".qn-item").nth(1).get_by_role("button", name="Accept", exact=True).click()
         page.locator(".qn-item.qn-accepted").nth(1).wait_for()
         assert "2 of 4 answered" in page.locator("#qn-progress").inner_text()
 
@@ -80,7 +83,7 @@ def test_upload_review_export_in_the_browser(tmp_path, browser):
         other.goto(page.url)
         other.locator(".qn-item").nth(2).get_by_role("button", name="Reject").click()
         other.locator(".qn-item.qn-rejected").first.wait_for()
-        page.locator(".qn-item").nth(2).get_by_role("button", name="Save answer").click()
+        page.locator(".qn-item").nth(2).get_by_role("button", name="Save without accepting").click()
         message = page.locator(".qn-item").nth(2).locator(".qn-message")
         message.get_by_role("button", name="Keep the saved version").wait_for()
         assert "Someone else changed this question" in message.inner_text()

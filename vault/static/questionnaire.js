@@ -146,13 +146,14 @@
     submitForm(form, ev.submitter);
   });
 
-  // Saved as you go: an edited answer or detail is saved when the field is left.
+  // Saved as you go: an edited answer or detail is saved when the field is left, as an edit:
+  // only the Accept button (or "a") accepts, and it accepts what the fields then hold.
   list.addEventListener("change", function (ev) {
     var t = ev.target;
     if (t.hasAttribute("data-autosave")) {
       var form = t.form;
       var body = new FormData(form);
-      body.set("action", "save");
+      body.set("action", "edit");
       send(card(form), form.getAttribute("action"), body);
     } else if (t.hasAttribute("data-autosubmit")) {
       submitForm(t.form, null);
@@ -185,7 +186,7 @@
       if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && t.form && t.form.classList.contains("qn-edit")) {
         ev.preventDefault();
         var body = new FormData(t.form);
-        body.set("action", "save");
+        body.set("action", "edit");
         t.defaultValue = t.value; // the change event that follows must not save it twice
         send(card(t), t.form.getAttribute("action"), body);
       } else if (ev.key === "Escape" && card(t)) {
