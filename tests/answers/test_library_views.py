@@ -354,6 +354,33 @@ def test_potential_issues_page_lists_conflicting_answers(app, client_as):
     assert "MFA-1" in conflicts and "MFA-2" in conflicts and "BC-1" not in page
 
 
+def test_potential_issues_page_says_why_in_english_and_chinese(app, client_as):
+    add_entry(app, ref="MFA-1", question="Do you enforce multi-factor authentication for all staff?", answer_short="Yes")
+    add_entry(app, ref="MFA-2", question="Is multi-factor authentication enforced for all employees?", answer_short="No")
+    add_entry(app, ref="RTO-1", question="What is your recovery time objective?", answer_short="4 hours")
+    add_entry(app, ref="RTO-2", question="What is the recovery time objective of your service?",
+              answer_short="24 hours")
+    add_entry(app, ref="AT-1", question="Do you encrypt stored data?", answer_short="Yes")
+    add_entry(app, ref="AT-2", question="Is stored data encrypted?", answer_short="Yes, we use AES-256")
+    # topic neighbours from a real test: neither conflicts nor duplicates
+    add_entry(app, ref="IR-01", question="Do you have a documented incident response plan, and how quickly do you "
+              "notify customers of a breach?", alternatives=["What is your breach notification timeline?"])
+    add_entry(app, ref="BR-1", question="Have you had a breach?", answer_short="No")
+    add_entry(app, ref="ENC-1", question="Do you encrypt customer data at rest?")
+    add_entry(app, ref="KEY-1", question="Does your provider hold your keys?", answer_short="No")
+    c = client_as("viewer")
+    page = c.get("/library/issues").get_data(as_text=True)
+    conflicts, duplicates = page.split("Conflicting answers (2)")[1].split("Near-duplicate entries (2)")
+    assert "Same question, answers Yes vs No" in conflicts and "Same question, 4 hours vs 24 hours" in conflicts
+    assert "AT-2" in duplicates and "Same question, compatible answers" in duplicates  # AT-1 also with ENC-1
+    assert "Matched both ways: " in page
+    assert not any(ref in page for ref in ("IR-01", "BR-1", "KEY-1"))
+
+    zh = c.get("/library/issues", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    assert "同一问题，答案为 是 与 否" in zh and "同一问题，4 hours 与 24 hours" in zh and "同一问题，答案相容" in zh
+    assert "双向匹配：" in zh and "Same question" not in zh
+
+
 # --- import ---------------------------------------------------------------------------------------
 
 def _upload(c, data: bytes, name="library.csv", status="approved"):
