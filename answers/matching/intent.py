@@ -37,21 +37,21 @@ class Intent:
 # ---- normalisation ---------------------------------------------------------------------------------
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LEAD_ID = re.compile(r"^\s*(?:(?:[a-z]{1,6}-\d{1,3}(?:\.\d+)*|v?\d+(?:\.\d+)*|\(?[a-z0-9]\)|q\d+)[.:)\s]\s*)+")
-_SPACES = re.compile(r"\s+")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                          "\u2014": "-", "\uff1f": "?", "\uff0c": ",", "\uff1b": ";", "\uff1a": ":",
                          "\uff08": "(", "\uff09": ")"})
 
 
 def _norm(text: str, lead_ids: bool = True) -> str:
-    t = (text or "").translate(_QUOTES).lower()
-    t = _SPACES.sub(" ", t).strip()
-    return _LEAD_ID.sub("", t) if lead_ids else t
+    t = " ".join((text or "").translate(_QUOTES).lower().split())
+    return _LEAD_ID.sub("", t) if lead_ids and t[:1].isalnum() | (t[:1] == "(") else t
 
 
 # ---- English patterns ----------------------------------------------------------------------------
 _AUX = r"(?:do|does|did|is|are|was|were|has|have|had|can|could|will|would|shall|should|must|may)"
 _YESNO_START = re.compile(rf"(?:^|[.?!;:] |\bif (?:so|yes|not),? )(?:and |also |please confirm (?:whether|that|if) )?{_AUX}\b")
+_LATER = re.compile(r"[.?!;:] |\bif (?:so|yes)\b,?")
+_CHOICES = re.compile(r"\b(?:any|all|each|which|one or more) of the following\b")
 _STATEMENT = re.compile(r"^(?:verify|ensure|confirm|check|validate)\b|\b(?:shall|must|should|is required to|are required to)\b")
 
 _FREQ_ASK = re.compile(
@@ -107,12 +107,14 @@ _TP = (r"(?:third[- ]part(?:y|ies)(?: \w+)?|vendors?|suppliers?|(?:cloud |hostin
        r"|customers?|clients?|(?:the |each )?institution|tenants?|auditors?|csps?|msps?|isps?|data centers?|datacenters?"
        r"|(?:aws|azure|gcp|google cloud|amazon web services))")
 _TP_SUBJECT = re.compile(
-    rf"(?:^|[.?!;] |\bif (?:so|yes),? )(?:{_AUX}|how|what|where|when|which|why)(?: (?:often|long|many|much|frequently))?"
+    rf"(?:^|[.?!;] |\bif (?:so|yes),? )(?:{_AUX}|how|where|when|why)(?: (?:often|long|many|much|frequently))?"
     rf"(?: {_AUX})? (?:(?:your|the|any|all|our|its|each|every|an?|such|those|these) )?"
     rf"(?:(?!(?:with|to|by|of|for|from|on|in|at|and|or|that|which|who|you|we|it|data|information|shared|sent|"
-    rf"disclosed|provided|given|required|use|used|have|has|had|access|is|are|be|been)\b)[\w'-]+ ){{0,3}}{_TP}\b(?! of you| of your)")
+    rf"disclosed|provided|given|required|use|used|have|has|had|access|is|are|be|been)\b)[\w'-]+ ){{0,3}}{_TP}\b"
+    rf"(?! of you| of your|-|(?:'s?|s') (?!(?:employees|staff|personnel|developers|administrators|admins|engineers|team)\b)| (?:data|information|records|content|files|accounts?|environments?|systems?|keys?|pii"
+    rf"|personal|instances?|support|facing|owned|provided|supplied|specific|managed|side|service|contracts?|agreements?)\b)")
 _TP_AGENT = re.compile(rf"(?<!or )\b(?:performed|conducted|done|carried out|managed|operated|hosted|run|held|stored|"
-                       rf"maintained|accessed|provided|completed|owned) by (?:an? |the |your |any )?(?:independent |external |"
+                       rf"maintained|accessed|provided|completed|owned) (?:\w+ly )?by (?:an? |the |your |any )?(?:independent |external |"
                        rf"outside |accredited )?{_TP}\b")
 _SELF_FIRST = re.compile(rf"^(?:{_AUX}|how|what|where|when|which|why) (?:you|we|your (?:organi[sz]ation|company|firm|team|"
                          rf"staff|employees|business|solution|product|service|application|system|platform))\b")
@@ -129,21 +131,22 @@ _NEG_FALSE = re.compile(
 _ZH_FREQ = re.compile(r"多久(?:[^，。？,?]{0,12})一次|多长时间(?:[^，。？,?]{0,12})一次|频率|频次|频度|周期是|间隔多|每(?:年|月|季度|周)(?:几|多少)次|多少次")
 _ZH_DUR = re.compile(r"多久|多长时间|多长期限|期限是|期限为多|保存期|保留期|时长|多少(?:天|小时|分钟|个月|年|周|秒)|几(?:天|小时|分钟|个月|年)"
                      r"|恢复时间目标|恢复点目标|\brto\b|\brpo\b|超时时间")
-_ZH_DATE = re.compile(r"何时|什么时候|哪一年|哪年|哪天|日期|什么时间|何年")
+_ZH_DATE = re.compile(r"何时|什么时候|哪一年|哪年|哪天|日期|什么时间|何年|时间(?:是|为)(?:什么|何时)?[？?]?$")
 _ZH_NUM = re.compile(r"多少|几个|几名|几人|几家|几台|数量是|数量为|人数|比例|百分比|比率")
 _ZH_LIST = re.compile(r"哪些|列出|列举|请列|有哪几|哪几")
 _ZH_TEXT = re.compile(r"如何|怎样|怎么|描述|简述|介绍|阐述|请说明|说明(?:一下)?(?:贵|您|你)|什么方式|哪种方式|采取了什么")
-_ZH_YESNO = re.compile(r"是否|有没有|能否|可否|是不是|会否|有无|吗[？?]?$|^(?:应|须|需|必须)|(?:应|须)(?:当)?(?:保证|确保|采用|提供|对|在|设置|建立|制定|具有|能)")
+_ZH_YESNO = re.compile(r"是否|有没有|能否|可否|是不是|会否|有无|吗[？?]?$|^(?:应|须|需|必须|验证|确认|确保|检查)|(?:应|须)(?:当)?(?:保证|确保|采用|提供|对|在|设置|建立|制定|具有|能)")
 _ZH_Q_MARK = re.compile(r"是否|有没有|能否|可否|是不是|会否|有无|应|须|需要|必须|能够|可以|会")
 _ZH_PAST = re.compile(r"(?:曾经?|过去|近|最近|以往)(?:[^，。？]{0,8})(?:发生|遭受|出现|受到|被|经历|有过|收到)|(?:发生|遭受|出现|受到|经历|收到|有)过|从未发生|"
                       r"过去(?:一|二|两|三|五|1|2|3|5|十二|12|三十六|36)(?:年|个月)|近(?:一|二|两|三|五|1|2|3|5)年|是否曾")
 _ZH_EVENT = re.compile(r"泄露|泄漏|事件|事故|处罚|罚款|诉讼|违规|违法|中断|宕机|入侵|攻击|勒索|丢失|被盗|投诉|调查|整改通知|通报|不符合项")
-_ZH_TP = r"(?:第三方|供应商|服务商|云服务商|云服务提供商|云平台|云提供商|分包商|外包商|外包方|外包服务商|合作方|合作伙伴|服务提供商|承包商|客户|云服务客户|托管商|运营商|子处理者|数据处理者|受托方|外部人员|审计机构|测评机构)"
+_ZH_TP = r"(?:第三方|供应商|服务商|云服务商|云服务提供商|云平台|云提供商|分包商|外包商|外包方|外包服务商|合作方|合作伙伴|服务提供商|承包商|客户(?!端)|云服务客户|托管商|运营商|子处理者|数据处理者|受托方|外部人员|审计机构|测评机构)"
 _ZH_TP_RE = re.compile(_ZH_TP)
+_ZH_TRAILING = re.compile(r"[，,；;](?:并且|并|且|而且|同时)")
 _ZH_SELF = re.compile(r"贵(?:公司|司|方|单位|组织|机构)|你们|您|我方|本公司|本单位|公司(?!的客户)|(?:^|[，。])(?:应|须)")
 _ZH_NEG = re.compile(r"禁止|严禁|不得|不准|从不|从未|绝不|不会|不允许|不能|不可|不应|不要|不存在|不使用|不存储|不保存|不记录|不共享|不收集|"
                      r"不提供|不包含|不含|未经(?!授权)|不是|没有(?!.{0,3}(?:吗|[？?]))|无需|免于|停止|禁用")
-_ZH_NEG_FALSE = re.compile(r"是否不|有没有|是不是|不限于|不少于|不低于|不超过|不高于|不大于|不小于|不同|不适用|不受信任|不安全|不必要|不需要|不足|不断|不易|不仅|不定期|不良")
+_ZH_NEG_FALSE = re.compile(r"有没有|是不是|不限于|不少于|不低于|不超过|不高于|不大于|不小于|不同|不适用|不受信任|不安全|不必要|不需要|不足|不断|不易|不仅|不定期|不良")
 
 # ---- qualifiers: a required period or quantity inside a yes/no question ---------------------------
 _UNIT_DAYS = {"second": 1 / 86400, "minute": 1 / 1440, "hour": 1 / 24, "day": 1, "business day": 1, "week": 7,
@@ -171,6 +174,27 @@ _QUANT = re.compile(rf"\b{_NUMWORD}[- ]?(?:\+ )?(?:business days?|days?|hours?|m
 _ZH_QUANT = re.compile(r"(?:\d+|[一二两三四五六七八九十百千]+)(?:个)?(?:天|日|小时|分钟|秒|周|个月|月|年|位|个字符|字符|次|%|人|份)")
 
 
+def _any(t: str, words: tuple[str, ...]) -> bool:
+    """Cheap substring gate before a slow alternation regex (most questions have none of the words)."""
+    for w in words:
+        if w in t:
+            return True
+    return False
+
+
+_G_WH = ("how", "what", "when", "which", "date", "year", "rto", "rpo", "retention", "frequen", "interval", "cadence")
+_G_NEG = ("not", "never", "no ", "nor", "neither", "prohibit", "forbid", "disallow", "refrain", "without", "ban", "n't")
+_G_TP = ("third", "3rd", "vendor", "supplier", "provider", "processor", "contractor", "outsourc", "partner", "customer",
+         "client", "institution", "tenant", "auditor", "csp", "msp", "isp", "data center", "datacenter", "aws", "azure",
+         "gcp", "google cloud", "amazon")
+_G_PERIOD = ("daily", "nightly", "weekly", "monthly", "quarterly", "annual", "yearly", "every", "each", "per year",
+             "a year", "twice", "continu", "real", "24", "fortnight")
+
+
+_G_NUM_RE = re.compile(r"[0-9一二两三四五六七八九十百]|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+                       r"|fifteen|eighteen|twenty|thirty|forty|sixty|ninety|hundred)")
+
+
 def _is_zh(t: str) -> bool:
     return len(_CJK.findall(t)) >= 2
 
@@ -184,17 +208,23 @@ def question_intent(text: str) -> Intent:
 
 
 def _en_wants(t: str) -> str:
-    # A specific ask anywhere wins ("Do you have a DR plan? If so, what is your RTO?" wants a duration).
-    if _FREQ_ASK.search(t):
-        return "frequency"
-    if _DUR_ASK.search(t):
-        return "duration"
-    if _DATE_ASK.search(t):
-        return "date"
-    if _NUM_ASK.search(t):
-        return "number"
+    # A specific ask wins, also in a later sentence ("Do you have a DR plan? If so, what is your RTO?" wants a
+    # duration); inside a yes/no sentence it is embedded ("a strategy that defines how many versions you support").
     yesno = _YESNO_START.search(t)
-    if yesno and yesno.start() == 0:
+    first = yesno is not None and yesno.start() == 0
+    ask = _LATER.split(t, maxsplit=1)[1] if first and _LATER.search(t) else ("" if first else t)
+    if ask and _any(ask, _G_WH):
+        if _FREQ_ASK.search(ask):
+            return "frequency"
+        if _DUR_ASK.search(ask):
+            return "duration"
+        if _DATE_ASK.search(ask):
+            return "date"
+        if _NUM_ASK.search(ask):
+            return "number"
+    if _CHOICES.search(t):
+        return "list"   # "Is your application integrated with any of the following SSO mechanisms?" (a checkbox list)
+    if first:
         return "yesno"  # "Do you ...? Please describe." is a yes/no question with an explanation
     if _LIST_ASK.search(t):
         return "list"
@@ -206,10 +236,8 @@ def _en_wants(t: str) -> str:
 
 
 def _en_past(t: str) -> bool:
-    if not _EVENT.search(t):
-        return False
     frame = _PAST_FRAME.search(t)
-    if not frame:
+    if not frame or not _EVENT.search(t):
         return False
     # "Have you implemented a breach notification process?": a control put in place, not an event
     ctrl = _CONTROL_PERFECT.search(t)
@@ -219,6 +247,8 @@ def _en_past(t: str) -> bool:
 
 
 def _en_subject(t: str) -> str:
+    if not _any(t, _G_TP):
+        return "self"
     if _SELF_FIRST.search(t):
         # "Do you or your subprocessors ...": you are the subject; a later sentence may still switch it
         head = re.split(r"[.?!;] ", t, maxsplit=1)
@@ -230,6 +260,8 @@ def _en_subject(t: str) -> str:
 
 
 def _en_negated(t: str) -> bool:
+    if not _any(t, _G_NEG):
+        return False
     t = _NEG_FALSE.sub(" ", t)
     return bool(_NEG.search(t))
 
@@ -265,7 +297,8 @@ def _zh_intent(t: str) -> Intent:
                 subject = "third_party"
     if subject == "self" and re.search(r"由" + _ZH_TP + r"(?:进行|实施|执行|负责|开展|完成|管理|托管)", t):
         subject = "third_party"
-    negated = bool(_ZH_NEG.search(_ZH_NEG_FALSE.sub("", t)))
+    main = _ZH_TRAILING.split(t, maxsplit=1)[0]
+    negated = bool(_ZH_NEG.search(_ZH_NEG_FALSE.sub("", main)))
     return Intent(wants, past, subject, negated)
 
 
@@ -283,7 +316,7 @@ def _period(text: str) -> float | None:
     if _is_zh(t):
         m = _ZH_PERIOD.search(t)
         return float(_ZH_PERIOD_WORDS[m.group(0)]) if m else None
-    m = _PERIOD.search(t)
+    m = _PERIOD.search(t) if _any(t, _G_PERIOD) else None
     if not m:
         return None
     w = m.group(0)
@@ -301,6 +334,8 @@ def _quantities(text: str) -> frozenset[str]:
     """Stated quantities ("at least six months" -> {"180day"}), normalised so that 6 months == six months."""
     t = _norm(text)
     out = set()
+    if not _G_NUM_RE.search(t):
+        return frozenset()
     if _is_zh(t):
         for m in _ZH_QUANT.finditer(t):
             out.add(_QUANT_NORM.sub("", m.group(0)))
@@ -375,6 +410,15 @@ REASON_TEXT_ZH = {
 }
 
 
+_PREVENT = re.compile(r"\b(?:prevent(?:s|ed|ing)?|avoid(?:s|ed|ing)?|block(?:s|ed|ing)?|remov(?:e|es|ed|ing)|disabl(?:e|es|ed|ing)"
+                      r"|eliminat(?:e|es|ed|ing))\b|避免|防止|删除|禁用|阻断|杜绝|修改默认")
+
+
+def _preventive(text: str) -> bool:
+    """The non-negated side of a pair says the same as a prohibition: "prohibit X" ~ "prevent / avoid / remove X"."""
+    return bool(_PREVENT.search(_norm(text)))
+
+
 def explain(reasons: list[str], lang: str = "en") -> list[str]:
     """Reviewer-facing sentences for the reasons of intent_mismatch."""
     table = REASON_TEXT_ZH if lang == "zh" else REASON_TEXT
@@ -389,17 +433,19 @@ def _mismatch(question: str, entry_question: str) -> tuple[float, tuple[str, ...
         parts.append(("past_event" if q.past_event else "not_past_event", 1.0))
     if q.subject != e.subject:
         parts.append(("subject" if q.subject == "third_party" else "subject_self", 0.9))
-    if q.negated != e.negated:
+    if q.negated != e.negated and not _preventive(entry_question if q.negated else question):
         parts.append(("negation", 0.8))
     w = _wants_weight(q.wants, e.wants)
     if w:
         parts.append((q.wants, w))
-    if q.wants == "yesno" and e.wants == "yesno":
-        qp, ep = _period(question), _period(entry_question)
-        if qp is not None and (ep is None or ep > qp):
-            parts.append(("period", 0.6))   # entry less often than asked (or says nothing): its Yes may be wrong
-        qq, eq = _quantities(question), _quantities(entry_question)
-        if qq and not qq <= eq:
+    if q.wants == "yesno" and e.wants == "yesno" and not q.past_event:  # "in the last 3 years" frames an event
+        qp = _period(question)
+        if qp is not None:
+            ep = _period(entry_question)
+            if ep is None or ep > qp:
+                parts.append(("period", 0.6))   # entry less often than asked (or says nothing): its Yes may be wrong
+        qq = _quantities(question)
+        if qq and not qq <= _quantities(entry_question):
             parts.append(("quantity", 0.5))
     score = 1.0
     for _, wt in parts:
@@ -449,7 +495,7 @@ def _kind_of(text: str) -> str:
         return "yesno"
     if _A_NUM_ONLY.match(t):
         return "number"
-    short = len(t) <= 40
+    short = len(t.split()) <= 4 and len(_CJK.findall(t)) <= 8  # "Quarterly", "every 90 days", "4 小时"; not a sentence
     if short:
         if _A_FREQ.search(t):
             return "frequency"
