@@ -12,6 +12,7 @@ from openpyxl.utils.cell import get_column_letter
 from .headers import (ROLE_WEIGHT, choice_run, classify_header, id_prefix, is_mark, looks_like_heading,
                       looks_like_id, looks_like_question, looks_like_sentence, normalize)
 from .i18n_marker import N_
+from .margins import is_end_mark, is_page_mark, looks_like_footer, trailing_footer
 from .messages import Msg
 from .safety import Deadline
 
@@ -436,6 +437,7 @@ def _collect_rows(view: View, rows: list[int], plan: TablePlan, deadline: Deadli
     section: str | None = None
     fill_section: str | None = None
     uncomputed: list[int] = []
+    page_marks: list[int] = []
     titles: list[RowItem] = []  # rows read as section titles
     for r in rows:
         deadline.check(view.name)
@@ -447,10 +449,15 @@ def _collect_rows(view: View, rows: list[int], plan: TablePlan, deadline: Deadli
             section = rest[0] if rest and header else None
             continue
         qtext = view.text(r, qcol).strip()
-        qid = view.text(r, idcol).strip() if idcol else ""
+        # a title merged over the id column ("HECVAT 4.1.4" across A:E) is no id of its own
+        qid = view.text(r, idcol).strip() if idcol and _own_cell(view, r, qcol, idcol) else ""
         filled = [c for c in view.cols(r) if view.text(r, c).strip()]
         before_header = first_header is not None and r < first_header
 
+        if len(filled) == 1 and not (idcol and looks_like_id(qid)) and is_page_mark(view.text(r, filled[0])):
+            if not before_header:
+                page_marks.append(r)
+            continue  # "© 2024 ACME", "Page 2 of 5": printed on every page, neither question nor section
         if not qtext:
             if view.is_uncomputed(r, qcol) and (not idcol or looks_like_id(qid)):
                 uncomputed.append(r)
@@ -459,7 +466,7 @@ def _collect_rows(view: View, rows: list[int], plan: TablePlan, deadline: Deadli
                 if looks_like_heading(t) or filled[0] < qcol:
                     section = t
             continue
-        if before_header and not (idcol and looks_like_id(qid)):
+        if before_header and not (idcol and looks_like_id(qid) and _title_free(view, r, qtext, plan)):
             if len(filled) == 1:
                 section = qtext
             continue
@@ -489,15 +496,53 @@ def _collect_rows(view: View, rows: list[int], plan: TablePlan, deadline: Deadli
         plan.items = titles
         if max_items is not None and len(titles) > max_items:
             raise TooManyQuestions(titles[max_items].row)
+    _drop_footer(view, rows, plan)
     if plan.computed_answer_rows:
         plan.notes.append(Msg(
             N_("%(n)s question rows left out because their answer cell "
                "is a formula (filled in from elsewhere): rows %(rows)s"),
             n=len(plan.computed_answer_rows), rows=_rows_text(plan.computed_answer_rows)))
+    if page_marks:
+        plan.notes.append(Msg(N_("%(n)s copyright or page-number lines left out: rows %(rows)s"),
+                              n=len(page_marks), rows=_rows_text(page_marks)))
     if uncomputed:
         plan.notes.append(Msg(
             N_("%(n)s question rows left out because their text is a formula that could "
                "not be computed: rows %(rows)s"), n=len(uncomputed), rows=_rows_text(uncomputed)))
+
+
+def _own_cell(view: View, r: int, qcol: int, c: int) -> bool:
+    """Column c holds a cell of its own on row r, not part of the question cell's merge."""
+    return not (view.merge_cols(r, qcol) > 1 and view.text(r, c) == view.text(r, qcol))
+
+
+def _title_free(view: View, r: int, qtext: str, plan: TablePlan) -> bool:
+    """A row above the header with an id is a question (HECVAT "START HERE") unless it reads as a
+    title or stamp, or its answer cell is its own question cell."""
+    acol = plan.columns.get("answer")
+    return not looks_like_footer(qtext) and not (acol and not _own_cell(view, r, plan.columns["question"], acol))
+
+
+def _drop_footer(view: View, rows: list[int], plan: TablePlan) -> None:
+    """Lines below the last question (copyright, "End of Standard", "Page 1 of 3", "Confidential",
+    "Version 4.1.4 – last updated …", "注：…"): one filled cell, no id, footer wording. Listed in notes."""
+    if not plan.items:
+        return
+    ends = [r for r in rows if r > (plan.header_row or 0) and _single_text(view, r)
+            and is_end_mark(_single_text(view, r))]
+    n = trailing_footer(plan.items, lambda it: not it.qid and bool(_single_text(view, it.row)),
+                        lambda it: it.text, lambda it: any(e < it.row for e in ends))
+    if n:
+        dropped = [it.row for it in plan.items[-n:]]
+        del plan.items[-n:]
+        plan.notes.append(Msg(N_("%(n)s rows below the table left out as footer lines (copyright, end "
+                                 "or page marks, notes): rows %(rows)s"), n=n, rows=_rows_text(dropped)))
+
+
+def _single_text(view: View, r: int) -> str:
+    """The text of a row that fills one cell (merged or not), else ""."""
+    texts = [t for t in (view.text(r, c).strip() for c in view.cols(r)) if t]
+    return texts[0] if len(texts) == 1 else ""
 
 
 def _is_section_row(view: View, r: int, qtext: str, qid: str, filled: list[int],

@@ -15,6 +15,7 @@ from .csv_reader import CsvView
 from .detect import detect_table, id_column_from_values
 from .headers import choice_run, classify_header, id_prefix, looks_like_id, looks_like_sentence, normalize
 from .i18n_marker import N_, render
+from .margins import is_end_mark, is_page_mark, trailing_footer
 from .model import ImportErrorWithContext
 from .safety import DEFAULT_LIMITS, Deadline, Limits, describe_ole, open_zip, sniff
 
@@ -329,6 +330,7 @@ def _read_rows(records, header, cols, sheet, rows, problems, notes, only=None, m
     wanted = [r for r in sorted(records) if ((r in only) if only is not None else r > header)]
     texts = [_cell(records[r], cols["question"]) for r in wanted]
     prefixed = "id" not in cols and sum(1 for t in texts if id_prefix(t)) >= max(2, len(texts) / 2)
+    first = len(rows)
     for r in wanted:
         rec = records[r]
         get = lambda role: _cell(rec, cols.get(role))  # noqa: E731
@@ -339,6 +341,11 @@ def _read_rows(records, header, cols, sheet, rows, problems, notes, only=None, m
             continue
         if repeated and normalize(question) == repeated:
             continue  # the header again, above a second table on the sheet: not an entry
+        if _single(rec) and not (ref or answer or comment) and is_page_mark(question):
+            # "© 2024 ACME", "Page 2 of 5" between the entries
+            problems.append(RowProblem(sheet, r, N_("a footer line (copyright, end or page mark, note), "
+                                                    "not an entry")))
+            continue
         if not question:
             if answer or comment:
                 problems.append(RowProblem(sheet, r, N_("the row has an answer but no question text")))
@@ -368,6 +375,25 @@ def _read_rows(records, header, cols, sheet, rows, problems, notes, only=None, m
             alternatives=[a for a in _LIST_SPLIT.split(get("alternatives")) if a] if get("alternatives") else [],
             framework_refs=[f for f in _LIST_SPLIT.split(get("frameworks")) if f] if get("frameworks") else [],
             status=status, language=language if language in ("en", "zh") else None))
+    _drop_footer(records, wanted, rows, first, problems, notes)
+
+
+def _single(rec: list[str]) -> bool:
+    return sum(1 for x in rec if x.strip()) == 1
+
+
+def _drop_footer(records, wanted, rows, first, problems, notes) -> None:
+    """Lines below the last entry ("End of Standard", "Confidential", "Version 4.1 – last updated …")
+    that were read as unanswered entries: one filled cell, no id, footer wording."""
+    ends = [r for r in wanted if _single(records[r]) and is_end_mark(next(x for x in records[r] if x.strip()))]
+    n = trailing_footer(rows[first:], lambda row: not row.ref and row.needs_answer and _single(records[row.row]),
+                        lambda row: row.question, lambda row: any(e < row.row for e in ends))
+    for row in rows[len(rows) - n:] if n else []:
+        problems.append(RowProblem(row.sheet, row.row, N_("a footer line (copyright, end or page mark, "
+                                                          "note), not an entry")))
+        notes[:] = [x for x in notes if (x.sheet, x.row) != (row.sheet, row.row)]
+    if n:
+        del rows[-n:]
 
 
 def _flag_duplicate_refs(rows: list[LibraryRow], problems: list[RowProblem]) -> None:
