@@ -28,7 +28,7 @@ from answers.matching.text import exact_key
 
 from answers.matching.intent import FLAG_AT, answer_fits, intent_mismatch
 
-SAME_QUESTION_THRESHOLD = 0.75  # each question must find the other at least this strongly
+SAME_QUESTION_THRESHOLD = 0.6  # each question must find the other at least this strongly (intent does the rest)
 
 
 # --- answers: what they mean -------------------------------------------------------------------
@@ -76,7 +76,7 @@ class _Amount:
     kind: str          # "duration" (value in minutes) or "frequency" (times a year)
     value: float
     label: str | None  # the quantity it is for, when the clause names it (RTO, RPO, SLA ...)
-    written: str
+    written: str       # as the answer says it, with the quantity's name when the clause gives one
 
 
 def _minutes(number: str | None, unit: str) -> float:
@@ -92,14 +92,17 @@ def _label(text: str, start: int) -> str | None:
     return _LABEL_ALIAS.get(name.lower(), name.upper())
 
 
-def amounts(text: str) -> list[_Amount]:
-    """Durations and frequencies in an answer: "RTO 4 hours", "within 72 hours", "quarterly", "每 6 个月"."""
-    found: list[tuple[int, _Amount]] = []
+def amounts(text: str, default_label: str | None = None) -> list[_Amount]:
+    """Durations and frequencies in an answer: "RTO 4 hours", "within 72 hours", "quarterly", "每 6 个月".
+    An amount whose clause names no quantity is for `default_label` (what the question asks about)."""
+    found: list[tuple[int, int, _Amount]] = []
 
     def add(kind: str, value: float, m: re.Match) -> None:
-        if any(start < m.end() and m.start() < start + len(a.written) for start, a in found):
+        if any(start < m.end() and m.start() < end for start, end, _ in found):
             return  # "every 6 months" is a frequency, not also a duration
-        found.append((m.start(), _Amount(kind, round(value, 6), _label(text, m.start()), " ".join(m[0].split()))))
+        named, written = _label(text, m.start()), " ".join(m[0].split())
+        shown = f"{named} {written}" if named and named not in written else written  # "RTO 4 hours", as said
+        found.append((m.start(), m.end(), _Amount(kind, round(value, 6), named or default_label, shown)))
 
     for m in _EVERY.finditer(text):
         unit = _EN_UNIT[m["en"].lower()] if m["en"] else _ZH_UNIT[m["zh"]]
@@ -110,11 +113,7 @@ def amounts(text: str) -> list[_Amount]:
         unit = _EN_UNIT[m["en"].lower()] if m["en"] else _ZH_UNIT[m["zh"]]
         if not (unit == "y" and float(m[1]) >= 1900):  # 2022年 is a date
             add("duration", _minutes(m[1], unit), m)
-    return [a for _, a in sorted(found, key=lambda f: f[0])]
-
-
-def _shown(amount: _Amount) -> str:
-    return f"{amount.label} {amount.written}" if amount.label and amount.label not in amount.written else amount.written
+    return [a for _, _, a in sorted(found, key=lambda f: f[0])]
 
 
 def _amount_difference(a: list[_Amount], b: list[_Amount]) -> AnswerDifference | None:
@@ -129,13 +128,13 @@ def _amount_difference(a: list[_Amount], b: list[_Amount]) -> AnswerDifference |
             lx, ly = {x.label for x in xs} - {None}, {y.label for y in ys} - {None}
             if not (lx and ly and lx.isdisjoint(ly)):
                 if xs[0].value != ys[0].value:
-                    return AnswerDifference("quantity", _shown(xs[0]), _shown(ys[0]))
+                    return AnswerDifference("quantity", xs[0].written, ys[0].written)
                 continue
         for label in sorted({x.label for x in xs} & {y.label for y in ys} - {None}):
             x = [v for v in xs if v.label == label]
             y = [v for v in ys if v.label == label]
             if len({v.value for v in x}) == 1 and len({v.value for v in y}) == 1 and x[0].value != y[0].value:
-                return AnswerDifference("quantity", _shown(x[0]), _shown(y[0]))
+                return AnswerDifference("quantity", x[0].written, y[0].written)
     return None
 
 
@@ -144,7 +143,13 @@ def answer_difference(a: LibraryEntry, b: LibraryEntry) -> AnswerDifference | No
     ma, mb = meaning_of(a.answer_short), meaning_of(b.answer_short)
     if ma and mb and ma != mb:
         return AnswerDifference("answer", ma, mb)
-    return _amount_difference(amounts(f"{a.answer_short}\n{a.answer_full}"), amounts(f"{b.answer_short}\n{b.answer_full}"))
+    return _amount_difference(*(amounts(f"{e.answer_short}\n{e.answer_full}", _asked_label(e.question)) for e in (a, b)))
+
+
+def _asked_label(question: str) -> str | None:
+    """The one quantity a question names ("What is your recovery time objective (RTO)?" -> RTO), if one."""
+    names = {_LABEL_ALIAS.get(n.lower(), n.upper()) for n in _LABEL.findall(question or "")}
+    return names.pop() if len(names) == 1 else None
 
 
 # --- questions: the same one? -----------------------------------------------------------------

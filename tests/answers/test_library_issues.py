@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from answers.fit import meaning_of
-from answers.library.issues import AnswerDifference, IssuePair, answer_difference, find_issues
+from answers.library.issues import SAME_QUESTION_THRESHOLD, AnswerDifference, IssuePair, answer_difference, find_issues
 from answers.matching import LibraryEntry, MatchIndex
 
 
@@ -58,6 +58,9 @@ def A(short, full="") -> LibraryEntry:  # noqa: N802
     (A("365 days"), A("1 year"), None),
     (A("Yes", "Tested annually."), A("Yes", "We test the plan once a year."), None),
     (A("RTO 4 hours"), A("RPO 24 hours"), None),  # different quantities
+    (E("X", "What is your recovery time objective (RTO)?", "24 hours"),
+     E("Y", "What are your RTO and RPO?", "RTO 4 hours, RPO 1 hour"),
+     AnswerDifference("quantity", "24 hours", "RTO 4 hours")),  # the question says which quantity "24 hours" is
     (A("Yes", "Reviewed quarterly and tested annually."), A("Yes", "Tested annually."), None),  # which is which?
     (A("Yes", "ISO 27001:2022, AES-256, TLS 1.2, 24/7"), A("Yes", "ISO 27001:2013, AES-128, TLS 1.3"), None),
     (A("是", "2022年完成测评"), A("是", "2023年完成测评"), None),  # years are dates here, not durations
@@ -190,7 +193,7 @@ def test_pairs_are_reported_once_strongest_first_with_scores():
     assert len(pairs) == len(set(pairs)) and ("A", "B") in pairs
     assert all(p.a < p.b for p in found.duplicates)
     scores = [p.score for p in found.duplicates]
-    assert scores == sorted(scores, reverse=True) and all(0.75 <= s <= 1 for s in scores)
+    assert scores == sorted(scores, reverse=True) and all(SAME_QUESTION_THRESHOLD <= s <= 1 for s in scores)
     assert isinstance(found.duplicates[0], IssuePair)
 
 

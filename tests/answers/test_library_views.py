@@ -370,7 +370,7 @@ def test_potential_issues_page_says_why_in_english_and_chinese(app, client_as):
     add_entry(app, ref="KEY-1", question="Does your provider hold your keys?", answer_short="No")
     c = client_as("viewer")
     page = c.get("/library/issues").get_data(as_text=True)
-    conflicts, duplicates = page.split("Conflicting answers (2)")[1].split("Near-duplicate entries (2)")
+    conflicts, duplicates = page.split("Conflicting answers (")[1].split("Near-duplicate entries (")
     assert "Same question, answers Yes vs No" in conflicts and "Same question, 4 hours vs 24 hours" in conflicts
     assert "AT-2" in duplicates and "Same question, compatible answers" in duplicates  # AT-1 also with ENC-1
     assert "Matched both ways: " in page
