@@ -530,13 +530,19 @@ def _drop_footer(view: View, rows: list[int], plan: TablePlan) -> None:
         return
     ends = [r for r in rows if r > (plan.header_row or 0) and _single_text(view, r)
             and is_end_mark(_single_text(view, r))]
-    n = trailing_footer(plan.items, lambda it: not it.qid and bool(_single_text(view, it.row)),
+    n = trailing_footer(plan.items, lambda it: not it.qid and _one_line(view, it.row),
                         lambda it: it.text, lambda it: any(e < it.row for e in ends))
     if n:
         dropped = [it.row for it in plan.items[-n:]]
         del plan.items[-n:]
         plan.notes.append(Msg(N_("%(n)s rows below the table left out as footer lines (copyright, end "
                                  "or page marks, notes): rows %(rows)s"), n=n, rows=_rows_text(dropped)))
+
+
+def _one_line(view: View, r: int) -> bool:
+    """One filled cell, or a print footer spread over several ("Page 1 of 3 | | Confidential")."""
+    texts = [t for t in (view.text(r, c).strip() for c in view.cols(r)) if t]
+    return len(texts) == 1 or all(looks_like_footer(t) for t in texts)
 
 
 def _single_text(view: View, r: int) -> str:

@@ -15,7 +15,7 @@ from .csv_reader import CsvView
 from .detect import detect_table, id_column_from_values
 from .headers import choice_run, classify_header, id_prefix, looks_like_id, looks_like_sentence, normalize
 from .i18n_marker import N_, render
-from .margins import is_end_mark, is_page_mark, trailing_footer
+from .margins import is_end_mark, is_page_mark, looks_like_footer, trailing_footer
 from .model import ImportErrorWithContext
 from .safety import DEFAULT_LIMITS, Deadline, Limits, describe_ole, open_zip, sniff
 
@@ -382,11 +382,16 @@ def _single(rec: list[str]) -> bool:
     return sum(1 for x in rec if x.strip()) == 1
 
 
+def _one_line(rec: list[str]) -> bool:
+    """One filled cell, or a print footer spread over several ("Page 1 of 3 | | Confidential")."""
+    return _single(rec) or all(looks_like_footer(x) for x in rec if x.strip())
+
+
 def _drop_footer(records, wanted, rows, first, problems, notes) -> None:
     """Lines below the last entry ("End of Standard", "Confidential", "Version 4.1 – last updated …")
-    that were read as unanswered entries: one filled cell, no id, footer wording."""
+    that were read as entries: one filled cell (or only footer cells), no id, footer wording."""
     ends = [r for r in wanted if _single(records[r]) and is_end_mark(next(x for x in records[r] if x.strip()))]
-    n = trailing_footer(rows[first:], lambda row: not row.ref and row.needs_answer and _single(records[row.row]),
+    n = trailing_footer(rows[first:], lambda row: not row.ref and _one_line(records[row.row]),
                         lambda row: row.question, lambda row: any(e < row.row for e in ends))
     for row in rows[len(rows) - n:] if n else []:
         problems.append(RowProblem(row.sheet, row.row, N_("a footer line (copyright, end or page mark, "

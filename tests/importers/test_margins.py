@@ -167,6 +167,16 @@ def test_csv_title_and_footer_rows_are_not_questions(titles, header, texts, foot
         (f"Q-{i}" if ids else None, t, first + i - 1, qcol, acol) for i, t in enumerate(texts, 1)]
 
 
+@pytest.mark.parametrize("footer", ["Page 1 of 3,,Confidential", ",Version 4.1 – last updated 2024-01-01,,© ACME"])
+def test_a_print_footer_spread_over_several_cells_is_left_out(footer):
+    data = ("ID,Question,Answer,Comments\nQ-1,Do you encrypt data?,,\n,Do you do MFA?,,\n,,,\n" + footer + "\n").encode()
+    assert [(x.qid, x.text) for x in load_questionnaire(data, "vendor.csv").questions] == [
+        ("Q-1", "Do you encrypt data?"), (None, "Do you do MFA?")]
+    table = load_library_table(data, "library.csv")
+    assert [r.question for r in table.rows] == ["Do you encrypt data?", "Do you do MFA?"]
+    assert [p.row for p in table.problems] == [5]
+
+
 # --- the vocabulary --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,footer", [(f, True) for f in FOOTERS] + [
