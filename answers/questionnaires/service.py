@@ -511,6 +511,9 @@ def review_item(session: Session, actor: Actor, item: QuestionItem, action: str,
         answer = _check_answer(item, answer, comment)
         ref, revision, how = _origin(item, answer, comment)
         flagged = contradicts(answer, comment)
+        if action == "edit" and item.status == "accepted" and (answer, comment) == (item.final_answer,
+                                                                                 item.final_comment):
+            return  # nothing changed: an accepted answer stays accepted
         if action == "edit":
             item.final_answer, item.final_comment = answer, comment
             item.final_entry_ref, item.final_entry_revision, item.how = ref, revision, how

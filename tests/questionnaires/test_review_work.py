@@ -75,7 +75,9 @@ def test_an_edit_is_not_an_accept_and_accept_then_keeps_it(app, client_as):
     _post(c, uid, mfa, action="accept")
     mfa = item_by_qid(app, uid, "1.1")
     assert (mfa.status, mfa.final_answer, mfa.how, mfa.reviewed_by_id) == ("accepted", "NO", "edited", c.user.id)
-    # Editing an accepted answer takes it back to "edited": it must be accepted again.
+    # Saving an accepted answer unchanged keeps it accepted; changing it takes it back to "edited".
+    _post(c, uid, mfa, action="edit", answer="NO", comment=mfa.final_comment)
+    assert item_by_qid(app, uid, "1.1").status == "accepted"
     _post(c, uid, mfa, action="edit", answer="YES", comment="SSO.")
     assert item_by_qid(app, uid, "1.1").status == "edited"
 
