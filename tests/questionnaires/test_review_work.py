@@ -241,3 +241,42 @@ def test_match_again_needs_csrf(tmp_path):
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     with app.test_client() as client:
         assert client.post("/questionnaires/x/match-again").status_code == 400
+
+
+def test_edit_bulk_and_match_again_on_both_databases(any_db_app):
+    from answers.library.index import app_index, synced_index
+    from answers.questionnaires import export
+    app = any_db_app
+    add_library(app, [row for row in LIBRARY if row[0] != "HR-01"])
+    actor = service.Actor(label="svc@example.com")
+    with app.app_context():
+        sess = db.session()
+        qn = service.upload(sess, actor, customer="Hooli", filename="q.xlsx", data=workbook())
+        with synced_index(sess) as index:
+            service.start_review(sess, actor, qn, index, app_index().entries(sess))
+        sess.commit()
+        by_qid = {i.qid: i for i in qn.items}
+        mfa = by_qid["1.1"]
+        service.review_item(sess, actor, mfa, "edit", expected_revision=1, answer="no", comment="Admins only.")
+        assert by_qid["1.3"].status == "open"  # nothing in the library for it yet
+        assert service.bulk_accept(sess, actor, qn, 0.01) == 1
+        sess.commit()
+        assert (mfa.status, mfa.final_answer) == ("edited", "NO")  # bulk accept never takes an edit
+        enc = by_qid["1.2"]
+        assert (enc.status, enc.bulk_threshold) == ("accepted", 0.01)
+        export.export_filled(sess, actor, qn)
+        sess.commit()
+        row = sess.scalar(select(SentAnswer).where(SentAnswer.item_id == enc.id))
+        assert row.bulk_threshold == 0.01
+    add_library(app, [row for row in LIBRARY if row[0] == "HR-01"])
+    with app.app_context():
+        sess = db.session()
+        qn = service.get_questionnaire(sess, qn.uid)
+        with synced_index(sess) as index:
+            result = service.match_again(sess, actor, qn, index, app_index().entries(sess))
+        sess.commit()
+        by_qid = {i.qid: i for i in qn.items}
+        assert result == service.Rematch(reproposed=1, unchanged=1, kept=2)
+        assert (by_qid["1.1"].status, by_qid["1.1"].final_answer) == ("edited", "NO")
+        assert (by_qid["1.2"].status, by_qid["1.2"].bulk_threshold) == ("accepted", 0.01)
+        assert (by_qid["1.3"].status, by_qid["1.3"].proposed_entry_ref) == ("suggested", "HR-01")
