@@ -1,11 +1,12 @@
 """Questionnaire + library index -> proposed answers, cell writes and the JSON report. Pure."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from answers.fit import fit_to_choices
 from answers.language import guess_language
 from answers.matching import AUTOFILL_THRESHOLD, LibraryEntry, MatchIndex, MatchResult
+from answers.matching.intent import FLAG_AT, answer_fits, intent_mismatch
 from importers.model import Question, Questionnaire
 
 
@@ -17,6 +18,26 @@ class Proposal:
     entry: LibraryEntry | None
     answer: str | None  # what goes into the answer cell (fitted to the dropdown)
     comment: str | None  # what goes into the comment column, if the sheet has one
+    # Why a confident match is only suggested: "intent:<reason>" (the entry answers another question:
+    # a past event, a third party's practice, a number asked for ...), "answer_type" (a Yes for a
+    # number question), "stale", "draft". Empty when filled or when confidence alone decided.
+    flags: list[str] = field(default_factory=list)
+
+
+def review_flags(question: str, entry: LibraryEntry) -> list[str]:
+    """What stops this entry's answer from being sent for this question unreviewed."""
+    flags = []
+    score, reasons = min((intent_mismatch(question, t) for t in [entry.question, *entry.alternatives] if t),
+                         key=lambda x: x[0], default=(0.0, []))
+    if score >= FLAG_AT:
+        flags += [f"intent:{r}" for r in reasons]
+    if not answer_fits(question, entry.answer_short, entry.answer_full):
+        flags.append("answer_type")
+    if entry.stale:
+        flags.append("stale")
+    if entry.status != "approved":
+        flags.append("draft")
+    return flags
 
 
 def _propose(question: Question, result: MatchResult, entries: dict[str, LibraryEntry]) -> Proposal:
@@ -42,11 +63,13 @@ def _propose(question: Question, result: MatchResult, entries: dict[str, Library
         if not question.choices:
             answer = None
     fits = answer is not None or (question.answer_at is None and comment)
-    # A stale entry (evidence expired or withdrawn, see vault/expiry/stale.py) or a draft (its answer not
-    # approved yet) is only ever suggested.
-    approved = entry.status == "approved" and not entry.stale
-    status = "filled" if result.confidence >= AUTOFILL_THRESHOLD and fits and approved else "suggested"
-    return Proposal(question, result, status, entry, answer if answer is not None else (short or full), comment)
+    # A stale entry (evidence expired or withdrawn, see vault/expiry/stale.py), a draft (its answer not
+    # approved yet), an entry asking another question on the same topic, or an answer of the wrong kind
+    # (a Yes for "what is your RTO?") is only ever suggested, with the reason.
+    flags = review_flags(question.text, entry)
+    status = "filled" if result.confidence >= AUTOFILL_THRESHOLD and fits and not flags else "suggested"
+    return Proposal(question, result, status, entry, answer if answer is not None else (short or full), comment,
+                    flags)
 
 
 def propose_answers(questionnaire: Questionnaire, index: MatchIndex, entries: dict[str, LibraryEntry],
@@ -78,6 +101,8 @@ def report(proposals: list[Proposal]) -> dict:
             "answer": p.answer if p.status != "unanswered" else None,
             "confidence": round(float(p.result.confidence), 4),
             "candidates": [{"entry": c.ref, "score": round(float(c.score), 4)} for c in p.result.candidates],
+            # why a match is only suggested (intent:past_event, answer_type, stale, draft); [] otherwise
+            "flags": p.flags,
         })
     counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("filled", "suggested", "unanswered")}
     return {"questions": rows, "summary": {"total": len(rows), **counts}}

@@ -14,8 +14,9 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from answers.matching import embed as _embed
+from answers.matching.intent import intent_mismatch
 from answers.matching.model import Candidate, LibraryEntry, MatchResult
-from answers.matching.scoring import Models, default_models, fuzzy
+from answers.matching.scoring import Models, default_models, fuzzy, intent_adjusted
 from answers.matching.text import (CONCEPT_PREFIX, ZH_PREFIX, exact_key, fuzzy_string, is_chinese, question_sentences,
                                    strip_asides, tokens, weighted_tokens)
 
@@ -74,8 +75,12 @@ def conf_features(scored: list) -> dict[str, float]:
     """Features of a re-ranked list for the confidence model."""
     s1, _, f1, _ = scored[0]
     s2 = scored[1][0] if len(scored) > 1 else 0.0
+    # How much closer in meaning the first is than any other: a library that lacks the answer tends to
+    # offer several topical neighbours at about the same cosine.
+    e2 = max((f["emb"] for _, _, f, _ in scored[1:]), default=0.0)
     return {"top": s1, "margin": s1 - s2, "qcov": f1["qcov"], "fcov": f1["fcov"], "dcov": f1["dcov"],
-            "cos_q": f1["cos_q"], "qlen": f1["qlen"], "emb_top": f1["emb"]}
+            "cos_q": f1["cos_q"], "qlen": f1["qlen"], "emb_top": f1.get("emb", 0.0),
+            "emb_gap": f1.get("emb", 0.0) - e2}
 
 
 @dataclass(slots=True)
@@ -349,6 +354,7 @@ class MatchIndex:
             return MatchResult([], 0.0, False)
         conf_feats = conf_features(scored)
         confidence = float(self.models.calibrator(scored[0][2].get("with_emb", 0.0) > 0)(conf_feats))
+        confidence = intent_adjusted(confidence, self._intent(question, self._docs[self._slot[scored[0][1]]].entry))
         cands = [Candidate(ref, round(float(s), 6)) for s, ref, _, _ in scored[:top_k]]
         return MatchResult(cands, round(confidence, 6), confidence >= self.models.answerable_threshold)
 
@@ -437,6 +443,13 @@ class MatchIndex:
                          for s, (doc, f) in zip(scores, feats)),
                         key=lambda x: (-x[0], x[1], x[2]))
         return [(s, ref, f, zh) for s, _, ref, f, zh in ranked], q_zh
+
+    @staticmethod
+    def _intent(question: str, entry: LibraryEntry) -> float:
+        """How far the entry's intent is from the question's (past event, someone else's practice, a
+        number asked for, ...), by its closest wording: 0 same, up to 1 clearly another question."""
+        return min(intent_mismatch(question, t)[0] for t in [entry.question, *entry.alternatives] if t) \
+            if entry.question else 0.0
 
     def _query_terms(self, own, qtf, idf, known, norm_terms) -> "_QueryTerms":
         """What every candidate's features need from the query, computed once per query."""

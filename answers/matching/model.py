@@ -1,9 +1,22 @@
 """Public data types of the matching engine."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from importlib import resources
 
-AUTOFILL_THRESHOLD = 0.8
+
+def _autofill_threshold() -> float:
+    """The auto-fill bar, chosen with the confidence model from families it was not fitted on (the lowest
+    confidence at which held-out answers were right >= 95% of the time: bench/matching/lofo.py)."""
+    try:
+        raw = resources.files("answers.matching").joinpath("data", "calibration.json").read_text("utf-8")
+        return float(json.loads(raw).get("autofill_threshold", 0.8))
+    except (FileNotFoundError, ValueError):
+        return 0.8
+
+
+AUTOFILL_THRESHOLD = _autofill_threshold()
 STATUSES = ("draft", "approved", "retired")
 
 

@@ -18,7 +18,12 @@ RANK_FEATURES = ("bm25", "cos_q", "cos_a", "fuzz", "qcov", "dcov", "fcov", "emb"
 # With the sentence model the fuzzy string ratio added nothing (5-fold CV) and was 40% of the feature time.
 EMB_RANK_FEATURES = tuple(f for f in RANK_FEATURES if f != "fuzz")
 # No language feature: whether zh->en is easier than en->en is a property of the dev set, not of questions.
-CONF_FEATURES = ("top", "margin", "qcov", "fcov", "dcov", "cos_q", "qlen", "emb_top")
+CONF_FEATURES = ("top", "margin", "qcov", "fcov", "dcov", "cos_q", "qlen", "emb_top", "emb_gap")
+# An entry that asks another question on the same topic (a past event, a third party's practice, a number
+# where it says yes/no: answers/matching/intent.py) keeps at most this share of its confidence at full
+# mismatch. A rule, not a fitted weight: the fitting families hardly contain such pairs (the fitted weight
+# came out near 0 either way), the contrast set does (bench/matching/contrast.py).
+INTENT_PENALTY = 0.5
 
 # Hand-set starting point, replaced by the fitted file; kept so the engine works without it.
 _DEFAULT = {
@@ -29,6 +34,10 @@ _DEFAULT = {
     "conf_emb": None,
     "answerable_threshold": 0.5,
 }
+
+
+def intent_adjusted(confidence: float, mismatch: float) -> float:
+    return confidence * (1.0 - INTENT_PENALTY * mismatch)
 
 
 def sigmoid(x: float) -> float:

@@ -12,7 +12,7 @@ def questionnaires_dir() -> Path:
     """shared/data/questionnaires: $TRUSTVAULT_QUESTIONNAIRES, else beside the repo (CI clones main next to shared/)."""
     env = os.environ.get("TRUSTVAULT_QUESTIONNAIRES")
     candidates = [Path(env)] if env else []
-    candidates += [REPO.parent / "shared" / "data" / "questionnaires", Path("/work/shared/data/questionnaires")]
+    candidates += [REPO.parent / "shared" / "data" / "questionnaires"]
     for c in candidates:
         if c.is_dir():
             return c

@@ -16,7 +16,7 @@ def _q(text, choices=None):
                     choices=choices, existing_answer=None, existing_comment=None)
 
 
-def _result(ref, confidence=0.95):
+def _result(ref, confidence=0.99):
     return MatchResult(candidates=[Candidate(ref, 0.9)], confidence=confidence, answerable=True)
 
 
@@ -43,3 +43,26 @@ def test_low_confidence_stale_and_draft_entries_are_only_suggested():
     assert (proposal.status, proposal.answer) == ("suggested", "Yes")  # shown to the reviewer, never sent
     unanswerable = MatchResult(candidates=[Candidate("EN-1", 0.2)], confidence=0.1, answerable=False)
     assert _propose(q, unanswerable, {"EN-1": EN}).status == "unanswered"
+
+
+IR = LibraryEntry(ref="IR-1", question="Do you have a documented incident response plan?", answer_short="Yes",
+                  answer_full="Yes, tested annually.")
+ENC = LibraryEntry(ref="ENC-1", question="Do you encrypt customer data at rest?", answer_short="Yes")
+BCP = LibraryEntry(ref="BCP-1", question="Do you have a business continuity plan?", answer_short="Yes")
+
+
+@pytest.mark.parametrize("question, entry, flag", [
+    # the real cases: same topic, another question; a confident match alone must not send "Yes"
+    ("Have you had a personal data breach reported to a government agency?", IR, "intent:past_event"),
+    ("Does your cloud provider have access to your encryption keys?", ENC, "intent:subject"),
+    ("What is your RTO and RPO?", BCP, "answer_type"),
+])
+def test_confident_topic_match_with_another_intent_is_only_suggested_with_the_reason(question, entry, flag):
+    p = _propose(_q(question), _result(entry.ref), {entry.ref: entry})
+    assert p.status == "suggested" and flag in p.flags
+    assert p.answer == "Yes"  # still shown to the reviewer as a lead
+
+
+def test_same_intent_is_filled_without_flags():
+    p = _propose(_q("Is there a documented incident response plan?"), _result("IR-1"), {"IR-1": IR})
+    assert (p.status, p.flags) == ("filled", [])

@@ -61,8 +61,11 @@ def test_shipped_calibration_loads_and_names_known_features():
     raw = json.loads(resources.files("answers.matching").joinpath("data/calibration.json").read_text("utf-8"))
     models = models_from_dict(raw)
     assert set(models.rank.weights) <= set(RANK_FEATURES)
-    assert "pairwise" in raw["note"]
+    assert "leave-one-family-out" in raw["note"]
     assert 0.0 < models.answerable_threshold < 1.0
+    from answers.matching import AUTOFILL_THRESHOLD
+    # the auto-fill bar is the one chosen out of family and shipped beside the models
+    assert AUTOFILL_THRESHOLD == raw["autofill_threshold"] and models.answerable_threshold < AUTOFILL_THRESHOLD < 1.0
 
 
 def test_sibling_entries_follow_the_scope_word_in_the_question():
