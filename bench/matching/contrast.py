@@ -22,7 +22,7 @@ import hashlib
 import re
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 
 from bench.matching.paths import DATA_DIR
@@ -189,7 +189,9 @@ def main(argv=None) -> int:
                      f"{_share(sum(eng[p.id][1] for p in ps), len(ps))} / "
                      f"{_share(sum(eng[p.id][1] and not got[p.id][2] for p in ps), len(ps))}", "", ""])
     n_entries = len({p.entry for p in pairs})
-    _table(f"(b) engine: MatchIndex over the set's {n_entries} distinct entries, top-1 with confidence >= 0.8",
+    from answers.matching import AUTOFILL_THRESHOLD
+    _table(f"(b) engine: MatchIndex over the set's {n_entries} distinct entries, top-1 with confidence >= "
+           f"{AUTOFILL_THRESHOLD} (the auto-fill threshold; confidence includes the intent rule)",
            ["pairs", "all", "dev", "holdout"], rows)
     print(f"\nengine: {secs:.1f} s (index + {len(pairs)} questions)")
     return 0

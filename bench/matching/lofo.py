@@ -21,7 +21,7 @@ import numpy as np
 from answers.matching.scoring import intent_adjusted
 from bench.matching.devset import DevSet, all_sets
 from bench.matching.fit import fit_ranker, logistic
-from bench.matching.metrics import Outcome, auroc, summarize
+from bench.matching.metrics import Outcome, summarize
 from bench.matching.pools import EMB_NAMES, LEX_NAMES, Pool, collect, conf_row, rank
 from bench.matching.quality import run_baseline
 
@@ -240,8 +240,8 @@ def print_report(table, pooled_real, pooled_fake, threshold: float | None) -> No
             mark = "  <- chosen" if r["t"] == t else ""
             print(f"  t={r['t']:.2f}  precision {_f(r['prec'])}  coverage {_f(r['cov'])}  filled {r['n']:4d}  "
                   f"false {_f(r['false'])}{mark}")
-    print(f"chosen threshold (lowest with precision >= {PRECISION_TARGET} and false <= {FALSE_CONF_TARGET} "
-          f"at every higher one): {t}")
+    print(f"chosen threshold (lowest where the answers filled at or above it are right >= {PRECISION_TARGET} "
+          f"and false confidence <= {FALSE_CONF_TARGET}): {t}")
     if t is not None:
         print("\n== per held-out family at the chosen threshold")
         for fam, short, m, _, _, _, eng, fake in table:
