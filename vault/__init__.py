@@ -107,6 +107,15 @@ def _register_cli(app: Flask) -> None:
 
 
 def _security_headers(app: Flask) -> None:
+    """The one place for response security headers (file downloads add their own stricter CSP).
+
+    HSTS only on a request that arrived over HTTPS (directly, or through VAULT_PROXY_HOPS trusted
+    proxies saying X-Forwarded-Proto: https): browsers ignore it over plain http (RFC 6797 7.2), and
+    sending it there would only advertise a promise nobody can keep. Every response to a signed-in
+    staff user is `no-store`, so no browser or proxy cache keeps a staff page after sign-out.
+    """
+    from flask import request
+
     csp = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
@@ -116,4 +125,33 @@ def _security_headers(app: Flask) -> None:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         resp.headers.setdefault("X-Frame-Options", "DENY")
+        hsts = strict_transport_security(app.config)
+        if hsts and request.is_secure:
+            resp.headers["Strict-Transport-Security"] = hsts
+        if _signed_in(request) and "no-store" not in resp.headers.get("Cache-Control", ""):
+            resp.headers["Cache-Control"] = "no-store"
+            resp.headers["Pragma"] = "no-cache"
         return resp
+
+
+def strict_transport_security(config) -> str | None:
+    """The HSTS header value from HSTS_MAX_AGE (seconds; None switches it off) and HSTS_INCLUDE_SUBDOMAINS."""
+    max_age = config.get("HSTS_MAX_AGE")
+    if max_age is None or max_age is False:
+        return None
+    value = f"max-age={int(max_age)}"
+    if config.get("HSTS_INCLUDE_SUBDOMAINS"):
+        value += "; includeSubDomains"
+    return value
+
+
+def _signed_in(request) -> bool:
+    """A staff user is signed in on this request (static files are skipped: nothing confidential)."""
+    endpoint = request.endpoint or ""
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return False
+    from flask_login import current_user
+    try:
+        return bool(current_user.is_authenticated)
+    except Exception:  # a failing user load has already been answered; never mask that response
+        return False

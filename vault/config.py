@@ -40,6 +40,9 @@ DEFAULTS: dict = {
     "WTF_CSRF_TIME_LIMIT": None,
     "ARGON2_PARAMETERS": None,  # None = argon2-cffi's recommended parameters
     "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS (VAULT_SESSION_COOKIE_SECURE=true)
+    # Strict-Transport-Security on HTTPS requests only (behind a proxy: VAULT_PROXY_HOPS + X-Forwarded-Proto)
+    "HSTS_MAX_AGE": 365 * 86400,  # seconds; None switches the header off
+    "HSTS_INCLUDE_SUBDOMAINS": True,
     "REMEMBER_COOKIE_DURATION": 14 * 86400,  # token lives as long as the session
 }
 

@@ -82,6 +82,9 @@ def test_public_download_is_logged_with_the_address(app, seeded):
     assert r.status_code == 200 and r.data.startswith(b"%PDF")
     assert r.headers["Cache-Control"] == "no-store" and int(r.headers["Content-Length"]) == len(r.data)
     assert 'filename="whitepaper.pdf"' in r.headers["Content-Disposition"]
+    # HEAD promises the length GET sends (the file as uploaded), and is not counted as a download.
+    head = client.head(f"/trust/documents/{seeded.whitepaper}/download")
+    assert head.status_code == 200 and int(head.headers["Content-Length"]) == len(r.data)
     with app.app_context():
         sess = db.session()
         dl = sess.scalar(select(Download))

@@ -258,8 +258,8 @@ def download(token: str, document_uid: str, version_uid: str):
                     detail={"refused": "cannot_mark", "grant": grant.uid, "media_type": version.media_type})
         sess.commit()
         return render_template("access/cannot_mark.html", grant=grant, token=token, document=document), 409
-    if request.method == "HEAD":
-        return head_response(version.filename, version.media_type)
+    if request.method == "HEAD":  # a marked copy's length is only known once made: none is promised
+        return head_response(version.filename, version.media_type, version.size if kind is None else None)
     return _deliver(sess, grant, document, version, kind)
 
 

@@ -92,7 +92,7 @@ def public_download(uid: str):
         abort(404)
     document, version = found
     if request.method == "HEAD":
-        return head_response(version.filename, version.media_type)
+        return head_response(version.filename, version.media_type, version.size)
     try:
         chunks = documents.open_version(version)
     except (IntegrityError, StorageError) as exc:
@@ -109,10 +109,16 @@ def public_download(uid: str):
     return stream_download(chunks, filename=version.filename, media_type=version.media_type, size=version.size)
 
 
-def head_response(filename: str, media_type: str) -> Response:
-    """Headers only: no file is read, marked or counted for a HEAD request."""
+def head_response(filename: str, media_type: str, size: int | None = None) -> Response:
+    """Headers only: no file is read, marked or counted for a HEAD request.
+
+    Content-Length only when the GET would send exactly `size` bytes (a public file as uploaded); a
+    watermarked copy's length is unknown until it is made, so none is promised (an empty list body
+    would make Werkzeug announce `Content-Length: 0`)."""
     from vault.http import content_disposition
-    resp = Response(status=200, mimetype=media_type)
+    resp = Response(iter(()), status=200, mimetype=media_type)
+    if size is not None:
+        resp.headers["Content-Length"] = str(size)
     resp.headers["Content-Disposition"] = content_disposition(filename)
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["Accept-Ranges"] = "none"
