@@ -22,17 +22,44 @@ LAYOUT_SOURCES = {"detected": _l("Detected automatically"),
 ACTIONS = ("accept", "save", "edit", "reject", "alternative", "reopen", "assign")
 
 
-def confidence_band(value: float | None) -> tuple[str, str]:
-    """(badge class, words) so confidence is never shown as colour alone."""
+def confidence_band(value: float | None, flagged: bool = False) -> tuple[str, str]:
+    """(badge class, words) so confidence is never shown as colour alone. "High" only from the auto-fill
+    threshold (answers.matching.AUTOFILL_THRESHOLD, fitted on held-out questionnaires), and never for a
+    flagged proposal: close wording is not a safe answer when the entry asks another question."""
     from flask_babel import gettext as _
+    from answers.matching import AUTOFILL_THRESHOLD
     if value is None:
         return "badge-none", _("No match")
     pct = round(value * 100)
-    if value >= 0.8:
+    if flagged and value >= 0.5:
+        return "badge-soon", _("Similar wording (%(pct)d%%), check before accepting", pct=pct)
+    if value >= AUTOFILL_THRESHOLD:
         return "badge-valid", _("High confidence (%(pct)d%%)", pct=pct)
     if value >= 0.5:
         return "badge-soon", _("Medium confidence (%(pct)d%%)", pct=pct)
     return "badge-expired", _("Low confidence (%(pct)d%%)", pct=pct)
+
+
+FLAG_LABELS = {
+    "answer_type": _l("the library answer is not the kind of answer asked for (e.g. Yes for a number or a duration)"),
+    "stale": _l("the library entry is out of date: its evidence has expired or was withdrawn"),
+    "draft": _l("the library entry is a draft: its answer has not been approved"),
+}
+
+
+def flag_reasons(flags: list[str] | None) -> list[str]:
+    """Reviewer sentences for QuestionItem.flags in the page's language: intent reasons through
+    answers.matching.intent.explain, the others from FLAG_LABELS. Unknown flags are shown as they are."""
+    from flask_babel import get_locale
+    from answers.matching.intent import explain
+    lang = "zh" if str(get_locale() or "").startswith("zh") else "en"
+    out = []
+    for flag in flags or []:
+        if flag.startswith("intent:"):
+            out += explain([flag.split(":", 1)[1]], lang)
+        else:
+            out.append(str(FLAG_LABELS.get(flag, flag)))
+    return list(dict.fromkeys(out))
 
 
 class UploadForm(FlaskForm):

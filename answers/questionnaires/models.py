@@ -82,6 +82,9 @@ class QuestionItem(Base):
     auto: Mapped[bool] = mapped_column(Boolean, default=False)  # confident enough to fill on its own
     # Other candidates: [{"ref", "revision", "score", "question", "answer", "comment"}], best first.
     alternatives: Mapped[list] = mapped_column(JSON, default=list)
+    # Why the proposal may only be suggested, never filled or bulk accepted (answers.autofill.review_flags):
+    # "intent:<reason>", "answer_type", "stale", "draft". [] when nothing but confidence decided.
+    flags: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
     final_answer: Mapped[str | None] = mapped_column(Text, nullable=True)
     final_comment: Mapped[str | None] = mapped_column(Text, nullable=True)

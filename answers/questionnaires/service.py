@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from answers.autofill import propose_answers
+from answers.autofill import propose_answers, review_flags
 from answers.fit import fit_to_choices, meaning_of
 from answers.library import service as library
 from answers.library.models import LibraryEntry as EntryRow
@@ -263,7 +263,7 @@ def _revisions(session: Session, proposals) -> dict:
 def _propose_into(item: QuestionItem, p, entries: dict, revisions: dict) -> None:
     """Write one `propose_answers` result onto an item: proposal, confidence, alternatives, status."""
     q = p.question
-    item.status, item.auto = "open", False
+    item.status, item.auto, item.flags = "open", False, []
     item.proposed_answer = item.proposed_comment = item.proposed_entry_ref = item.proposed_entry_revision = None
     if p.status != "unanswered" and p.entry is not None:
         item.status = "suggested"
@@ -274,6 +274,7 @@ def _propose_into(item: QuestionItem, p, entries: dict, revisions: dict) -> None
         item.proposed_entry_ref = p.entry.ref
         item.proposed_entry_revision = revisions.get(p.entry.ref)
         item.auto = p.status == "filled"
+        item.flags = list(p.flags)  # why it may only be suggested (shown on the card, skipped by bulk accept)
     item.confidence = float(p.result.confidence) if p.result.candidates else None
     alts = []
     for c in p.result.candidates:
@@ -281,8 +282,11 @@ def _propose_into(item: QuestionItem, p, entries: dict, revisions: dict) -> None
         if e is None or (item.proposed_entry_ref == c.ref):
             continue
         answer, comment = _fit(q, e.answer_short, e.answer_full)
+        # An alternative is one click from being accepted: it carries its reasons too (a past-breach
+        # question's best candidate is often the incident-response entry, below "no good match").
         alts.append({"ref": c.ref, "revision": revisions.get(c.ref), "score": round(float(c.score), 4),
-                     "question": e.question[:500], "answer": answer, "comment": comment})
+                     "question": e.question[:500], "answer": answer, "comment": comment,
+                     "flags": review_flags(q.text, e)})
     item.alternatives = alts
 
 
@@ -323,7 +327,7 @@ class Rematch:
 
 def _proposal_of(item: QuestionItem) -> tuple:
     return (item.status, item.proposed_answer, item.proposed_comment, item.proposed_entry_ref,
-            item.proposed_entry_revision, item.confidence, item.auto, item.alternatives)
+            item.proposed_entry_revision, item.confidence, item.auto, item.alternatives, item.flags)
 
 
 def match_again(session: Session, actor: Actor, qn: Questionnaire, index, entries: dict, *,
@@ -578,30 +582,46 @@ def add_comment(session: Session, actor: Actor, item: QuestionItem, body: str) -
     return comment
 
 
-def bulk_accept(session: Session, actor: Actor, qn: Questionnaire, threshold: float) -> int:
+@dataclass
+class BulkResult:
+    accepted: int = 0
+    flagged: int = 0  # the library entry asks another question, answers another kind, is stale or a draft
+    not_allowed: int = 0  # the answer is not one the dropdown allows
+    contradictory: int = 0  # answer and details disagree
+
+
+def bulk_accept(session: Session, actor: Actor, qn: Questionnaire, threshold: float) -> BulkResult:
     """Accept every unreviewed proposal at or above `threshold` (0..1) that fits its cell, recorded as
-    accepted in bulk at that threshold (by `actor`), never as a person's review."""
+    accepted in bulk at that threshold (by `actor`), never as a person's review. A flagged proposal
+    (`QuestionItem.flags`: another intent, the wrong kind of answer, stale, draft) is never accepted in
+    bulk, whatever its confidence: a person decides."""
     if not 0 < threshold <= 1:
         raise QuestionnaireError(_("the threshold must be between 1% and 100%"))
     items = session.scalars(select(QuestionItem).where(
         QuestionItem.questionnaire_id == qn.id, QuestionItem.status == "suggested",
         QuestionItem.confidence >= threshold))
-    n = 0
+    result = BulkResult()
     for item in items:
-        if item.proposed_answer and item.choices and item.proposed_answer not in item.choices:
-            continue  # the library's answer is not one the dropdown allows: a person decides
         if item.proposed_answer is None and item.proposed_comment is None:
             continue
+        if item.flags:
+            result.flagged += 1
+            continue
+        if item.proposed_answer and item.choices and item.proposed_answer not in item.choices:
+            result.not_allowed += 1
+            continue  # the library's answer is not one the dropdown allows: a person decides
         if contradicts(item.proposed_answer, item.proposed_comment):
+            result.contradictory += 1
             continue  # answer and details disagree: a person decides
         _accept(item, actor, item.proposed_answer, item.proposed_comment, item.proposed_entry_ref,
                 item.proposed_entry_revision, "library", bulk_threshold=threshold)
         _touch(item, actor)
-        n += 1
+        result.accepted += 1
     audit.record(session, "questionnaire.bulk_accept", actor_id=actor.id, actor=actor.label, ip=actor.ip,
-                 object_type="questionnaire", object_id=qn.uid, detail={"threshold": threshold, "accepted": n})
+                 object_type="questionnaire", object_id=qn.uid,
+                 detail={"threshold": threshold, **dataclasses.asdict(result)})
     session.flush()
-    return n
+    return result
 
 
 # ------------------------------------------------------------------ learning

@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from answers.library.index import app_index, synced_index
 from answers.library.models import LibraryEntry as EntryRow
+from answers.matching import AUTOFILL_THRESHOLD
 from answers.questionnaires import export, service
 from answers.questionnaires.forms import (HOW_LABELS, LAYOUT_SOURCES, ROLE_LABELS, STATUS_BADGES, STATUS_LABELS,
-                                          UploadForm, confidence_band, report_labels)
+                                          UploadForm, confidence_band, flag_reasons, report_labels)
 from importers.model import ROLES, ImportErrorWithContext
 from vault import db
 from vault.auth.service import list_users
@@ -33,6 +34,7 @@ PAGE_SIZE = 50
 def _labels():
     return {"status_labels": STATUS_LABELS, "status_badges": STATUS_BADGES, "how_labels": HOW_LABELS,
             "role_labels": ROLE_LABELS, "roles": ROLES, "confidence_band": confidence_band,
+            "flag_reasons": flag_reasons,
             "shown_answer": service.shown_answer, "contradiction": service.contradiction}
 
 
@@ -230,7 +232,8 @@ def review(uid: str):
     args = {k: v for k, v in shown.items() if v}
     return render_template("questionnaires/review.html", qn=qn, items=items, total=total, page=page, pages=pages,
                            shown=shown, args=args, progress=service.progress(sess, qn),
-                           sections=service.sections(sess, qn), **_card_context(sess, items))
+                           sections=service.sections(sess, qn), autofill_percent=round(AUTOFILL_THRESHOLD * 100),
+                           **_card_context(sess, items))
 
 
 def _card(item) -> str:
@@ -352,6 +355,16 @@ def learn(uid: str, item_uid: str):
     return _done(qn, item, message)
 
 
+def _bulk_message(result: service.BulkResult) -> str:
+    parts = [_("%(n)d answers accepted.", n=result.accepted)]
+    skipped = [(result.flagged, _("%(n)d left for a person: the library entry asks another question, gives "
+                                  "another kind of answer, is out of date or a draft (see the note on each)")),
+               (result.not_allowed, _("%(n)d left for a person: the answer is not one the dropdown allows")),
+               (result.contradictory, _("%(n)d left for a person: the answer and its details disagree"))]
+    parts += [text % {"n": n} for n, text in skipped if n]
+    return " ".join(parts[:1] + [p + "." for p in parts[1:]])
+
+
 @bp.post("/<uid>/bulk-accept")
 @require("questionnaires.edit")
 def bulk_accept(uid: str):
@@ -360,14 +373,14 @@ def bulk_accept(uid: str):
     sess = db.session()
     try:
         threshold = float(raw) / 100 if raw and len(raw) < 8 else -1
-        n = service.bulk_accept(sess, _actor(), qn, threshold)
+        result = service.bulk_accept(sess, _actor(), qn, threshold)
     except (ValueError, service.QuestionnaireError) as exc:
         sess.rollback()
         flash(str(exc) if isinstance(exc, service.QuestionnaireError) else
               _("The threshold must be a percentage."), "error")
     else:
         sess.commit()
-        flash(_("%(n)d answers accepted.", n=n), "success")
+        flash(_bulk_message(result), "success")
     return redirect(url_for("questionnaires.review", uid=uid))
 
 

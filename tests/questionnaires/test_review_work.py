@@ -259,7 +259,7 @@ def test_edit_bulk_and_match_again_on_both_databases(any_db_app):
         mfa = by_qid["1.1"]
         service.review_item(sess, actor, mfa, "edit", expected_revision=1, answer="no", comment="Admins only.")
         assert by_qid["1.3"].status == "open"  # nothing in the library for it yet
-        assert service.bulk_accept(sess, actor, qn, 0.01) == 1
+        assert service.bulk_accept(sess, actor, qn, 0.01).accepted == 1
         sess.commit()
         assert (mfa.status, mfa.final_answer) == ("edited", "NO")  # bulk accept never takes an edit
         enc = by_qid["1.2"]
@@ -280,3 +280,99 @@ def test_edit_bulk_and_match_again_on_both_databases(any_db_app):
         assert (by_qid["1.1"].status, by_qid["1.1"].final_answer) == ("edited", "NO")
         assert (by_qid["1.2"].status, by_qid["1.2"].bulk_threshold) == ("accepted", 0.01)
         assert (by_qid["1.3"].status, by_qid["1.3"].proposed_entry_ref) == ("suggested", "HR-01")
+
+
+BREACH = ("2.1", "Have you had a personal data breach reported to a government agency?")
+IR = ("IR-01", "Do you have a documented incident response plan covering personal data breaches?", "Yes",
+      "Tested every year; regulators and customers are notified within 72 hours.")
+RTO = ("2.2", "What is your recovery time objective (RTO)?")
+DR = ("DR-01", "Do you have a defined recovery time objective (RTO)?", "Yes", "Documented in the DR plan.")
+PAST_EVENT_EN = "asks about a past event (breach, incident, fine, outage), not about a control"
+PAST_EVENT_ZH = "问的是过去发生的事件（泄露、事故、处罚、中断），而非控制措施"
+
+
+def _card_html(page: str, item) -> str:
+    card = page[page.index(f'id="item-{item.uid}"'):]
+    return card[:card.index("</article>")]
+
+
+def test_a_past_breach_question_is_never_answered_from_the_incident_plan(app, client_as):
+    """Issue #12: "Yes" from the incident-response entry went into a past-breach question. The intent rule
+    halves the confidence (no good match), and the entry, still offered as an alternative, says why."""
+    add_library(app, [*LIBRARY, IR])
+    c = client_as("sales")
+    uid = upload_and_match(c, workbook(questions=[*QUESTIONS, BREACH]))
+    breach = item_by_qid(app, uid, "2.1")
+    assert breach.status in ("open", "suggested") and not breach.auto
+    flagged = [f for f in ([breach.flags] if breach.proposed_entry_ref == "IR-01" else [])
+               + [a["flags"] for a in breach.alternatives if a["ref"] == "IR-01"]]
+    assert flagged and all("intent:past_event" in f for f in flagged)
+    assert item_by_qid(app, uid, "1.2").flags == []  # an ordinary confident match carries no flag
+
+    page = c.get(f"/questionnaires/{uid}").get_data(as_text=True)
+    card = _card_html(page, breach)
+    assert PAST_EVENT_EN in card and "High confidence" not in card and "Ready to accept" not in card
+    zh = _card_html(c.get(f"/questionnaires/{uid}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True),
+                    breach)
+    assert PAST_EVENT_ZH in zh
+
+    c.post(f"/questionnaires/{uid}/bulk-accept", data={"threshold": "50"})
+    assert item_by_qid(app, uid, "2.1").status in ("open", "suggested")
+    assert item_by_qid(app, uid, "1.1").status == "accepted"
+
+
+def test_a_flagged_proposal_is_suggested_with_its_reasons_and_skipped_by_bulk_accept(app, client_as):
+    add_library(app, [*LIBRARY, DR])
+    c = client_as("sales")
+    uid = upload_and_match(c, workbook(questions=[*QUESTIONS, RTO]))
+    rto = item_by_qid(app, uid, "2.2")
+    assert (rto.proposed_entry_ref, rto.status, rto.auto) == ("DR-01", "suggested", False)
+    assert rto.flags == ["intent:duration", "answer_type"]
+
+    page = c.get(f"/questionnaires/{uid}").get_data(as_text=True)
+    assert 'name="threshold" min="1" max="100" value="96"' in page  # the auto-fill threshold, not 80
+    card = _card_html(page, rto)
+    assert "Not filled automatically; a person must decide:" in card
+    assert "asks for a duration (how long, RTO/RPO, retention)" in card
+    assert "the library answer is not the kind of answer asked for" in card
+    assert "High confidence" not in card and "Similar wording" in card
+    zh = _card_html(c.get(f"/questionnaires/{uid}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True), rto)
+    assert "未自动填写，需由人工决定" in zh and "要求回答时长" in zh and "答案类型不符" in zh
+
+    page = c.post(f"/questionnaires/{uid}/bulk-accept", data={"threshold": "50"},
+                  follow_redirects=True).get_data(as_text=True)
+    assert item_by_qid(app, uid, "2.2").status == "suggested"
+    assert item_by_qid(app, uid, "1.1").status == "accepted"
+    assert "1 left for a person: the library entry asks another question" in page
+    assert events(app, "questionnaire.bulk_accept")[0].detail["flagged"] == 1
+    # A person may still accept it: the flag informs, it does not forbid.
+    rto = item_by_qid(app, uid, "2.2")
+    assert _post(c, uid, rto, action="accept", answer="N/A", comment="RTO: 4 hours.").status_code == 200
+    assert item_by_qid(app, uid, "2.2").status == "accepted"
+
+
+def test_flags_follow_match_again(app, client_as):
+    add_library(app, LIBRARY)
+    c = client_as("sales")
+    uid = upload_and_match(c, workbook(questions=[*QUESTIONS, RTO]))
+    before = item_by_qid(app, uid, "2.2")
+    assert before.proposed_entry_ref != "DR-01"
+    add_library(app, [DR])
+    _match_again(c, uid)
+    rto = item_by_qid(app, uid, "2.2")
+    assert rto.proposed_entry_ref == "DR-01" and rto.flags == ["intent:duration", "answer_type"]
+    assert rto.revision == before.revision + 1
+
+
+@pytest.mark.parametrize("value, flagged, words", [
+    (0.98, False, "High confidence (98%)"),
+    (0.9, False, "Medium confidence (90%)"),  # 0.8 was "high" before the threshold was fitted
+    (0.98, True, "Similar wording (98%), check before accepting"),
+    (0.3, True, "Low confidence (30%)"),
+    (None, False, "No match"),
+])
+def test_confidence_band_uses_the_autofill_threshold(app, value, flagged, words):
+    from answers.questionnaires.forms import confidence_band
+    with app.test_request_context():
+        band = confidence_band(value, flagged)
+    assert band[1] == words and (band[0] == "badge-valid") == (words.startswith("High"))
