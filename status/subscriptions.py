@@ -15,13 +15,14 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from status.links import external_url
 from status.models import Component, Incident, IncidentUpdate, Subscriber, subscriber_components
 from status.service import StatusError
 from vault.access.tokens import hash_token
+from vault.confirmations import confirm_mail_may_go
 
 CHANNELS = ("email", "webhook", "slack", "teams", "dingtalk", "feishu", "wecom")
 WEBHOOK_CHANNELS = CHANNELS[1:]
@@ -72,13 +73,22 @@ def check_webhook_url(url: str | None) -> str:
 def subscribe_email(session: Session, *, email: str, component_ids=(), all_components: bool = True,
                     locale: str = "en", now: datetime) -> Subscriber:
     """A pending subscription and its confirmation mail. A confirmed subscription of the same address is
-    replaced only when the new one is confirmed, so nobody can change someone else's choice."""
+    replaced only when the new one is confirmed, so nobody can change someone else's choice. While a
+    confirmation to the address is pending and younger than the window, nothing is added or sent
+    (`vault.confirmations`)."""
     from vault import notify
 
     email = check_email(email)
+    components = _components(session, component_ids, all_components)  # a bad choice is refused either way
+    pending = _pending_email(session, email)
+    if pending is not None and not confirm_mail_may_go(pending.created_at, now):
+        return pending  # one pending confirmation per address per window, whoever asks: no second mail
+    if pending is not None:  # its mail went out a while ago: this request replaces it, rows never pile up
+        session.execute(delete(Subscriber).where(Subscriber.channel == "email", Subscriber.confirmed_at.is_(None),
+                                                 func.lower(Subscriber.target) == email.lower()))
     sub = Subscriber(channel="email", target=email, locale=locale if locale in ("en", "zh") else "en",
                      all_components=all_components, created_at=now,
-                     components=_components(session, component_ids, all_components))
+                     components=components)
     token = secrets.token_urlsafe(32)
     sub.confirm_hash, sub.confirm_expires_at = hash_token(token), now + CONFIRM_TTL
     session.add(sub)
@@ -90,6 +100,13 @@ def subscribe_email(session: Session, *, email: str, component_ids=(), all_compo
         text = render_template("status/mail/confirm.txt", link=link, sub=sub)
     notify.send_email(session, to=email, subject=subject, text=text)
     return sub
+
+
+def _pending_email(session: Session, email: str) -> Subscriber | None:
+    """The newest unconfirmed email subscription of the address (case-insensitive: the same mailbox)."""
+    return session.scalars(select(Subscriber).where(
+        Subscriber.channel == "email", Subscriber.confirmed_at.is_(None), func.lower(Subscriber.target) == email.lower())
+        .order_by(Subscriber.created_at.desc(), Subscriber.id.desc())).first()
 
 
 def pending_by_token(session: Session, token: str, *, now: datetime) -> Subscriber | None:

@@ -35,6 +35,7 @@ DEFAULTS: dict = {
     "PUBLIC_BASE_URL": None,  # e.g. https://trust.example.com: links in emails never come from the Host header
     "ACCESS_CONFIRM_MINUTES": 30,
     "ACCESS_REQUEST_LIMIT": "10 per hour",
+    "CONFIRM_MAIL_WINDOW_MINUTES": 60,  # one subscription confirmation per address per list in this window
     "NDA_TERM_DAYS": 730,  # an accepted NDA covers new grants for this long
     "EXPIRY_WARNING_DAYS": 60,
     "WTF_CSRF_TIME_LIMIT": None,

@@ -191,3 +191,27 @@ def test_form_needs_csrf_and_is_rate_limited(tmp_path, smtp_sink):
     assert codes == [200, 200, 200, 429]
     assert len(smtp_sink.messages) == 3
     app.extensions["vault.engine"].dispose()
+
+
+def test_repeated_requests_for_one_address_send_one_confirmation(app, client, smtp_sink):
+    """Issue #18: a third party's address typed in again and again gets one pending confirmation per
+    window; the page answers the same every time and pending rows do not pile up."""
+    first, link = _subscribe(client, smtp_sink, "victim@customer.example")
+    for i, email in enumerate(["victim@customer.example"] * 10 + ["Victim@CUSTOMER.example"]):
+        again = client.post("/trust/subprocessors/subscribe", data={"email": email},
+                            environ_base={"REMOTE_ADDR": f"198.51.100.{i}"})
+        assert again.status_code == 200 and again.data == first.data
+    assert len(_mails(smtp_sink, "victim@customer.example")) == 1
+    with app.app_context():
+        sess = db.session()
+        assert len(sess.scalars(select(SubprocessorSubscriber)).all()) == 1
+        assert len(sess.scalars(select(Outbox)).all()) == 1
+        # an hour later a new request replaces the pending one (the mail may have been lost)
+        sub = sess.scalars(select(SubprocessorSubscriber)).one()
+        sub.created_at = utcnow() - timedelta(minutes=61)
+        sess.commit()
+    _, link2 = _subscribe(client, smtp_sink, "victim@customer.example")
+    with app.app_context():
+        assert len(db.session().scalars(select(SubprocessorSubscriber)).all()) == 1
+    assert client.post(link.removeprefix(BASE)).status_code == 404
+    _confirm(client, link2)

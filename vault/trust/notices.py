@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from vault import notify
@@ -24,6 +24,7 @@ from vault.documents.validation import InvalidInput
 from vault.trust.models import Subprocessor, SubprocessorSubscriber
 from vault.web import external_url
 from vault.access.tokens import hash_token
+from vault.confirmations import confirm_mail_may_go
 
 CONFIRM_TTL = timedelta(hours=48)
 CHANGES = ("added", "removed", "restored")
@@ -62,6 +63,13 @@ def subscribe(session: Session, *, email: str, locale: str, now: datetime) -> Su
     list (the answer must not tell). A confirmed subscription is replaced only when the new one is
     confirmed, so nobody can end or change someone else's."""
     email = check_email(email)
+    pending = _pending(session, email)
+    if pending is not None and not confirm_mail_may_go(pending.created_at, now):
+        return pending  # one pending confirmation per address per window, whoever asks: no second mail
+    if pending is not None:  # its mail went out a while ago: this request replaces it, rows never pile up
+        session.execute(delete(SubprocessorSubscriber).where(
+            SubprocessorSubscriber.confirmed_at.is_(None),
+            func.lower(SubprocessorSubscriber.email) == email.lower()))
     token = secrets.token_urlsafe(32)
     sub = SubprocessorSubscriber(uid=secrets.token_hex(16), email=email,
                                  locale=locale if locale in LANGUAGES else "en", confirm_hash=hash_token(token),
@@ -76,6 +84,13 @@ def subscribe(session: Session, *, email: str, locale: str, now: datetime) -> Su
                                hours=int(CONFIRM_TTL.total_seconds() // 3600))
     notify.send_email(session, to=email, subject=subject, text=text, sensitive=True)
     return sub
+
+
+def _pending(session: Session, email: str) -> SubprocessorSubscriber | None:
+    """The newest unconfirmed subscription of the address (case-insensitive: `Victim@` is the same mailbox)."""
+    return session.scalars(select(SubprocessorSubscriber).where(
+        SubprocessorSubscriber.confirmed_at.is_(None), func.lower(SubprocessorSubscriber.email) == email.lower())
+        .order_by(SubprocessorSubscriber.created_at.desc(), SubprocessorSubscriber.id.desc())).first()
 
 
 def pending_by_token(session: Session, token: str, *, now: datetime) -> SubprocessorSubscriber | None:
