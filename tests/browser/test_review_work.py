@@ -42,7 +42,7 @@ def _item(app, uid, qid):
 
 
 @contextlib.contextmanager
-def _review(tmp_path, browser, library_rows, *, locale="en-GB"):
+def _review(tmp_path, browser, library_rows, *, locale="en-GB", questions=None, viewport=None):
     """A matched questionnaire (through the services) and a signed-in page on its review."""
     port = free_port()
     app = make_app(tmp_path, SERVER_NAME=f"127.0.0.1:{port}", WTF_CSRF_ENABLED=True, WTF_CSRF_SSL_STRICT=False)
@@ -56,14 +56,15 @@ def _review(tmp_path, browser, library_rows, *, locale="en-GB"):
         create_user(sess, email="sales@vault.test", password=TEST_PASSWORD, role="sales", name="Sam Sales",
                     actor="test")
         qn = service.upload(sess, service.Actor(label="test"), customer="Acme Corp", filename="vendor.xlsx",
-                            data=workbook())
+                            data=workbook(questions) if questions else workbook())
         with synced_index(sess) as index:
             service.start_review(sess, service.Actor(label="test"), qn, index, app_index().entries(sess))
         sess.commit()
         uid = qn.uid
     errors = []
     with LiveServer(app, port) as live:
-        page = browser.new_context(locale=locale, accept_downloads=True).new_page()
+        page = browser.new_context(locale=locale, accept_downloads=True,
+                                   **({"viewport": viewport} if viewport else {})).new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{live.url}/login")
         page.locator("input[name=email]").fill("sales@vault.test")
@@ -174,3 +175,22 @@ def test_match_again_keeps_touched_and_reproposes_untouched(tmp_path, browser):
                 old.status, old.final_answer, old.final_comment, old.revision)
         assert _card(page, "1.1").locator("select[name=answer]").input_value() == "NO"
         assert "qn-edited" in _card(page, "1.1").get_attribute("class")
+
+
+def test_flagged_proposal_says_why_and_bulk_accept_leaves_it(tmp_path, browser):
+    from tests.questionnaires.builders import QUESTIONS
+    from tests.questionnaires.test_review_work import BREACH, DR, IR, PAST_EVENT_EN, RTO
+    with _review(tmp_path, browser, [*LIBRARY, DR, IR], questions=[*QUESTIONS, RTO, BREACH]) as (app, uid, page, _):
+        card = _card(page, "2.2")
+        why = card.locator(".qn-why").first
+        assert why.is_visible()
+        assert "Not filled automatically" in why.inner_text() and "asks for a duration" in why.inner_text()
+        assert "High confidence" not in card.locator(".qn-head").inner_text()
+        breach = _card(page, "2.1")  # no good match: the incident-response entry is an alternative, with why
+        assert PAST_EVENT_EN in breach.locator(".qn-alternatives").inner_text()
+        assert page.locator("#threshold").input_value() == "96"
+        page.locator("#threshold").fill("50")
+        page.get_by_role("button", name="Bulk accept").click()
+        page.wait_for_load_state()
+        assert "left for a person" in page.locator("body").inner_text()
+        assert _item(app, uid, "2.2").status == "suggested" and _item(app, uid, "2.1").status != "accepted"
