@@ -2,6 +2,12 @@
 
 Each event stores the hash of the previous one; `verify_chain` recomputes the chain and the
 head row, so an edited, inserted or deleted entry (including the newest) is detected.
+
+Someone who can write to the database can also cut the newest entries and rewrite `audit_head` to
+match: the chain that is left is consistent. So the head is also kept *outside* the database (an
+anchor): printed in every reminder digest, sent by `vault audit anchor` to AUDIT_ANCHOR_WEBHOOK through
+`vault.notify`, and checked with `vault audit verify --expect-head SEQ:HASH`: an anchored entry must
+still be in the chain, unchanged (entries after it are fine: the trail grows).
 """
 from __future__ import annotations
 
@@ -117,12 +123,57 @@ class ChainReport:
     problems: list[str]
 
 
-def verify_chain(session: Session, limit_problems: int = 20) -> ChainReport:
+@dataclass(frozen=True)
+class Anchor:
+    """A head taken outside the database: the hash of entry `seq` (None: any position)."""
+    hash: str
+    seq: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "Anchor":
+        """`HASH`, `SEQ:HASH` or `#SEQ HASH` (as digests and `audit verify` print it); ValueError otherwise."""
+        text = (text or "").strip().lstrip("#")
+        seq_part, sep, hash_part = text.replace(" ", ":", 1).rpartition(":")
+        hash_part = hash_part.strip().lower()
+        if len(hash_part) != 64 or any(c not in "0123456789abcdef" for c in hash_part):
+            raise ValueError("expected the 64 hex digits of a head hash, optionally preceded by its number: 17:ab12…")
+        if sep and not seq_part.strip().isdigit():
+            raise ValueError(f"{seq_part!r} is not an entry number")
+        return cls(hash=hash_part, seq=int(seq_part) if sep else None)
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash}" if self.seq is not None else self.hash
+
+
+def current_head(session: Session) -> Anchor:
+    """The head as the database says it is now (what the reminder digest prints and the anchor sends)."""
+    head = session.get(AuditHead, 1)
+    return Anchor(hash=head.hash, seq=head.seq) if head is not None else Anchor(hash=GENESIS, seq=0)
+
+
+def send_anchor(session: Session, *, url: str, secret: str) -> object:
+    """Queue the current head to the external anchor (a signed generic webhook, through the one notify
+    path; the receiver keeps what it is sent, ideally append-only). Once per head: a run with no new
+    entry queues nothing new. Returns the outbox row."""
+    from vault import notify  # notify records audit events itself: imported when used
+
+    head = current_head(session)
+    message = notify.Message(subject=f"trustvault audit head #{head.seq}", text=str(head),
+                             data={"type": "audit.head", "seq": head.seq, "hash": head.hash,
+                                   "at": utcnow().isoformat()})
+    return notify.send(session, channel="webhook", target=url, message=message, secret=secret,
+                       dedupe_key=f"audit-head:{head.seq}:{head.hash}")
+
+
+def verify_chain(session: Session, limit_problems: int = 20, *, expect_head: Anchor | None = None) -> ChainReport:
     problems: list[str] = []
     prev_hash, expected_seq, count = GENESIS, 1, 0
+    anchor_found = expect_head is not None and expect_head.hash == GENESIS and expect_head.seq in (None, 0)
     rows = session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()
     for ev in rows:
         count += 1
+        if expect_head is not None and ev.hash == expect_head.hash and expect_head.seq in (None, ev.seq):
+            anchor_found = True
         if ev.seq != expected_seq:
             problems.append(f"entry #{expected_seq} is missing (next found is #{ev.seq})")
         if ev.prev_hash != prev_hash:
@@ -136,6 +187,9 @@ def verify_chain(session: Session, limit_problems: int = 20) -> ChainReport:
     if head is not None and len(problems) < limit_problems:
         if head.seq != expected_seq - 1 or head.hash != prev_hash:
             problems.append(f"newest entries were removed: head says #{head.seq}, log ends at #{expected_seq - 1}")
+    if expect_head is not None and not anchor_found and len(problems) < limit_problems:
+        problems.append(f"the anchored head {expect_head} is not in the chain (log ends at #{expected_seq - 1}): "
+                        "entries were removed or rewritten since it was taken")
     return ChainReport(ok=not problems, count=count, head_hash=prev_hash, problems=problems)
 
 

@@ -38,6 +38,9 @@ DEFAULTS: dict = {
     "CONFIRM_MAIL_WINDOW_MINUTES": 60,  # one subscription confirmation per address per list in this window
     "NDA_TERM_DAYS": 730,  # an accepted NDA covers new grants for this long
     "EXPIRY_WARNING_DAYS": 60,
+    # `vault audit anchor` sends the audit chain's head here (generic signed webhook, via vault.notify)
+    "AUDIT_ANCHOR_WEBHOOK": None,
+    "AUDIT_ANCHOR_SECRET": None,
     "WTF_CSRF_TIME_LIMIT": None,
     "ARGON2_PARAMETERS": None,  # None = argon2-cffi's recommended parameters
     "SESSION_COOKIE_SECURE": False,  # set True behind HTTPS (VAULT_SESSION_COOKIE_SECURE=true)

@@ -13,18 +13,55 @@ from vault.admin import service
 audit_cli = click.Group("audit", help="The audit trail.")
 
 
+def _anchor(_ctx, _param, value: str | None) -> audit.Anchor | None:
+    if not value:
+        return None
+    try:
+        return audit.Anchor.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 @audit_cli.command("verify")
+@click.option("--expect-head", callback=_anchor, metavar="[SEQ:]HASH",
+              help="A head kept outside the database (a reminder digest, the anchor webhook's receiver, an "
+                   "earlier verify): fails unless that entry is still in the chain, unchanged.")
 @with_appcontext
-def verify_command() -> None:
+def verify_command(expect_head: audit.Anchor | None) -> None:
     """Recompute the hash chain. Prints the head hash to anchor outside the vault; exits 1 on damage."""
-    report = audit.verify_chain(db.session())
+    report = audit.verify_chain(db.session(), expect_head=expect_head)
     if report.ok:
+        head = audit.current_head(db.session())
         click.echo(f"OK: {report.count} entries, head hash {report.head_hash}")
+        if expect_head is not None:
+            click.echo(f"The anchored head {expect_head} is in the chain; the head is now #{head.seq}.")
         return
     click.echo(f"FAILED: the audit trail has been tampered with or damaged ({report.count} entries read):", err=True)
     for problem in report.problems:
         click.echo(f"  - {problem}", err=True)
     sys.exit(1)
+
+
+@audit_cli.command("anchor")
+@with_appcontext
+def anchor_command() -> None:
+    """Send the current head to AUDIT_ANCHOR_WEBHOOK (signed with AUDIT_ANCHOR_SECRET), once per head."""
+    from flask import current_app
+    url, secret = current_app.config.get("AUDIT_ANCHOR_WEBHOOK"), current_app.config.get("AUDIT_ANCHOR_SECRET")
+    if not url or not secret:
+        click.echo("Set AUDIT_ANCHOR_WEBHOOK and AUDIT_ANCHOR_SECRET to keep the head outside the database.",
+                   err=True)
+        sys.exit(2)
+    from vault import notify
+    sess = db.session()
+    try:
+        audit.send_anchor(sess, url=url, secret=secret)
+    except notify.NotifyError as exc:
+        sess.rollback()
+        click.echo(f"The anchor webhook is not acceptable: {exc}", err=True)
+        sys.exit(2)
+    sess.commit()
+    click.echo(f"Queued head {audit.current_head(sess)} for the anchor (sent by `vault notify deliver`).")
 
 
 def _cli_actor() -> str:

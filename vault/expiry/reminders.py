@@ -7,7 +7,8 @@ threshold N >= days left (so a run that was down for a while sends the latest st
 burst), then `overdue:K` for the K-th repeat period while overdue. A stage already in the ledger
 (`expiry_sent_reminders`, unique per obligation and stage) is skipped. The rest go out as **one
 digest per person** (the owner; the legal group: users with role legal and extra addresses) and one per
-chat destination, queued through `vault.notify`. Ledger rows and outbox rows are written in the same
+chat destination, queued through `vault.notify`. Every digest prints the audit chain's head, so copies of
+it live outside the database (`vault audit verify --expect-head`). Ledger rows and outbox rows are written in the same
 transaction (a transactional outbox): a crash before the commit loses both, so the next run sends
 everything once; after the commit the ledger stops a second send. Two runs at once: the ledger's
 unique key makes the later commit fail (`remind_once` then runs again and finds nothing to do).
@@ -26,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from vault import notify
+from vault import audit, notify
 from vault.auth.models import User
 from vault.auth.roles import Role
 from vault.expiry import service
@@ -240,7 +241,8 @@ def _enqueue_email(session: Session, person: Person, dues: list[Due], today: dat
         items = _items(dues, today)
         context = {"items": items[:DIGEST_MAX_ITEMS], "more": max(0, len(items) - DIGEST_MAX_ITEMS),
                    "name": person.name, "timeline_url": service.external_url("expiry.index"),
-                   "company": current_app.config.get("COMPANY_NAME", "")}
+                   "company": current_app.config.get("COMPANY_NAME", ""),
+                   "audit_head": str(audit.current_head(session))}  # an anchor kept outside the database
         subject = _subject(items)
         text = render_template("expiry/email/digest.txt", **context)
         html = render_template("expiry/email/digest.html", subject=subject, **context)
@@ -259,12 +261,15 @@ def _enqueue_chat(session: Session, dest: ReminderDestination, dues: list[Due], 
         lines = [f"- {i['kind']}: {i['title']} ({i['when']}, {i['due_on']})" for i in items[:DIGEST_MAX_ITEMS]]
         if len(items) > DIGEST_MAX_ITEMS:
             lines.append(_("…and %(count)d more.", count=len(items) - DIGEST_MAX_ITEMS))
+        head = audit.current_head(session)
+        lines.append(_("Audit trail head: %(head)s", head=str(head)))
         message = notify.Message(
             subject=_subject(items), text="\n".join(lines), url=service.external_url("expiry.index"),
             data={"type": "expiry.digest", "items": [
                 {"key": d.obligation.key, "kind": d.obligation.kind, "title": d.obligation.title,
                  "due_on": d.obligation.due_on.isoformat(), "stage": d.stage,
                  "url": service.obligation_url(d.obligation)}
-                for d in sorted(dues, key=lambda d: (d.obligation.due_on, d.obligation.key))]})
+                for d in sorted(dues, key=lambda d: (d.obligation.due_on, d.obligation.key))],
+                "audit_head": {"seq": head.seq, "hash": head.hash}})
     notify.send(session, channel=dest.channel, target=dest.target, message=message, secret=dest.secret,
                 dedupe_key=_dedupe_key(dues))
