@@ -2,22 +2,12 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
 CLI_ACTOR_LABEL = "cli"
-
-
-@contextmanager
-def _writing(path: Path):
-    """A missing folder or a read-only disk is the caller's to fix: say which file and why, no traceback."""
-    try:
-        yield
-    except OSError as exc:
-        raise click.ClickException(f"{path}: cannot be written ({exc.strerror or exc})") from exc
 
 
 def _require_database() -> None:
@@ -162,7 +152,8 @@ def export_command(output: Path) -> None:
 def autofill_command(input_file: Path, output: Path | None, report_path: Path | None, top_k: int) -> None:
     """Detect the questions in INPUT, match them against the library, and fill what is confident."""
     from answers.autofill import propose_answers, report
-    from answers.fill import write_filled
+    from answers.fill import filled_copy, write_all
+    from exporters import EXPORT_ERRORS
     from importers import load_questionnaire
     from importers.model import ImportErrorWithContext
     from vault import db
@@ -180,13 +171,30 @@ def autofill_command(input_file: Path, output: Path | None, report_path: Path | 
     index = lib.sync(sess)
     proposals = propose_answers(questionnaire, index, lib.entries(sess), top_k=top_k)
     rep = report(proposals)
-    if report_path:
-        with _writing(report_path):
-            report_path.write_text(json.dumps(rep, ensure_ascii=False, indent=1), encoding="utf-8")
+    # All or nothing: the filled copy is made in memory, then the copy and the report are written to
+    # temporary files and renamed together; a failure leaves neither (a report must never claim
+    # answers were filled into a copy that does not exist).
+    files: dict[Path, bytes] = {}
+    kept: list[str] = []
+    written = 0
     if output:
-        kept: list[str] = []
-        with _writing(output):
-            written = write_filled(input_file.read_bytes(), questionnaire, proposals, output, kept=kept)
+        try:
+            data, written = filled_copy(input_file.read_bytes(), questionnaire, proposals, kept=kept)
+        except (ImportErrorWithContext, *EXPORT_ERRORS) as exc:
+            reason = str(exc) if isinstance(exc, ImportErrorWithContext) else f'"{input_file.name}": {exc}'
+            raise click.ClickException(f"{reason} (nothing was written)") from exc
+        files[output] = data
+    if report_path:
+        files[report_path] = json.dumps(rep, ensure_ascii=False, indent=1).encode("utf-8")
+    if files:
+        try:
+            write_all(files)
+        except OSError as exc:
+            path = Path(exc.filename) if exc.filename else next(iter(files))
+            target = next((p for p in files if p.parent == path.parent or p == path), path)
+            raise click.ClickException(f"{target}: cannot be written ({exc.strerror or exc}); "
+                                       "nothing was written") from exc
+    if output:
         if kept:
             shown = ", ".join(kept[:12]) + (f" … (+{len(kept) - 12})" if len(kept) > 12 else "")
             click.echo(f"{len(kept)} answer cells already filled in the file were kept: {shown}", err=True)

@@ -13,8 +13,17 @@ from importers.model import Questionnaire
 
 def write_filled(src: bytes, questionnaire: Questionnaire, proposals: list[Proposal], output: Path,
                  statuses: tuple[str, ...] = ("filled",), kept: list[str] | None = None) -> int:
-    """Write the confident answers into a copy of the file. A cell the file already answers is left
-    as it is (its locator goes to `kept`): the customer's own answer is not ours to overwrite."""
+    """Write the confident answers into a copy of the file (see `filled_copy`)."""
+    data, written = filled_copy(src, questionnaire, proposals, statuses, kept)
+    write_all({Path(output): data})
+    return written
+
+
+def filled_copy(src: bytes, questionnaire: Questionnaire, proposals: list[Proposal],
+                statuses: tuple[str, ...] = ("filled",), kept: list[str] | None = None) -> tuple[bytes, int]:
+    """(the file with the confident answers written in, cells written). A cell the file already answers
+    is left as it is (its locator goes to `kept`): the customer's own answer is not ours to overwrite.
+    Raises ImportErrorWithContext or one of exporters.EXPORT_ERRORS for a file that cannot be filled."""
     answers = []
     for p in proposals:
         if p.status not in statuses:
@@ -29,13 +38,26 @@ def write_filled(src: bytes, questionnaire: Questionnaire, proposals: list[Propo
                 marked = q.marked_cell(q.existing_answer) if loc is q.answer_at else None  # their mark's cell
                 kept.append(f"'{loc.sheet}'!{marked}" if marked else _where(loc))
         answers.append(FilledAnswer(q, answer, comment))
-    data, written = fill_questionnaire(src, questionnaire, answers)
-    output = Path(output)
-    fd, tmp = tempfile.mkstemp(dir=output.parent or ".", prefix=".autofill-")
-    with os.fdopen(fd, "wb") as fh:  # never leave a half-written file under the output name
-        fh.write(data)
-    os.replace(tmp, output)
-    return written
+    return fill_questionnaire(src, questionnaire, answers)
+
+
+def write_all(files: dict[Path, bytes]) -> None:
+    """All or nothing: every file is written to a temporary file beside its target first; only when all
+    are written are they renamed into place. On any failure (a missing folder, a full disk) the
+    temporary files are removed and no target is touched. OSError propagates."""
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=".autofill-")
+            temps.append((tmp, path))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    finally:
+        for tmp, _path in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
 
 
 def _where(loc) -> str:

@@ -2,7 +2,9 @@
 
 Pure Python (no Flask / SQLAlchemy).  See docs/exporters.md.
 """
+from exporters.answer_sheet import PdfFormError
 from exporters.csv_writer import CsvExportError, CsvFormat, detect_csv_format, fill_csv
+from exporters.docx_writer import DocxExportError
 from exporters.safety import is_formula_like, neutralise
 from exporters.xlsx_patch import (
     MAX_CELL_CHARS,
@@ -13,7 +15,15 @@ from exporters.xlsx_patch import (
     fill_xlsx,
 )
 
+# What an exporter raises for a file it cannot fill (damaged, unsupported, refused writes): always a
+# message for a person, never a traceback. The filled copy (exporters.filled) may also raise the
+# importers' ImportErrorWithContext for a damaged source.
+EXPORT_ERRORS = (XlsxExportError, CsvExportError, DocxExportError, PdfFormError)
+
 __all__ = [
+    "EXPORT_ERRORS",
+    "DocxExportError",
+    "PdfFormError",
     "CellWrite",
     "CellProblem",
     "XlsxExportError",

@@ -174,9 +174,58 @@ def _fill_pdf_child(data: bytes, values: dict) -> dict:  # pragma: no cover - ru
         root[NameObject("/AcroForm")] = writer._add_object(acro)
     acro = root["/AcroForm"].get_object()
     acro[NameObject("/NeedAppearances")] = BooleanObject(True)
+    if drop_active_content(writer):  # the removed actions' objects would still be written: drop orphans
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
     out = io.BytesIO()
     writer.write(out)
     return {"pdf": base64.b64encode(out.getvalue()).decode("ascii")}
+
+
+# Actions that run code or reach outside the document: never passed on to the customer in our copy.
+ACTIVE_ACTIONS = {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/ResetForm", "/Rendition", "/GoToE"}
+
+
+def drop_active_content(writer) -> list[str]:  # pragma: no cover - runs in the child
+    """Remove what a viewer would run on opening or on events: the catalog's /OpenAction when it is an
+    action (a destination is kept), every /AA (additional actions: catalog, pages, fields, widgets), the
+    /JavaScript and /EmbeddedFiles name trees, and link/widget /A actions of the kinds above. Returns what
+    was removed (for tests)."""
+    removed = []
+    root = writer._root_object
+    opening = root.get("/OpenAction")
+    if opening is not None and not isinstance(opening.get_object(), list):
+        del root["/OpenAction"]
+        removed.append("/OpenAction")
+    if "/AA" in root:
+        del root["/AA"]
+        removed.append("/AA")
+    names = root.get("/Names")
+    names = names.get_object() if names is not None else None
+    for tree in ("/JavaScript", "/EmbeddedFiles"):
+        if names is not None and tree in names:
+            del names[tree]
+            removed.append(tree)
+    for page in writer.pages:
+        if "/AA" in page:
+            del page["/AA"]
+            removed.append("page /AA")
+        for ref in page.get("/Annots") or []:
+            annot = ref.get_object()
+            chain = [annot]
+            parent = annot.get("/Parent")
+            while parent is not None and len(chain) < 32:
+                chain.append(parent.get_object())
+                parent = chain[-1].get("/Parent")
+            for obj in chain:
+                if "/AA" in obj:
+                    del obj["/AA"]
+                    removed.append("field /AA")
+            action = annot.get("/A")
+            action = action.get_object() if action is not None else None
+            if action is not None and action.get("/S") in ACTIVE_ACTIONS:
+                del annot["/A"]
+                removed.append(f"annotation {action.get('/S')}")
+    return removed
 
 
 def _inherited(field, key):

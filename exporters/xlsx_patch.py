@@ -201,7 +201,7 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
             "password-protected (encrypted) .xlsx; ask for an unprotected .xlsx")
     try:
         zin = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise XlsxExportError(f"not an .xlsx (zip) package: {exc}") from None
     infos = zin.infolist()
     if len(infos) > MAX_ZIP_ENTRIES:
@@ -211,6 +211,19 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
         raise XlsxExportError("package has duplicate part names; it is not a valid .xlsx")
     if sum(i.file_size for i in infos) > MAX_TOTAL_UNCOMPRESSED:
         raise XlsxExportError("package is too large once uncompressed")
+    # Every entry is copied as its compressed bytes: one that does not inflate or fails its CRC would
+    # be copied into a broken file. Unpack each once (bounded by the total above) and name it.
+    for info in infos:
+        if info.is_dir() or info.flag_bits & 0x1:
+            continue
+        try:
+            with zin.open(info) as fh:
+                while fh.read(1 << 20):
+                    pass
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
+                RuntimeError) as exc:
+            raise XlsxExportError(f"damaged package: part {info.filename!r} cannot be read "
+                                  f"({' '.join(str(exc).split())[:200]})") from None
     return zin
 
 
@@ -230,7 +243,7 @@ class _Package:
             raise XlsxExportError(f"package part {name!r} is too large ({info.file_size} bytes)")
         try:
             return self.zin.read(info)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError, EOFError) as exc:
             raise XlsxExportError(f"cannot read package part {name!r}: {exc}") from None
 
     def rels(self, part: str) -> list[dict]:

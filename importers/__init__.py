@@ -13,7 +13,7 @@ from pathlib import Path
 from .layout import layout_signature
 from .i18n_marker import N_
 from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
-from .safety import DEFAULT_LIMITS, Deadline, Limits, describe_ole, open_zip, sniff
+from .safety import DEFAULT_LIMITS, Deadline, Limits, check_members, describe_ole, open_zip, read_member, sniff
 
 __all__ = ["load_questionnaire", "layout_signature", "Limits", "ImportErrorWithContext",
            "Locator", "Question", "Questionnaire", "SheetDetection"]
@@ -85,6 +85,7 @@ def _too_large(size: int, limits: Limits, name: str) -> ImportErrorWithContext:
 
 def _load_zip(data: bytes, filename: str, limits: Limits, deadline: Deadline, layout_hint):
     zf = open_zip(data, filename, limits)
+    check_members(zf, filename, deadline)
     names = set(zf.namelist())
     if any(n.startswith("xl/") for n in names) or "[Content_Types].xml" in names and any(
             n.endswith("workbook.xml") for n in names):
@@ -93,7 +94,7 @@ def _load_zip(data: bytes, filename: str, limits: Limits, deadline: Deadline, la
     if "word/document.xml" in names:
         from .docx_reader import load_docx
         return load_docx(data, filename, limits, deadline, layout_hint)
-    mimetype = zf.read("mimetype")[:100] if "mimetype" in names else b""
+    mimetype = read_member(zf, "mimetype", filename, limits)[:100] if "mimetype" in names else b""
     if b"opendocument.spreadsheet" in mimetype:
         raise ImportErrorWithContext(N_("this is an OpenDocument spreadsheet (.ods), which is not "
                                         "supported; save it as .xlsx"), file=filename)

@@ -22,8 +22,16 @@ DELIMITERS = (",", ";", "\t", "|")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
+_UTF8_MULTI = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+# Characters a CSV written by a spreadsheet never holds: U+FFFD stands for bytes that did not decode
+# (a row in another encoding), C0 controls other than tab/LF/CR for binary damage (a NUL byte).
+DAMAGED_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding name). Tries BOMs, strict UTF-8, GB18030, then cp1252."""
+    """(text, encoding name). Tries BOMs, strict UTF-8, GB18030, then cp1252. Bytes that do not decode
+    become U+FFFD, which `record_damage` reports row by row: a UTF-8 file with one row in Latin-1 or
+    GBK (mixed encodings) is read as UTF-8 with that row named, never re-read whole as cp1252."""
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -32,6 +40,11 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    valid = len(_UTF8_MULTI.findall(data))
+    if valid:
+        text = data.decode("utf-8", errors="replace")
+        if valid >= 2 * text.count("\ufffd"):  # mostly UTF-8: the rest is damage, not another encoding
+            return text, "utf-8"
     try:
         text = data.decode("gb18030")
         non_ascii = [ch for ch in text if ord(ch) > 127]
@@ -41,6 +54,23 @@ def decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def damage_of(fields: list[str], encoding: str) -> Msg | None:
+    """Why a record's text is damaged (a Msg: template and params for the row's error), or None."""
+    for col, text in enumerate(fields, start=1):
+        m = DAMAGED_CHARS.search(text)
+        if m is None:
+            continue
+        column = get_column_letter(col)
+        if m.group() == "\ufffd":
+            return Msg(N_("column %(column)s holds bytes that are not valid %(encoding)s text (the file mixes "
+                          "encodings); save the file again as UTF-8"), column=column, encoding=encoding)
+        if m.group() == "\x00":
+            return Msg(N_("column %(column)s holds a NUL byte (binary data): the file is damaged"), column=column)
+        return Msg(N_("column %(column)s holds the control character %(char)s: the file is damaged"),
+                   column=column, char=f"U+{ord(m.group()):04X}")
+    return None
 
 
 def sniff_delimiter(text: str) -> str:
@@ -96,8 +126,11 @@ class CsvView:
 
 
 def read_records(text: str, delimiter: str, filename: str, limits: Limits,
-                 deadline: Deadline) -> dict[int, list[str]]:
-    """line number where each record starts -> fields."""
+                 deadline: Deadline, damage: dict | None = None,
+                 encoding: str = "utf-8") -> dict[int, list[str]]:
+    """line number where each record starts -> fields. With `damage`, each damaged record's line gets
+    a Msg there: undecodable bytes, NUL or control characters, a quote never closed
+    (it swallows the rows after it), a last row cut off in the middle."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     out: dict[int, list[str]] = {}
@@ -123,17 +156,44 @@ def read_records(text: str, delimiter: str, filename: str, limits: Limits,
     except csv.Error as e:
         raise ImportErrorWithContext(N_("the CSV cannot be read (%(error)s)"), params={"error": str(e)}, file=filename,
                                      row=reader.line_num) from None
+    if damage is not None and out:
+        _find_damage(text, delimiter, out, damage, encoding)
     return out
+
+
+def _find_damage(text: str, delimiter: str, records: dict[int, list[str]], damage: dict, encoding: str) -> None:
+    for line, rec in records.items():
+        found = damage_of(rec, encoding)
+        if found:
+            damage[line] = found
+    width = Counter(len(r) for r in records.values()).most_common(1)[0][0]
+    last = max(records)
+    tail = "\n".join(text.split("\n")[last - 1:])
+    try:  # strict parsing of the last record alone: at the end of the text inside quotes?
+        list(csv.reader(io.StringIO(tail), delimiter=delimiter, strict=True))
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            damage.setdefault(last, Msg(N_("a quote opened in this row is never closed: the rows after it "
+                                           "were read into one field (the file is damaged or cut off)")))
+    if not text.endswith("\n") and len(records) > 2 and len(records[last]) < width:
+        damage.setdefault(last, Msg(N_("the file ends in the middle of this row (%(n)s of %(width)s fields): "
+                                       "it looks cut off"), n=len(records[last]), width=width))
+    for line, rec in records.items():  # a quote closed far too late: rows taken into one field
+        if len(rec) < width and any("\n" in f and delimiter in f.split("\n", 1)[1] for f in rec):
+            damage.setdefault(line, Msg(N_("a field in this row runs over several lines that look like rows "
+                                           "of their own: a quote is probably not closed")))
 
 
 def load_csv(data: bytes, filename: str, limits: Limits, deadline: Deadline,
              layout_hint: dict | None) -> Questionnaire:
     text, encoding = decode(data)
-    if "\x00" in text:
-        raise ImportErrorWithContext(N_("the file contains binary data (NUL bytes); it is not a CSV"),
-                                     file=filename)
     delimiter = sniff_delimiter(text)
-    records = read_records(text, delimiter, filename, limits, deadline)
+    damage: dict = {}
+    records = read_records(text, delimiter, filename, limits, deadline, damage, encoding)
+    if damage:  # a damaged row cannot be filled back faithfully: name the first one
+        line = min(damage)
+        why = damage[line]
+        raise ImportErrorWithContext(why.template, params=why.params, file=filename, row=line)
     view = CsvView(records)
     det = SheetDetection(name=TABLE_NAME)
     q = Questionnaire(source_format="csv", filename=filename, questions=[], sheets=[det], warnings=[])

@@ -37,7 +37,7 @@ from .layout import sheet_hint, unknown_hint_sheets
 from .i18n_marker import N_
 from .messages import Msg
 from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
-from .safety import Deadline, Limits, open_zip, read_member
+from .safety import Deadline, Limits, check_members, open_zip, read_member
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{" + W_NS + "}"
@@ -87,6 +87,7 @@ def check_docx_safe(data: bytes, filename: str, limits: Limits | None = None) ->
     zf = open_zip(data, filename, limits)
     if "word/document.xml" not in zf.NameToInfo:
         raise ImportErrorWithContext(N_("this is not a Word document (no word/document.xml)"), file=filename)
+    check_members(zf, filename)
     for name in zf.namelist():
         if name.endswith((".xml", ".rels")):
             _parse_part(zf, name, filename, limits)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
-from .csv_reader import CsvView
+from .csv_reader import CsvView, damage_of
 from .detect import detect_table, id_column_from_values
 from .headers import choice_run, classify_header, id_prefix, looks_like_id, looks_like_sentence, normalize
 from .i18n_marker import N_, render
@@ -123,14 +123,20 @@ def _split_answer(answer: str, comment: str) -> tuple[str, str]:
     return "", answer
 
 
-def _tables(data: bytes, filename: str, limits: Limits) -> list[tuple[str | None, dict[int, list[str]]]]:
-    """(sheet name or None for CSV, {row: [cell texts]}) per table in the file."""
+def _tables(data: bytes, filename: str, limits: Limits,
+            damage: dict | None = None) -> list[tuple[str | None, dict[int, list[str]]]]:
+    """(sheet name or None for CSV, {row: [cell texts]}) per table in the file. With `damage`, the
+    damaged rows of each table: {(sheet, row): Msg}."""
     deadline = Deadline(limits.max_seconds, filename)
     kind = sniff(data)
     if kind == "text":
         from .csv_reader import decode, read_records, sniff_delimiter
-        text, _ = decode(data)
-        return [(None, read_records(text, sniff_delimiter(text), filename, limits, deadline))]
+        text, encoding = decode(data)
+        found: dict = {}
+        records = read_records(text, sniff_delimiter(text), filename, limits, deadline, found, encoding)
+        if damage is not None:
+            damage.update({(None, line): why for line, why in found.items()})
+        return [(None, records)]
     if kind == "zip":
         from .xlsx import XlsxView, _referenced_sheets
         from .xlsx_formulas import Evaluator
@@ -154,6 +160,9 @@ def _tables(data: bytes, filename: str, limits: Limits) -> list[tuple[str | None
                 cols = view.cols(r)
                 if cols:
                     records[r] = [view.text(r, c) if c in cols else "" for c in range(1, max(cols) + 1)]
+                    why = damage_of(records[r], "XML") if damage is not None else None
+                    if why:
+                        damage[(sd.name, r)] = why
             out.append((sd.name, records))
         return out
     if kind == "ole":
@@ -266,7 +275,8 @@ def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None
     used: dict = {"sheets": {}}
     wanted = (mapping or {}).get("sheets")
     deadline = Deadline(limits.max_seconds, filename)
-    for sheet, records in _tables(src, filename, limits):
+    damage: dict = {}
+    for sheet, records in _tables(src, filename, limits, damage):
         only: set[int] | None = None  # the rows to read, when the table was found from its values
         key = sheet or "csv"
         if wanted is not None and key not in wanted:
@@ -292,6 +302,10 @@ def load_library_table(src: bytes, filename: str, *, mapping: dict | None = None
                                          params={"roles": ", ".join(sorted(unknown))}, file=filename, sheet=sheet)
         used["sheets"][key] = {"header_row": header,
                                "columns": {role: get_column_letter(c) for role, c in cols.items()}}
+        for (where, r), why in sorted(damage.items(), key=lambda kv: kv[0][1]):
+            if where == sheet and r in records and r > header:  # never stored: said row by row
+                problems.append(RowProblem(sheet, r, why.template, why.params))
+                del records[r]
         _read_rows(records, header, cols, sheet, rows, problems, notes, only, marks)
     if not used["sheets"]:
         raise ImportErrorWithContext(

@@ -6,6 +6,7 @@ import io
 import re
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from .i18n_marker import N_
@@ -71,9 +72,15 @@ def sniff(data: bytes) -> str:
         return "json"
     if stripped.startswith(b"<?xml") or stripped.startswith(b"<"):
         return "xml"
-    if b"\x00" in head:
+    if b"\x00" in head and not _mostly_text(head):
         return "binary"
     return "text"
+
+
+def _mostly_text(head: bytes) -> bool:
+    """A CSV with a stray NUL byte or two is a damaged CSV (named row by row), not a binary file."""
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls <= max(2, len(head) // 200)
 
 
 def describe_ole(data: bytes) -> str:
@@ -99,7 +106,7 @@ def open_zip(data: bytes, filename: str, limits: Limits) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as e:
+    except ZIP_DAMAGE as e:
         raise ImportErrorWithContext(
             N_("the file is damaged: it looks like a zip-based Office file but cannot be opened (%(error)s)"),
             params={"error": str(e)}, file=filename) from None
@@ -135,7 +142,41 @@ def read_member(zf: zipfile.ZipFile, name: str, filename: str, limits: Limits) -
                                      file=filename)
     try:
         return zf.read(info)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
-            NotImplementedError, RuntimeError) as e:
-        raise ImportErrorWithContext(N_('the file is damaged: part "%(part)s" cannot be read (%(error)s)'),
-                                     params={"part": name, "error": str(e)}, file=filename) from None
+    except ZIP_DAMAGE as e:
+        raise damaged_part(name, filename, e) from None
+
+
+# What zipfile raises for damaged archives and members: a bad CRC or header is BadZipFile, a corrupt
+# deflate stream zlib.error, a cut-off member EOFError; unknown methods NotImplementedError.
+ZIP_DAMAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
+              NotImplementedError, RuntimeError, UnicodeDecodeError)
+
+
+def damaged_part(name: str, filename: str, error: BaseException, sheet: str | None = None) -> ImportErrorWithContext:
+    return ImportErrorWithContext(N_('the file is damaged: part "%(part)s" cannot be read (%(error)s)'),
+                                  params={"part": name, "error": _short(error)}, file=filename, sheet=sheet)
+
+
+def _short(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text[:200]
+
+
+def check_members(zf: zipfile.ZipFile, filename: str, deadline: Deadline | None = None) -> None:
+    """Unpack every member once (discarding the bytes) so a damaged part is named before anything is
+    read or copied: the filled copy copies parts the importer never reads (webSettings, media), and a
+    part that does not inflate or fails its CRC would make a broken copy. Declared sizes already passed
+    open_zip's limits, so this is bounded."""
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        if info.flag_bits & 0x1:
+            raise ImportErrorWithContext(N_("the file is password-protected (encrypted zip entries)"),
+                                         file=filename)
+        try:
+            with zf.open(info) as fh:
+                while fh.read(1 << 20):
+                    if deadline is not None:
+                        deadline.check()
+        except ZIP_DAMAGE as e:
+            raise damaged_part(info.filename, filename, e) from None

@@ -24,7 +24,7 @@ from openpyxl.utils.datetime import from_excel
 
 from .i18n_marker import N_
 from .model import ImportErrorWithContext
-from .safety import Deadline, Limits, read_member
+from .safety import ZIP_DAMAGE, Deadline, Limits, damaged_part, read_member
 
 NS_X14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
 REL_OFFICE = "officeDocument"
@@ -192,9 +192,8 @@ def _shared_strings(zf, path, filename, limits) -> list[str]:
                     el.clear()
     except defusedxml.DefusedXmlException as e:
         raise entity_error(path, filename, e) from None
-    except (ParseError, zipfile.BadZipFile, EOFError, OSError) as e:
-        raise ImportErrorWithContext(N_('the file is damaged: part "%(part)s" cannot be read (%(error)s)'),
-                                     params={"part": path, "error": str(e)}, file=filename) from None
+    except (ParseError, *ZIP_DAMAGE) as e:
+        raise damaged_part(path, filename, e) from None
     return out
 
 
@@ -304,7 +303,7 @@ def _cells(zf, path, filename, sheet_name) -> Iterator[tuple[str, Any]]:
     except ParseError as e:
         raise ImportErrorWithContext(N_("the sheet's XML is damaged (%(error)s)"), params={"error": str(e)},
                                      file=filename, sheet=sheet_name) from None
-    except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as e:
+    except ZIP_DAMAGE as e:
         raise ImportErrorWithContext(N_("the sheet cannot be unpacked; the file is damaged (%(error)s)"),
                                      params={"error": str(e)}, file=filename, sheet=sheet_name) from None
 
@@ -360,6 +359,7 @@ def _read_sheet(zf, path, sd: SheetData, sst, num_xfs, filename, limits: Limits,
                            "that is far beyond a questionnaire, so it was not imported"),
                         params={"n": f"{limits.max_cells:,}"}, file=filename, sheet=sd.name, row=row_no)
         elif tag == "row":
+            deadline.check(sd.name)  # a million empty rows hold no cell but still take time
             if sheet_data_el is not None:
                 sheet_data_el.clear()  # rows are consumed; keep memory flat
         elif tag == "col":

@@ -160,6 +160,8 @@ def test_every_importer_message_is_marked():
             if name in ("ImportErrorWithContext", "RowProblem"):
                 reason = node.args[0] if node.func.id == "ImportErrorWithContext" else node.args[2]
                 callee = getattr(reason, "func", None)
+                if isinstance(reason, ast.Attribute) and reason.attr == "template":
+                    continue  # a Msg's template passed on (csv_reader.damage_of builds it with N_)
                 assert getattr(callee, "id", None) in ("N_", "describe_ole"), f"{path.name}:{node.lineno}"
 
 

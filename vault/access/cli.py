@@ -27,8 +27,12 @@ def trace_command(file: Path) -> None:
     report = service.trace(sess, file.read_bytes())
     audit.record(sess, "access.trace", actor="cli", object_type="download", object_id=report.download_id or "",
                  outcome="ok" if report.download else "failed",
-                 detail={"filename": file.name[:200], "method": report.method, "found": report.download is not None})
+                 detail={"filename": file.name[:200], "method": report.method, "found": report.download is not None,
+                         **({"damaged": report.damaged[:300]} if report.damaged else {})})
     sess.commit()
+    if report.download_id is None and report.damaged:  # say what is wrong, not "not marked"
+        click.echo(f"{file.name}: {report.damaged}", err=True)
+        sys.exit(1)
     for note in report.notes:
         click.echo(f"Note:         {note}")
     if report.download_id is None:

@@ -531,6 +531,7 @@ class TraceReport:
     confidence: str  # high, medium, low, none (see vault/watermark/trace.py)
     notes: list[str]
     download: Download | None
+    damaged: str | None = None  # why the file could not be read in full (truncated, encrypted, ...)
 
 
 def trace(session: Session, data: bytes) -> TraceReport:
@@ -539,4 +540,4 @@ def trace(session: Session, data: bytes) -> TraceReport:
 
     result = find_download_id(data)
     return TraceReport(result.download_id, result.method, result.confidence, list(result.notes),
-                       find_download(session, result.download_id))
+                       find_download(session, result.download_id), result.damaged)

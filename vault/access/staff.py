@@ -219,8 +219,12 @@ def trace():
             audit_event("access.trace", object_type="download", object_id=report.download_id or "",
                         outcome="ok" if report.download else "failed",
                         detail={"filename": upload.filename[:200], "method": report.method,
-                                "found": report.download is not None})
+                                "found": report.download is not None,
+                                **({"damaged": report.damaged[:300]} if report.damaged else {})})
             sess.commit()
+            if report.download_id is None and report.damaged:  # the same one line as `vault trace`
+                form.file.errors = [_("%(where)s: %(reason)s", where=upload.filename[:200], reason=report.damaged)]
+                report, status = None, 422
     elif request.method == "POST":
         abort(400)
     return render_template("access/staff/trace.html", form=form, report=report), status

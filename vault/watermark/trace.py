@@ -10,9 +10,12 @@ Channels, strongest first (see docs/watermark.md for what survives what):
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
+import zlib
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from vault.watermark import marks
@@ -29,27 +32,61 @@ class TraceResult:
     confidence: str  # "high" (CRC-checked or two channels agree), "medium", "low", "none"
     notes: list[str] = field(default_factory=list)
     candidates: dict[str, dict[str, int]] = field(default_factory=dict)  # channel -> {id: pages/hits}
+    # Why the file could not be read in full (truncated, encrypted, a damaged part), else None. With no
+    # id found, this is the answer: "damaged", not "not marked by this trust center".
+    damaged: str | None = None
+
+
+class _Damage(logging.Handler):
+    """pypdf repairs damaged files and says so through `logging` (\"EOF marker not found\", a wrong
+    xref offset): collect that as the file's damage instead of letting it reach the terminal."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _pypdf_quiet():
+    logger = logging.getLogger("pypdf")
+    trap, propagate = _Damage(), logger.propagate
+    logger.addHandler(trap)
+    logger.propagate = False
+    try:
+        yield trap
+    finally:
+        logger.removeHandler(trap)
+        logger.propagate = propagate
 
 
 def find_download_id(data: bytes) -> TraceResult:
-    """The download id a leaked PDF or DOCX was watermarked with, and how sure the answer is."""
+    """The download id a leaked PDF or DOCX was watermarked with, and how sure the answer is.
+    Never raises for a damaged file: `damaged` says what is wrong with it."""
     if data[:4] == b"PK\x03\x04":
-        found, notes = _trace_docx(data)
+        found, notes, damaged = _trace_docx(data)
     elif b"%PDF-" in data[:1024]:
-        found, notes = _trace_pdf(data)
+        with _pypdf_quiet() as trap:
+            found, notes, damaged = _trace_pdf(data)
+        if damaged is None and trap.messages:
+            damaged = f"the PDF is damaged and was read as far as possible ({trap.messages[0][:120]})"
     else:
         return TraceResult(None, "", "none", ["not a PDF or DOCX file"])
-    return _verdict(found, notes)
+    return _verdict(found, notes, damaged)
 
 
-def _verdict(found: dict[str, Counter], notes: list[str]) -> TraceResult:
+def _verdict(found: dict[str, Counter], notes: list[str], damaged: str | None = None) -> TraceResult:
     candidates = {m: dict(c) for m, c in found.items() if c}
     support: Counter = Counter()
     for method, counter in found.items():
         for download_id in counter:
             support[download_id] += 1
+    if damaged:
+        notes = notes + [damaged]
     if not support:
-        return TraceResult(None, "", "none", notes + ["no download id found in any channel"], candidates)
+        return TraceResult(None, "", "none", notes + ["no download id found in any channel"], candidates, damaged)
     if len(support) > 1:
         notes = notes + [f"several ids found ({', '.join(sorted(support))}): the copy may combine "
                          "pages of different downloads, or carry a forged mark; compare the channels"]
@@ -60,13 +97,13 @@ def _verdict(found: dict[str, Counter], notes: list[str]) -> TraceResult:
             agreeing = support[best]
             confidence = "high" if method in CHECKED or agreeing >= 2 else (
                 "medium" if method == "visible-text" else "low")
-            return TraceResult(best, method, confidence, notes, candidates)
+            return TraceResult(best, method, confidence, notes, candidates, damaged)
     raise AssertionError("unreachable")
 
 
 # --- PDF ---------------------------------------------------------------------------------------
 
-def _trace_pdf(data: bytes) -> tuple[dict[str, Counter], list[str]]:
+def _trace_pdf(data: bytes) -> tuple[dict[str, Counter], list[str], str | None]:
     from pypdf import PdfReader
 
     found: dict[str, Counter] = {m: Counter() for m in ("invisible-text", "dot-pattern", "visible-text",
@@ -75,9 +112,9 @@ def _trace_pdf(data: bytes) -> tuple[dict[str, Counter], list[str]]:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
-            return found, ["the PDF is encrypted with a password: only the file id can be read"]
-    except Exception as exc:
-        return found, [f"the PDF cannot be opened ({type(exc).__name__})"]
+            return found, [], "the PDF is encrypted with a password: it cannot be read"
+    except Exception as exc:  # pypdf raises many types on damaged files
+        return found, [], f"the PDF is damaged and cannot be opened ({_why(exc)})"
     try:
         info = reader.trailer.get("/Info")
         info = info.get_object() if info is not None else None
@@ -97,14 +134,15 @@ def _trace_pdf(data: bytes) -> tuple[dict[str, Counter], list[str]]:
     try:
         pages = list(reader.pages)
     except Exception as exc:
-        return found, notes + [f"the page list cannot be read ({type(exc).__name__})"]
+        return found, notes, f"the PDF is damaged: its page list cannot be read ({_why(exc)})"
+    damaged = None
     for number, page in enumerate(pages, start=1):
         if all(sum(found[m].values()) >= PAGES_ENOUGH for m in ("invisible-text", "dot-pattern")):
             break
         try:
             text = page.extract_text()
-        except Exception:
-            notes.append(f"page {number}: text cannot be extracted")
+        except Exception as exc:
+            damaged = damaged or f"the PDF is damaged: the text of page {number} cannot be read ({_why(exc)})"
             text = ""
         for download_id in set(marks.ids_in_text(text)):
             found["invisible-text"][download_id] += 1
@@ -114,9 +152,14 @@ def _trace_pdf(data: bytes) -> tuple[dict[str, Counter], list[str]]:
             try:
                 for download_id in set(dot_ids_on_page(page, reader)):
                     found["dot-pattern"][download_id] += 1
-            except Exception:
-                notes.append(f"page {number}: drawing cannot be read")
-    return found, notes
+            except Exception as exc:
+                damaged = damaged or f"the PDF is damaged: the drawing of page {number} cannot be read ({_why(exc)})"
+    return found, notes, damaged
+
+
+def _why(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:160] if text else type(exc).__name__
 
 
 _FILL = {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
@@ -207,24 +250,40 @@ def dot_ids_on_page(page, reader) -> list[str]:
 _DOCX_MAX_UNCOMPRESSED = 256 * 1024 * 1024
 
 
-def _trace_docx(data: bytes) -> tuple[dict[str, Counter], list[str]]:
+_ZIP_DAMAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
+               NotImplementedError, RuntimeError)
+
+
+def _trace_docx(data: bytes) -> tuple[dict[str, Counter], list[str], str | None]:
     found: dict[str, Counter] = {m: Counter() for m in ("invisible-text", "visible-text", "metadata")}
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except zipfile.BadZipFile:
-        return found, ["the DOCX is not a readable ZIP archive"]
+    except _ZIP_DAMAGE as exc:
+        return found, [], f"the DOCX is damaged: it is not a readable ZIP archive ({_why(exc)})"
     if sum(i.file_size for i in infos) > _DOCX_MAX_UNCOMPRESSED:
-        return found, ["the DOCX unpacks to more than 256 MB: not read"]
+        return found, [], "the DOCX unpacks to more than 256 MB: not read"
+    if any(i.flag_bits & 0x1 for i in infos):
+        return found, [], "the DOCX is encrypted: it cannot be read"
     names = {i.filename for i in infos}
+    damaged = None
+
+    def read(name: str) -> str:
+        nonlocal damaged
+        try:
+            return archive.read(name).decode("utf-8", "replace")
+        except _ZIP_DAMAGE as exc:
+            damaged = damaged or f'the DOCX is damaged: part "{name}" cannot be read ({_why(exc)})'
+            return ""
+
     if "docProps/custom.xml" in names:
-        custom = archive.read("docProps/custom.xml").decode("utf-8", "replace")
+        custom = read("docProps/custom.xml")
         m = re.search(r'name="TrustvaultDownloadId"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>', custom)
         if m and DOWNLOAD_ID_RE.match(m.group(1)):
             found["metadata"][m.group(1)] += 1
     for name in sorted(names):
         if re.fullmatch(r"word/(document|header\d*|footer\d*)\.xml", name):
-            xml = archive.read(name).decode("utf-8", "replace")
+            xml = read(name)
             # text of runs, joined: the marker and the footer line are single runs, so tags between
             # runs do not split them
             text = " ".join(re.findall(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>", xml))
@@ -233,5 +292,5 @@ def _trace_docx(data: bytes) -> tuple[dict[str, Counter], list[str]]:
                 found["invisible-text"][download_id] += 1
             for download_id in marks.visible_ids_in_text(text):
                 found["visible-text"][download_id] += 1
-    return found, []
+    return found, [], damaged
 
