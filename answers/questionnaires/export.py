@@ -18,6 +18,7 @@ from exporters.docx_writer import DocxExportError
 from exporters.filled import FilledAnswer, NothingToWrite, fill_questionnaire, output_kind
 from exporters.report import ReportInfo, ReportRow, summary_report_xlsx
 from exporters.xlsx_patch import XlsxExportError
+from importers.model import ImportErrorWithContext
 from vault import audit
 from vault.db import utcnow
 from vault.i18n import localized
@@ -66,7 +67,8 @@ def export_filled(session: Session, actor: Actor, qn: Questionnaire, *, include_
                 sent.append(item)
     try:
         data, written = fill_questionnaire(read_original(qn), parsed, answers)
-    except (XlsxExportError, CsvExportError, DocxExportError, PdfFormError, NothingToWrite) as exc:
+    except (XlsxExportError, CsvExportError, DocxExportError, PdfFormError, NothingToWrite,
+            ImportErrorWithContext) as exc:  # nothing recorded as sent, no file: all or nothing
         raise QuestionnaireError(_("the file could not be filled: %(reason)s", reason=localized(exc))) from None
     _record_sent(session, actor, qn, sent)
     qn.exported_at = utcnow()
