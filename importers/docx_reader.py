@@ -73,7 +73,7 @@ def _parse_part(zf: zipfile.ZipFile, name: str, filename: str, limits: Limits, *
             N_('part "%(part)s" declares a DTD or XML entities (%(kind)s), which a real Word '
                "document never does; refused as a possible XML bomb / entity-expansion attack"),
             params={"part": name, "kind": type(e).__name__}, file=filename) from None
-    except ParseError as e:
+    except (ParseError, LookupError, ValueError) as e:  # LookupError: a damaged encoding="UTG-8"
         raise ImportErrorWithContext(N_('the file is damaged: part "%(part)s" is not valid XML (%(error)s)'),
                                      params={"part": name, "error": str(e)}, file=filename) from None
 

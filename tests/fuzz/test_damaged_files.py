@@ -159,3 +159,18 @@ def test_a_huge_declared_dimension_with_empty_rows_is_read_by_its_content():
                                   "vsaq.json", "library.csv"])
 def test_every_seed_passes_the_fuzz_checks_unchanged(name):
     check_input(name, seed(name))
+
+
+def test_fuzz_finding_unknown_xml_encoding_in_a_docx_part():
+    """bench.fuzz --n 600 --seed 2026: encoding="UTG-8" in customXml/item1.xml was a LookupError
+    from the filled copy's safety check."""
+    def edit(raw: bytes) -> bytes:
+        return raw.replace(b"encoding='UTF-8'", b"encoding='UTG-8'", 1)
+    docx = seed("questionnaire.docx")
+    member = next(n for n in zipfile.ZipFile(io.BytesIO(docx)).namelist() if n.startswith("customXml/item"))
+    data = edit_member(docx, member, edit)
+    check_input("questionnaire.docx", data)
+    with pytest.raises((ImportErrorWithContext, *EXPORT_ERRORS)) as err:
+        q = load_questionnaire(data, "q.docx")
+        fill_questionnaire(data, q, [FilledAnswer(q.questions[0], "Yes")])
+    assert member in one_line(err.value)
