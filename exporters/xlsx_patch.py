@@ -24,6 +24,7 @@ sheet or a chart sheet.
 """
 from __future__ import annotations
 
+import copy
 import io
 import os
 import posixpath
@@ -37,7 +38,7 @@ from typing import BinaryIO, Iterable, NamedTuple
 
 from lxml import etree
 
-from exporters.safety import strip_illegal_xml_chars
+from exporters.safety import is_formula_like, strip_illegal_xml_chars
 
 __all__ = [
     "CellWrite",
@@ -380,10 +381,124 @@ class _RangeIndex:
         return self.labels.get(rng, "?")
 
 
+class _BlankRuns:
+    """Long runs of empty rows, set aside before a worksheet is parsed.
+
+    A sheet may declare ``A1:XFD1048576`` and hold a million ``<row r="N" spans="1:16384"/>``
+    elements with no cells; parsing them all with lxml took ~10 s and ~1.7 GB for a 2.4 MB file.
+    A run of at least ``MIN_RUN`` consecutive self-closing rows (no cells, whatever their
+    attributes) is replaced, in the bytes handed to lxml, by a comment marker, and the exact
+    original bytes are put back in place of the marker after the patch. Kept as real elements:
+    the first and last row of each run, and, inside a run, every row that may be written (a
+    target row, the top row of a merge) with the rows just before and after it. So a target row
+    is always parsed with its attributes (row style), and a row the patch has to create lands
+    between two real neighbours, in row order. Nothing is dropped from the output: the file
+    keeps every empty row it had, byte for byte.
+
+    Not reduced (the whole sheet is parsed as before): a sheet where some ``<row>`` does not
+    start with its ``r`` attribute (its index would depend on the rows set aside).
+    """
+
+    MIN_RUN = 64
+    # atomic element, possessive repeat: no backtracking state is kept per row (a plain {64,} kept
+    # ~280 MB of it for a million rows)
+    _RUN = re.compile(rb'(?>(?:<(?:[\w.-]+:)?row\s+r="\d+"[^<>]*/>\s*)){%d,}+' % MIN_RUN)
+    _ROW = re.compile(rb'<(?:[\w.-]+:)?row\s+r="(\d+)"[^<>]*/>')
+    _NO_R = re.compile(rb'<(?:[\w.-]+:)?row(?=[\s/>])(?!\s+r=")')
+    _MERGE_REF = re.compile(rb'<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref\s*=\s*["\']([^"\']+)["\']')
+    _WINDOW = 16 * 1024
+
+    def __init__(self, data: bytes, rows: Iterable[int]):
+        self.reduced = data
+        self.pieces: dict[bytes, bytes] = {}
+        self.marker = b""
+        close = re.search(rb"</(?:[\w.-]+:)?sheetData\s*>", data)
+        if close is None or self._NO_R.search(data, 0, close.start()):
+            return
+        runs = [m.span() for m in self._RUN.finditer(data, 0, close.start())]
+        if not runs:
+            return
+        self.marker = b"tv-blank-rows-" + os.urandom(6).hex().encode() + b"-"
+        if self.marker in data:  # cannot happen in practice; never risk a collision
+            return
+        wanted = set(rows)
+        for m in self._MERGE_REF.finditer(data, close.end()):
+            rng = _parse_range(m.group(1).decode("ascii", "replace"))
+            if rng:
+                wanted.add(rng[0])
+        firsts = [int(self._ROW.match(data, a).group(1)) for a, _ in runs]
+        out, cursor = [], 0
+        for (start, end), first in zip(runs, firsts):
+            elements = self._elements_to_keep(data, start, end, first, wanted)
+            out.append(data[cursor:start])
+            pos = start
+            for a, b in elements:
+                if a > pos:
+                    out.append(self._hide(data[pos:a]))
+                out.append(data[a:b])
+                pos = b
+            if end > pos:
+                out.append(data[pos:end])  # trailing whitespace after the last kept row
+            cursor = end
+        out.append(data[cursor:])
+        self.reduced = b"".join(out)
+
+    def _hide(self, piece: bytes) -> bytes:
+        key = self.marker + str(len(self.pieces)).encode()
+        self.pieces[key] = piece
+        return b"<!--" + key + b"-->"
+
+    def _elements_to_keep(self, data: bytes, start: int, end: int, first: int, wanted: set[int]):
+        """Spans of the rows of the run data[start:end] that stay real elements, in order."""
+        keep = {self._ROW.match(data, start).span()}
+        last = None
+        for m in self._ROW.finditer(data, max(start, end - 4096), end):
+            last = m
+        if last is None:  # more than 4 KiB of whitespace after the last row
+            for m in self._ROW.finditer(data, start, end):
+                last = m
+        keep.add(last.span())
+        top = int(last.group(1))
+        for n in sorted(r for r in wanted if first <= r <= top):
+            keep.update(self._around(data, start, end, n))
+        return sorted(keep)
+
+    def _around(self, data: bytes, start: int, end: int, n: int):
+        """The row elements of the run with the largest r <= n and the smallest r > n."""
+        lo, hi, le = start, end, None
+        # every row starting before lo has r <= n; every row starting at or after hi has r > n
+        while hi - lo > self._WINDOW:
+            m = self._ROW.search(data, (lo + hi) // 2, hi)
+            if m is None:
+                hi = (lo + hi) // 2
+            elif int(m.group(1)) <= n:
+                lo, le = m.end(), m
+            else:
+                hi = m.start()
+        gt = None
+        for m in self._ROW.finditer(data, lo, end):
+            if int(m.group(1)) <= n:
+                le = m
+            else:
+                gt = m
+                break
+        return [m.span() for m in (le, gt) if m is not None]
+
+    def restore(self, patched: bytes) -> bytes:
+        if not self.pieces:
+            return patched
+        return re.sub(b"<!--(" + re.escape(self.marker) + rb"\d+)-->",
+                      lambda m: self.pieces[m.group(1)], patched)
+
+
 class _SheetPatcher:
-    def __init__(self, sheet_name: str, part: str, data: bytes):
+    def __init__(self, sheet_name: str, part: str, data: bytes, rows: Iterable[int] = ()):
         self.sheet_name = sheet_name
         self.part = part
+        # Long runs of empty rows are set aside before parsing (see _BlankRuns), so the parse, the
+        # indexes and the splice cost what the sheet really holds, not what it declares.
+        self.blank_runs = _BlankRuns(data, rows)
+        data = self.blank_runs.reduced
         self.data = data
         self.tree = _parse_xml(data, part)
         self.root = self.tree.getroot()
@@ -397,6 +512,7 @@ class _SheetPatcher:
         self._original_rows: list = []  # <row> elements as parsed, in document order
         self._dirty: set[int] = set()  # id() of original rows that were changed
         self._dimension_changed = False
+        self.quoted: list = []  # <c> elements given formula-like text: they get a quotePrefix style
 
     def q(self, name: str) -> str:
         return f"{{{self.ns}}}{name}" if self.ns else name
@@ -622,6 +738,8 @@ class _SheetPatcher:
             self._set_text(cell, t.text)
             if t.write.style_from:
                 self._copy_style(cell, t.write.style_from)
+            if t.text and (is_formula_like(t.write.value) or is_formula_like(t.text)):
+                self.quoted.append(cell)
         self._widen_dimension()
 
     def _copy_style(self, cell, ref: str) -> None:
@@ -640,6 +758,9 @@ class _SheetPatcher:
         are spliced into the original bytes, so everything else stays byte-identical --
         attribute order, quoting, entity forms included.  The splice is checked against
         the full lxml serialisation and that is used instead if they ever differ."""
+        return self.blank_runs.restore(self._serialise_reduced())
+
+    def _serialise_reduced(self) -> bytes:
         full = _serialise(self.tree, self.data)
         try:
             spliced = self._splice(full)
@@ -712,6 +833,88 @@ def _serialise(tree: etree._ElementTree, original: bytes) -> bytes:
     m = re.match(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml\b.*?\?>\s*)?", original, re.S)
     prefix = m.group(0) if m else b""
     return prefix + etree.tostring(tree, encoding="UTF-8", xml_declaration=False)
+
+
+# --------------------------------------------------------------------------- quotePrefix styles
+
+_STYLES_SUFFIX = "/styles"
+
+
+def _styles_part(pkg: _Package, wb_part: str) -> str | None:
+    for rel in pkg.rels(wb_part):
+        if rel["type"].endswith(_STYLES_SUFFIX) and not rel["external"]:
+            info = pkg.info(rel["target"])
+            return info.filename if info else None
+    return None
+
+
+def _style_index(cell) -> int:
+    s = cell.get("s") or "0"
+    return int(s) if s.isdigit() else 0
+
+
+def _add_quote_prefix_styles(data: bytes, part: str, sources: set[int]) -> tuple[bytes, dict[int, int]]:
+    """styles.xml with, for each cell style index in *sources*, a copy of that ``<xf>`` with
+    ``quotePrefix="1"`` appended to ``<cellXfs>`` (and its ``count``), and the map old -> new
+    index. An ``<xf>`` that already has ``quotePrefix`` maps to itself. The existing styles are
+    not touched: the new ``<xf>`` elements are spliced in before ``</cellXfs>``, and only the
+    ``count`` attribute of the ``<cellXfs>`` start tag changes (checked against lxml's full
+    serialisation, as for the worksheets)."""
+    tree = _parse_xml(data, part)
+    root = tree.getroot()
+    ns = etree.QName(root).namespace
+    q = (lambda n: f"{{{ns}}}{n}") if ns else (lambda n: n)
+    cell_xfs = root.find(q("cellXfs"))
+    if _local(root.tag) != "styleSheet" or cell_xfs is None:
+        raise XlsxExportError(f"{part} has no cell styles (<cellXfs>); cannot mark formula-like answers as text")
+    xfs = [el for el in cell_xfs if el.tag == q("xf")]
+    if not xfs:
+        raise XlsxExportError(f"{part} has no cell style to copy; cannot mark formula-like answers as text")
+    mapping: dict[int, int] = {}
+    added = 0
+    for src in sorted(sources):
+        base = xfs[src] if src < len(xfs) else xfs[0]
+        if base.get("quotePrefix") in ("1", "true"):
+            mapping[src] = src if src < len(xfs) else 0
+            continue
+        new = copy.deepcopy(base)
+        new.set("quotePrefix", "1")
+        new.tail = None
+        cell_xfs.append(new)
+        mapping[src] = len(xfs) + added
+        added += 1
+    if not added:
+        return data, mapping
+    if cell_xfs.get("count") is not None:
+        cell_xfs.set("count", str(len(xfs) + added))
+    full = _serialise(tree, data)
+    return _splice_appended(data, full, root, cell_xfs, added), mapping
+
+
+def _splice_appended(data: bytes, full: bytes, root, container, added: int) -> bytes:
+    """*data* with the last *added* children of *container* (as serialised in *full*) put before its
+    end tag and its start tag's ``count`` updated; *full* when the splice does not check out."""
+    prefix = (root.prefix + ":") if root.prefix else ""
+    tag, child = (prefix + "cellXfs").encode(), (prefix + "xf").encode()
+    old, new = _element_spans(data, child, tag), _element_spans(full, child, tag)
+    start = re.compile(b"<" + re.escape(tag) + _ATTRS + b">").search(data)
+    if old is None or new is None or start is None or len(new[0]) < added:
+        return full
+    new_children = b"".join(full[a:b] for a, b in new[0][-added:])
+    head = data[start.start():start.end()]
+    if container.get("count") is not None:
+        head, n = re.subn(rb'(\scount\s*=\s*)(["\'])\d*\2', lambda m: m.group(1) + m.group(2)
+                          + container.get("count").encode() + m.group(2), head, count=1)
+        if n != 1:
+            return full
+    end = old[1]
+    spliced = data[:start.start()] + head + data[start.end():end] + new_children + data[end:]
+    try:
+        same = (etree.tostring(etree.fromstring(spliced, _parser()), method="c14n")
+                == etree.tostring(root, method="c14n"))
+    except etree.XMLSyntaxError:
+        same = False
+    return spliced if same else full
 
 
 # CT_Workbook children that come after <calcPr>, in schema order.
@@ -899,14 +1102,31 @@ def fill_xlsx(src: bytes | str | os.PathLike | BinaryIO, writes: Iterable[CellWr
         per_part.setdefault(part, (name, []))[1].append(_Target(w, pos[0], pos[1], text))
 
     replaced: dict[str, bytes] = {}
+    patchers = []
     for part, (name, targets) in per_part.items():
-        patcher = _SheetPatcher(name, part, pkg.read(part))
+        rows = {t.row for t in targets}
+        patcher = _SheetPatcher(name, part, pkg.read(part), rows)
         patcher.apply(targets, merged)
         problems.extend(patcher.problems)
-        if not patcher.problems:
-            replaced[part] = patcher.serialise()
+        patchers.append(patcher)
     if problems:
         raise XlsxCellError(problems)
+    quoted = [cell for p in patchers for cell in p.quoted]
+    if quoted:
+        # Formula-like text stays text when a person edits the cell or saves as CSV: quotePrefix.
+        styles = _styles_part(pkg, wb_part)
+        if styles is None:
+            raise XlsxExportError("the workbook has no styles part; cannot mark formula-like answers as text")
+        replaced[styles], new_index = _add_quote_prefix_styles(
+            pkg.read(styles), styles, {_style_index(c) for c in quoted})
+        for cell in quoted:
+            idx = new_index[_style_index(cell)]
+            if idx:
+                cell.set("s", str(idx))
+            elif "s" in cell.attrib:
+                del cell.attrib["s"]
+    for patcher in patchers:
+        replaced[patcher.part] = patcher.serialise()
     if not replaced:
         return data
     if recalc_on_load:

@@ -41,6 +41,31 @@ def assert_only_parts_changed(before: bytes, after: bytes, changed: set[str]) ->
     assert differing == changed
 
 
+def cell_xfs(styles_xml: bytes) -> list:
+    """The <xf> elements of <cellXfs> (a cell's ``s`` indexes them)."""
+    root = etree.fromstring(styles_xml)
+    return root.findall(f"{{{MAIN_NS}}}cellXfs/{{{MAIN_NS}}}xf")
+
+
+def assert_styles_only_appended(before: bytes, after: bytes) -> list:
+    """styles.xml: byte-identical but for <xf> elements appended to <cellXfs> and its count, each
+    with quotePrefix="1"; returns the appended <xf> elements."""
+    import re
+
+    old, new = cell_xfs(before), cell_xfs(after)
+    added = new[len(old):]
+    assert added and all(x.get("quotePrefix") == "1" for x in added)
+    start = re.search(rb"<(?:\w+:)?cellXfs\b", after).start()
+    end = re.search(rb"</(?:\w+:)?cellXfs>", after).start()
+    xf_starts = [start + k.start() for k in re.finditer(rb"<(?:\w+:)?xf[\s/>]", after[start:end])]
+    assert len(xf_starts) == len(new)
+    stripped = after[:xf_starts[len(old)]] + after[end:]
+    stripped = re.sub(rb'(<(?:\w+:)?cellXfs\b[^>]*?count=")\d+', lambda k: k.group(1) + str(len(old)).encode(),
+                      stripped, count=1)
+    assert stripped == before
+    return added
+
+
 def sheet_part(data: bytes, sheet: str) -> str:
     """Part name of *sheet* (via workbook.xml + rels) -- independent of the code under test."""
     zf = zipfile.ZipFile(io.BytesIO(data))

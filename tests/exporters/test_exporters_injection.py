@@ -119,3 +119,64 @@ def test_csv_payloads_stay_text_when_libreoffice_imports_the_csv(tmp_path):
     for i, value in enumerate(payloads, start=2):
         assert (ws.cell(i, 2).value, ws.cell(i, 2).data_type) == ("'" + value, "s")
     assert ws.cell(2, 3).data_type == "f"  # the control: raw "=1+1" is parsed as a formula
+
+
+def _styled_xlsx() -> bytes:
+    from openpyxl.styles import PatternFill
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Answers"
+    for ref in ("B1", "B2", "B3", "B4"):
+        ws[ref].fill = PatternFill("solid", fgColor="FFF2CC")
+    ws["C1"] = "typed with a quote"
+    ws["C1"].quotePrefix = True
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_xlsx_formula_like_answers_get_a_quote_prefix_style():
+    """Issue #14: a formula-like answer stays text when a person edits the cell or saves as CSV:
+    its cell points at a copy of its own style with quotePrefix="1", appended once per source style."""
+    from tests.exporters._helpers import assert_styles_only_appended, zip_parts
+
+    src = _styled_xlsx()
+    writes = [CellWrite("Answers", "A1", "=1+1"), CellWrite("Answers", "B1", "-1"),
+              CellWrite("Answers", "B2", "@SUM(A1)"), CellWrite("Answers", "B3", "Yes"),
+              CellWrite("Answers", "B4", "\rx"), CellWrite("Answers", "C1", "+44 20 7946 0000"),
+              CellWrite("Answers", "D9", "=cmd|' /C calc'!A0")]
+    out = fill_xlsx(src, writes)
+    ws = openpyxl.load_workbook(io.BytesIO(out))["Answers"]
+    for w in writes:
+        cell = ws[w.cell]
+        assert (cell.value, cell.data_type) == (_as_cell_text(w.value), "s"), w
+        assert cell.quotePrefix == (w.value != "Yes"), w
+    assert ws["B1"].fill.fgColor.rgb == ws["B3"].fill.fgColor.rgb == "00FFF2CC"  # its own style, copied
+    # one new xf per distinct source style (B1, B2, B4 share one; A1 and D9 the default), none for
+    # C1 whose style already has quotePrefix; nothing else in styles.xml changes
+    added = assert_styles_only_appended(zip_parts(src)["xl/styles.xml"], zip_parts(out)["xl/styles.xml"])
+    assert len(added) == 2
+
+
+def test_xlsx_quote_prefix_survives_libreoffice_resave(tmp_path):
+    """LibreOffice reads the answer as the literal text, its CSV export writes that text (never a
+    computed value), and a workbook it saves again still holds text cells. (LibreOffice itself does
+    not write quotePrefix back: that part of the protection is Excel's.)"""
+    import subprocess
+
+    from tests.exporters._helpers import soffice_or_skip
+
+    exe = soffice_or_skip()
+    out = fill_xlsx(_styled_xlsx(), [CellWrite("Answers", "A1", "=1+1"), CellWrite("Answers", "B1", "-1+1")])
+    assert [r[:2] for r in libreoffice_csv(out, tmp_path / "csv")["Answers"][:1]] == [["=1+1", "-1+1"]]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "filled.xlsx").write_bytes(out)
+    proc = subprocess.run(
+        [exe, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
+         "--convert-to", "xlsx", "--outdir", str(tmp_path / "resaved"), str(tmp_path / "in" / "filled.xlsx")],
+        capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    ws = openpyxl.load_workbook(tmp_path / "resaved" / "filled.xlsx").active
+    for ref, value in (("A1", "=1+1"), ("B1", "-1+1")):
+        assert (ws[ref].value, ws[ref].data_type) == (value, "s")

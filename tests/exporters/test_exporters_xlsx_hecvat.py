@@ -15,6 +15,8 @@ from tests.exporters._helpers import (
     MAIN_NS,
     X14_NS,
     assert_only_parts_changed,
+    assert_styles_only_appended,
+    cell_xfs,
     cell_element,
     csv_cell,
     libreoffice_csv,
@@ -62,10 +64,12 @@ def test_only_patched_worksheets_change(source, patched):
     parts = {sheet_part(source, s) for s in BY_SHEET}
     assert parts == {"xl/worksheets/sheet3.xml", "xl/worksheets/sheet2.xml",
                      "xl/worksheets/sheet9.xml"}
-    assert_only_parts_changed(source, patched, parts)
-    # sharedStrings, calcChain, styles, printer settings, comments ... untouched
-    for name in ("xl/sharedStrings.xml", "xl/calcChain.xml", "xl/styles.xml",
-                 "[Content_Types].xml", "xl/workbook.xml"):
+    # "=1+1" in Organization!D22 gets a quotePrefix copy of its style appended to styles.xml
+    assert_only_parts_changed(source, patched, parts | {"xl/styles.xml"})
+    assert len(assert_styles_only_appended(zip_parts(source)["xl/styles.xml"],
+                                           zip_parts(patched)["xl/styles.xml"])) == 1
+    # sharedStrings, calcChain, printer settings, comments ... untouched
+    for name in ("xl/sharedStrings.xml", "xl/calcChain.xml", "[Content_Types].xml", "xl/workbook.xml"):
         assert zip_parts(source)[name] == zip_parts(patched)[name]
 
 
@@ -77,7 +81,7 @@ def test_unpatched_parts_keep_their_compressed_bytes(source, patched):
     for info in src_zip.infolist():
         other = out_zip.getinfo(info.filename)
         if info.filename.startswith("xl/worksheets/sheet") and info.filename.endswith(
-                ("sheet2.xml", "sheet3.xml", "sheet9.xml")):
+                ("sheet2.xml", "sheet3.xml", "sheet9.xml")) or info.filename == "xl/styles.xml":
             continue
         assert (other.compress_size, other.CRC) == (info.compress_size, info.CRC), info.filename
 
@@ -116,7 +120,16 @@ def test_target_cells_are_inline_strings_keeping_their_style(source, patched):
     for w in WRITES:
         part = sheet_part(source, w.sheet)
         old, new = cell_element(before[part], w.cell), cell_element(after[part], w.cell)
-        assert new.get("s") == old.get("s")
+        if w.value.startswith("="):  # same style plus quotePrefix (Excel keeps it text when edited)
+            xfs = cell_xfs(after["xl/styles.xml"])
+            old_xf, new_xf = xfs[int(old.get("s") or 0)], xfs[int(new.get("s"))]
+            assert new_xf.get("quotePrefix") == "1"
+            assert {k: v for k, v in new_xf.attrib.items() if k != "quotePrefix"} == \
+                   {k: v for k, v in old_xf.attrib.items() if k != "quotePrefix"}
+            assert [etree.tostring(c, method="c14n") for c in new_xf] == \
+                   [etree.tostring(c, method="c14n") for c in old_xf]
+        else:
+            assert new.get("s") == old.get("s")
         assert new.get("t") == "inlineStr"
         assert new.find(f"{{{MAIN_NS}}}f") is None and new.find(f"{{{MAIN_NS}}}v") is None
         t = new.find(f"{{{MAIN_NS}}}is/{{{MAIN_NS}}}t")
@@ -192,7 +205,7 @@ def test_libreoffice_opens_the_result_and_shows_the_answers(patched, tmp_path):
 
 def test_recalc_on_load_touches_only_calcpr_in_workbook_xml(source):
     out = fill_xlsx(source, WRITES, recalc_on_load=True)
-    parts = {sheet_part(source, s) for s in BY_SHEET} | {"xl/workbook.xml"}
+    parts = {sheet_part(source, s) for s in BY_SHEET} | {"xl/workbook.xml", "xl/styles.xml"}
     assert_only_parts_changed(source, out, parts)
     before, after = zip_parts(source)["xl/workbook.xml"], zip_parts(out)["xl/workbook.xml"]
     assert after == before.replace(b'<calcPr calcId="191029"/>',
