@@ -8,7 +8,8 @@ import json
 from docx import Document
 from openpyxl import load_workbook
 
-from tests.exporters._helpers import assert_only_parts_changed, libreoffice_csv, sheet_part
+from tests.exporters._helpers import (assert_only_parts_changed, assert_styles_only_appended, libreoffice_csv,
+                                     sheet_part, zip_parts)
 from tests.questionnaires.builders import (DOCX_DIR, HECVAT, JSON, QUESTIONNAIRES, SHARED, add_library, item_by_qid,
                                            items, upload_and_match)
 
@@ -44,13 +45,15 @@ def test_hecvat_round_trip_changes_only_the_answer_cells(app, client_as, tmp_pat
     resp = c.post(f"/questionnaires/{uid}/export")
     assert resp.status_code == 200
     out = resp.data
-    changed = {sheet_part(src, "Product"), sheet_part(src, "Organization"), "xl/workbook.xml"}
-    assert_only_parts_changed(src, out, changed)  # workbook.xml: fullCalcOnLoad only
+    # workbook.xml: fullCalcOnLoad only; styles.xml: a quotePrefix copy of D58's style for "+1 ..."
+    changed = {sheet_part(src, "Product"), sheet_part(src, "Organization"), "xl/workbook.xml", "xl/styles.xml"}
+    assert_only_parts_changed(src, out, changed)
+    assert len(assert_styles_only_appended(zip_parts(src)["xl/styles.xml"], zip_parts(out)["xl/styles.xml"])) == 1
     wb = load_workbook(io.BytesIO(out))
     assert wb["Product"]["C41"].value == "Yes" and wb["Product"]["D41"].value.startswith("AES-256")
     assert wb["Organization"]["C58"].value == "No"  # the dropdown's spelling
     assert wb["Organization"]["D58"].value == "+1 contractors are screened by their agency"
-    assert wb["Organization"]["D58"].data_type == "s"
+    assert wb["Organization"]["D58"].data_type == "s" and wb["Organization"]["D58"].quotePrefix
     sheets = libreoffice_csv(out, tmp_path / "lo")
     product = sheets["Product"]
     assert product[40][2] == "Yes"
