@@ -10,14 +10,22 @@ from sqlalchemy.orm import Session
 
 from answers.library.service import Actor
 from answers.questionnaires.models import QuestionItem, Questionnaire, SentAnswer
-from answers.questionnaires.service import (QuestionnaireError, parsed_from_items, question_from_json, read_original,
-                                            shown_answer)
-from exporters.answer_sheet import PdfFormError, SheetRow, answer_sheet_docx, answer_sheet_xlsx
-from exporters.csv_writer import CsvExportError
-from exporters.docx_writer import DocxExportError
-from exporters.filled import FilledAnswer, NothingToWrite, fill_questionnaire, output_kind
+from answers.questionnaires.service import (
+    QuestionnaireError,
+    parsed_from_items,
+    question_from_json,
+    read_original,
+    shown_answer,
+)
+from exporters import EXPORT_ERRORS
+from exporters.answer_sheet import SheetRow, answer_sheet_docx, answer_sheet_xlsx
+from exporters.filled import (
+    FilledAnswer,
+    NothingToWrite,
+    fill_questionnaire,
+    output_kind,
+)
 from exporters.report import ReportInfo, ReportRow, summary_report_xlsx
-from exporters.xlsx_patch import XlsxExportError
 from importers.model import ImportErrorWithContext
 from vault import audit
 from vault.db import utcnow
@@ -67,7 +75,7 @@ def export_filled(session: Session, actor: Actor, qn: Questionnaire, *, include_
                 sent.append(item)
     try:
         data, written = fill_questionnaire(read_original(qn), parsed, answers)
-    except (XlsxExportError, CsvExportError, DocxExportError, PdfFormError, NothingToWrite,
+    except (*EXPORT_ERRORS, NothingToWrite,
             ImportErrorWithContext) as exc:  # nothing recorded as sent, no file: all or nothing
         raise QuestionnaireError(_("the file could not be filled: %(reason)s", reason=localized(exc))) from None
     _record_sent(session, actor, qn, sent)

@@ -400,9 +400,9 @@ def export_file(uid: str):
         download = export.export_filled(sess, _actor(), qn,
                                         include_suggested=request.form.get("include_suggested") == "1")
     except service.QuestionnaireError as exc:
+        # a 4xx page with the one-line reason and a way back; nothing recorded, no file
         sess.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("questionnaires.review", uid=uid))
+        return render_template("questionnaires/export_failed.html", qn=qn, message=str(exc)), 422
     sess.commit()
     return _send(download, qn)
 
