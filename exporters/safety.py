@@ -11,6 +11,8 @@ Where it is used, and why it differs per format (see docs/exporters.md):
   Excel and LibreOffice never evaluate a string cell, so ``=1+1`` stays the literal text
   ``=1+1`` and the value is written unchanged (a ``'`` would be shown to the reader, and
   would break answers that other formulas compare with, e.g. HECVAT's ``"Yes"``/``"No"``).
+  A formula-like value also gets a copy of its cell style with ``quotePrefix="1"``, so Excel
+  keeps it text when a person edits the cell or saves the sheet as CSV.
 """
 from __future__ import annotations
 
