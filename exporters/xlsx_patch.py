@@ -396,7 +396,8 @@ class _BlankRuns:
     keeps every empty row it had, byte for byte.
 
     Not reduced (the whole sheet is parsed as before): a sheet where some ``<row>`` does not
-    start with its ``r`` attribute (its index would depend on the rows set aside).
+    start with its ``r`` attribute (its index would depend on the rows set aside), or with a
+    comment or CDATA section before ``</sheetData>``.
     """
 
     MIN_RUN = 64
@@ -415,6 +416,8 @@ class _BlankRuns:
         close = re.search(rb"</(?:[\w.-]+:)?sheetData\s*>", data)
         if close is None or self._NO_R.search(data, 0, close.start()):
             return
+        if data.find(b"<!--", 0, close.start()) >= 0 or data.find(b"<![CDATA[", 0, close.start()) >= 0:
+            return  # a run inside a comment or CDATA would get a marker nested in it
         runs = [m.span() for m in self._RUN.finditer(data, 0, close.start())]
         if not runs:
             return

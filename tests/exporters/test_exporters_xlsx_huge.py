@@ -94,3 +94,12 @@ def test_filled_copy_keeps_every_row_in_order_and_writes_the_targets(source, fil
 def test_refusals_still_reach_rows_in_the_empty_area(source):
     with pytest.raises(XlsxCellError, match="inside merged range C70000:D70001"):
         fill_xlsx(source, [CellWrite("Q", "D70001", "x")])
+
+
+@pytest.mark.parametrize("edit", [
+    lambda raw: raw.replace(b'<row r="7" ', b'<row spans="1:16384" r="7" ', 1),   # a row not starting with r
+    lambda raw: raw.replace(b"<sheetData>", b"<sheetData><!-- note -->", 1),       # a comment in sheetData
+])
+def test_sheets_the_runs_are_not_set_aside_for_are_parsed_whole(edit):
+    raw = edit(zip_parts(huge_workbook(last_row=2_000))[SHEET])
+    assert xlsx_patch._BlankRuns(raw, {100}).reduced == raw
