@@ -129,6 +129,10 @@ def _tables(data: bytes, filename: str, limits: Limits,
     damaged rows of each table: {(sheet, row): Msg}."""
     deadline = Deadline(limits.max_seconds, filename)
     kind = sniff(data)
+    if kind == "text" and filename.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        # named as a workbook but holding text (or a damaged one): not a CSV with damaged rows
+        raise ImportErrorWithContext(N_("this is not a spreadsheet or questionnaire file that can be read "
+                                        "(supported: .xlsx, .xlsm, .csv, .docx, .pdf, VSAQ .json)"), file=filename)
     if kind == "text":
         from .csv_reader import decode, read_records, sniff_delimiter
         text, encoding = decode(data)
