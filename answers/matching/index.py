@@ -80,7 +80,8 @@ def conf_features(scored: list) -> dict[str, float]:
     e2 = max((f["emb"] for _, _, f, _ in scored[1:]), default=0.0)
     return {"top": s1, "margin": s1 - s2, "qcov": f1["qcov"], "fcov": f1["fcov"], "dcov": f1["dcov"],
             "cos_q": f1["cos_q"], "qlen": f1["qlen"], "emb_top": f1.get("emb", 0.0),
-            "emb_gap": f1.get("emb", 0.0) - e2}
+            # a verifier's probability when a bench attaches one (bench/matching/lofo.py --verifier-scores)
+            "emb_gap": f1.get("emb", 0.0) - e2, "ver_top": f1.get("ver", 0.0)}
 
 
 @dataclass(slots=True)
@@ -318,18 +319,18 @@ class MatchIndex:
         ctx = contexts or [None] * len(questions)
         english = [i for i, q in enumerate(questions) if not is_chinese(q)]
         if not (self.embedder and len(self._emb) and english):
-            return [self._match_one(q, top_k, None, ctx[i]) for i, q in enumerate(questions)]
+            return self._finish([(q, self._scored(q, None, ctx[i])[0]) for i, q in enumerate(questions)], top_k)
         vecs = self.embedder.encode([questions[i] for i in english])
-        results: list = [None] * len(questions)
+        scored: list = [None] * len(questions)
         for i, q in enumerate(questions):
             if is_chinese(q):
-                results[i] = self._match_one(q, top_k, None, ctx[i])
+                scored[i] = self._scored(q, None, ctx[i])[0]
         for start in range(0, len(english), SIM_CHUNK):  # one matrix product per chunk of questions
             part = english[start:start + SIM_CHUNK]
             sims = self._doc_sims(vecs[start:start + len(part)])
             for col, i in enumerate(part):
-                results[i] = self._match_one(questions[i], top_k, vecs[start + col], ctx[i], sims[:, col])
-        return results
+                scored[i] = self._scored(questions[i], vecs[start + col], ctx[i], sims[:, col])[0]
+        return self._finish(list(zip(questions, scored)), top_k)
 
     def _doc_sims(self, qvecs: np.ndarray) -> np.ndarray:
         """Cosine of each live entry's best vector (rows, by slot) to each query vector (columns); -1 if none."""
@@ -348,15 +349,21 @@ class MatchIndex:
         out[~self._alive[:n]] = -1.0
         return out
 
-    def _match_one(self, question: str, top_k: int, qvec, context: str | None = None, doc_sims=None) -> MatchResult:
-        scored, _ = self._scored(question, qvec, context, doc_sims)
-        if not scored:
-            return MatchResult([], 0.0, False)
-        conf_feats = conf_features(scored)
-        confidence = float(self.models.calibrator(scored[0][2].get("with_emb", 0.0) > 0)(conf_feats))
-        confidence = intent_adjusted(confidence, self._intent(question, self._docs[self._slot[scored[0][1]]].entry))
-        cands = [Candidate(ref, round(float(s), 6)) for s, ref, _, _ in scored[:top_k]]
-        return MatchResult(cands, round(confidence, 6), confidence >= self.models.answerable_threshold)
+    def _finish(self, items: list[tuple[str, list]], top_k: int) -> list[MatchResult]:
+        """(question, scored candidates) -> results: the confidence model and the intent rule decide."""
+        out = []
+        for question, scored in items:
+            if not scored:
+                out.append(MatchResult([], 0.0, False))
+                continue
+            f1 = scored[0][2]
+            calibrator = self.models.calibrator(f1.get("with_emb", 0.0) > 0)
+            confidence = float(calibrator(conf_features(scored)))
+            entry = self._docs[self._slot[scored[0][1]]].entry
+            confidence = intent_adjusted(confidence, self._intent(question, entry))
+            cands = [Candidate(ref, round(float(s), 6)) for s, ref, _, _ in scored[:top_k]]
+            out.append(MatchResult(cands, round(confidence, 6), confidence >= self.models.answerable_threshold))
+        return out
 
     def _query(self, question: str, context: str | None):
         """Query tokens (typo-repaired) and per-term weights; context words join at CONTEXT_WEIGHT."""

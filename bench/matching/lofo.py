@@ -274,19 +274,53 @@ def main() -> None:
     ap.add_argument("--no-stress-fit", action="store_true", help="fit the confidence without gold-removed rows")
     ap.add_argument("--no-real-stress", action="store_true", help="skip the stress run through the real index")
     ap.add_argument("--conf", help="comma-separated confidence features (both models)")
+    ap.add_argument("--verifier-scores", help="held-out verifier scores (train_verifier.py --lofo): adds ver_top")
+    ap.add_argument("--ver-rank", action="store_true", help="with --verifier-scores: the ranker uses it too")
     args = ap.parse_args()
     from answers.matching.embed import resolve
     emb = resolve("minilm")
     fams = load(emb)
     kw = {}
+    if args.verifier_scores:
+        attach_verifier(fams, args.verifier_scores, rank=args.ver_rank)
+        kw = {"conf_emb": CONF_EMB + ["ver_top"]}
     if args.conf:
         names = args.conf.split(",")
-        kw = {"conf_lex": [n for n in names if not n.startswith("emb_")], "conf_emb": names}
+        kw = {"conf_lex": [n for n in names if not n.startswith(("emb_", "ver"))], "conf_emb": names}
     table, real, fake, fitted = run(fams, emb, stress=not args.no_stress_fit, **kw)
     t = choose_threshold(curve(real, fake))
     print_report(table, real, fake, t)
     if t is not None and not args.no_real_stress:
         print_stress(fams, fitted, emb, t)
+
+
+def attach_verifier(fams: list[Family], path: str, *, rank: bool) -> None:
+    """Out-of-family verifier probabilities onto the English pools' features ("ver"); a candidate the
+    verifier did not score (outside the pairs' top 8) gets 0."""
+    import json
+
+    from bench.matching import pools as P
+    scores = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            scores[(r["qid"], r["ref"])] = r["p"]
+    if rank and "ver" not in P.EMB_NAMES:
+        P.EMB_NAMES.append("ver")
+    missing = n = 0
+    for fam in fams:
+        for s in fam.sets:
+            for p in s.emb:
+                if not p.with_emb:
+                    continue
+                for ref, f in zip(p.refs, p.feats):
+                    v = scores.get((p.qid, ref))
+                    n += 1
+                    missing += v is None
+                    f["ver"] = 0.0 if v is None else v
+                if rank:
+                    p.X = np.array([[f.get(k, 0.0) for k in P.EMB_NAMES] for f in p.feats]) if p.feats else p.X
+    print(f"verifier scores attached: {n - missing} of {n} pool candidates scored")
 
 
 def print_stress(fams: list[Family], fitted: dict, embedder, t: float) -> None:
