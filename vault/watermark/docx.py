@@ -2,7 +2,8 @@
 
 Every header in use gets a VML text-path shape behind the text (diagonal, semi-transparent grey)
 and a hidden run (w:vanish) with the id marker; every footer in use gets the small
-"Confidential — downloaded by ..." line; docProps/custom.xml gets the id. The body is not touched.
+"Confidential — downloaded by ..." line; docProps/custom.xml gets the id. The body gets the id as
+zero-width characters at the end of its paragraphs (`docx_body`), which survive removing all of those.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from vault.watermark import marks
+from vault.watermark.docx_body import mark_body
 from vault.watermark.base import Recipient, WatermarkError, checked, footer_line
 from vault.watermark.pdf import Source, read_source
 
@@ -99,6 +101,7 @@ def watermark_docx(src: Source, dst: BinaryIO, recipient: Recipient) -> None:
             else:
                 _mark_footer(item, line, marker)
     _set_custom_property(document, r.download_id)
+    mark_body(document.element.body, r.download_id)
     document.save(dst)
 
 

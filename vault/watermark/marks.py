@@ -87,3 +87,51 @@ def positions_to_bits(positions: list[float]) -> list[int] | None:
         else:
             return None
     return bits
+
+
+# --- zero-width code (DOCX body) -----------------------------------------------------------------
+# Two zero-width characters that Word and LibreOffice draw as nothing, keep in the text, and that
+# LibreOffice's PDF export keeps (as /ActualText): U+200B, U+2060, U+FEFF and the bidi marks were
+# dropped from its PDFs; U+2061-2064 survive but Word may draw a box for them.
+ZW0, ZW1 = "\u200c", "\u200d"  # ZERO WIDTH NON-JOINER = 0, ZERO WIDTH JOINER = 1
+ZW_RUN_RE = re.compile(f"[{ZW0}{ZW1}]{{{6 + 6 * 8 + 16},}}")
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def zw_code(download_id: str) -> str:
+    """6 bits (length - 8), 6 bits per id character, CRC-16 of the id: 154 characters for 22."""
+    bits = format(len(download_id) - 8, "06b") + "".join(format(_B64.index(c), "06b") for c in download_id)
+    bits += format(crc16(download_id.encode()), "016b")
+    return bits.translate(str.maketrans("01", ZW0 + ZW1))
+
+
+def _zw_decode_at(bits: str, pos: int) -> tuple[str, int] | None:
+    if pos + 6 > len(bits):
+        return None
+    n = int(bits[pos:pos + 6], 2) + 8
+    end = pos + 6 + 6 * n + 16
+    if n > 64 or end > len(bits):
+        return None
+    text = "".join(_B64[int(bits[i:i + 6], 2)] for i in range(pos + 6, pos + 6 + 6 * n, 6))
+    if int(bits[end - 16:end], 2) != crc16(text.encode()):
+        return None
+    return text, end
+
+
+def zw_ids_in_text(text: str, limit: int = 64) -> list[str]:
+    """Every CRC-valid id coded in runs of the two zero-width characters in `text` (at most `limit`).
+
+    The code is self-delimiting (length first), so codes written back to back are read one after the
+    other; a stray joiner of the document's own before or between codes is skipped one at a time."""
+    ids: list[str] = []
+    for match in ZW_RUN_RE.finditer(text):
+        bits = match.group().translate(str.maketrans(ZW0 + ZW1, "01"))
+        pos = 0
+        while pos < len(bits) and len(ids) < limit:
+            hit = _zw_decode_at(bits, pos)
+            if hit:
+                ids.append(hit[0])
+                pos = hit[1]
+            else:
+                pos += 1
+    return ids

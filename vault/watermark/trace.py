@@ -3,12 +3,15 @@
 Channels, strongest first (see docs/watermark.md for what survives what):
   invisible-text  the `[tv:<id>:<crc>]` marker (PDF render mode 3 / DOCX w:vanish), CRC-checked
   dot-pattern     the row of tiny dots under each PDF page, CRC-checked, read from the vector paths
+  zero-width      the DOCX body code (ZWNJ/ZWJ at paragraph ends), CRC-checked; in a PDF made from the
+                  DOCX (LibreOffice writes them as /ActualText spans) it is read from the content
   visible-text    "download ID <id>" in the footer line (no checksum)
   metadata        Info /TrustvaultDownloadId, DOCX custom property (trivially stripped or edited)
   file-id         PDF trailer /ID[0] (kept by many tools that re-save a file)
 """
 from __future__ import annotations
 
+import html
 import io
 import logging
 import re
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from vault.watermark import marks
 from vault.watermark.base import DOWNLOAD_ID_RE
 
-CHECKED = ("invisible-text", "dot-pattern")  # carry a CRC: a hit is the id that was written
+CHECKED = ("invisible-text", "dot-pattern", "zero-width")  # carry a CRC: a hit is the id that was written
 PAGES_ENOUGH = 3  # stop reading pages once this many agree, per channel
 
 
@@ -90,7 +93,7 @@ def _verdict(found: dict[str, Counter], notes: list[str], damaged: str | None = 
     if len(support) > 1:
         notes = notes + [f"several ids found ({', '.join(sorted(support))}): the copy may combine "
                          "pages of different downloads, or carry a forged mark; compare the channels"]
-    order = ["invisible-text", "dot-pattern", "visible-text", "metadata", "file-id"]
+    order = ["invisible-text", "dot-pattern", "zero-width", "visible-text", "metadata", "file-id"]
     for method in order:
         if found.get(method):
             best = found[method].most_common(1)[0][0]
@@ -106,8 +109,8 @@ def _verdict(found: dict[str, Counter], notes: list[str], damaged: str | None = 
 def _trace_pdf(data: bytes) -> tuple[dict[str, Counter], list[str], str | None]:
     from pypdf import PdfReader
 
-    found: dict[str, Counter] = {m: Counter() for m in ("invisible-text", "dot-pattern", "visible-text",
-                                                         "metadata", "file-id")}
+    found: dict[str, Counter] = {m: Counter() for m in ("invisible-text", "dot-pattern", "zero-width",
+                                                         "visible-text", "metadata", "file-id")}
     notes: list[str] = []
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -148,6 +151,12 @@ def _trace_pdf(data: bytes) -> tuple[dict[str, Counter], list[str], str | None]:
             found["invisible-text"][download_id] += 1
         for download_id in set(marks.visible_ids_in_text(text)):
             found["visible-text"][download_id] += 1
+        if sum(found["zero-width"].values()) < PAGES_ENOUGH:
+            try:
+                for download_id in set(marks.zw_ids_in_text(text) + marks.zw_ids_in_text(actual_text(page))):
+                    found["zero-width"][download_id] += 1
+            except Exception as exc:
+                damaged = damaged or f"the PDF is damaged: the content of page {number} cannot be read ({_why(exc)})"
         if sum(found["dot-pattern"].values()) < PAGES_ENOUGH:
             try:
                 for download_id in set(dot_ids_on_page(page, reader)):
@@ -160,6 +169,24 @@ def _trace_pdf(data: bytes) -> tuple[dict[str, Counter], list[str], str | None]:
 def _why(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}"[:160] if text else type(exc).__name__
+
+
+_ACTUAL_TEXT_RE = re.compile(rb"/ActualText\s*(?:<([0-9A-Fa-f\s]*)>|\(((?:[^()\\]|\\.)*)\))")
+
+
+def actual_text(page) -> str:
+    """The /ActualText of the marked-content spans in the page's content, joined in order: LibreOffice
+    writes each zero-width character of a DOCX as a space glyph carrying the real one as ActualText."""
+    contents = page.get_contents()
+    data = contents.get_data() if contents is not None else b""
+    if b"/ActualText" not in data:
+        return ""
+    parts = []
+    for hexa, literal in _ACTUAL_TEXT_RE.findall(data):
+        raw = bytes.fromhex("".join(hexa.decode().split())) if hexa else literal
+        if raw.startswith(b"\xfe\xff"):
+            parts.append(raw[2:].decode("utf-16-be", "replace"))
+    return "".join(parts)
 
 
 _FILL = {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}
@@ -255,7 +282,7 @@ _ZIP_DAMAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, O
 
 
 def _trace_docx(data: bytes) -> tuple[dict[str, Counter], list[str], str | None]:
-    found: dict[str, Counter] = {m: Counter() for m in ("invisible-text", "visible-text", "metadata")}
+    found: dict[str, Counter] = {m: Counter() for m in ("invisible-text", "zero-width", "visible-text", "metadata")}
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -292,5 +319,9 @@ def _trace_docx(data: bytes) -> tuple[dict[str, Counter], list[str], str | None]
                 found["invisible-text"][download_id] += 1
             for download_id in marks.visible_ids_in_text(text):
                 found["visible-text"][download_id] += 1
+            # joined without a space: a converter may split the code over several runs
+            joined = html.unescape("".join(re.findall(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>", xml)))
+            for download_id in marks.zw_ids_in_text(joined):
+                found["zero-width"][download_id] += 1
     return found, [], damaged
 
