@@ -84,6 +84,42 @@ def _cell(loc) -> str | None:
     return loc.cell or (f"{letter}{loc.row}" if letter and loc.row else None)
 
 
+_FLAG_TEXT = {
+    "answer_type": "the library answer is not the kind of answer asked for",
+    "stale": "the library entry is out of date: its evidence has expired or was withdrawn",
+    "draft": "the library entry is a draft: its answer has not been approved",
+}
+
+
+def reason(p: Proposal) -> str:
+    """One English line saying why a question was filled, only suggested or left open (the report's
+    `reason`, beside the machine-readable `status` and `flags`)."""
+    from answers.matching.intent import explain
+    pct = f"{round(float(p.result.confidence) * 100)}%"
+    if p.status == "unanswered":
+        best = p.result.best
+        if best is None:
+            return "no library entry matches"
+        return f"no good match in the library (best {best.ref}, confidence {pct})"
+    ref = p.entry.ref if p.entry else "?"
+    if p.status == "filled":
+        return f"filled from {ref}: confidence {pct}"
+    why = []
+    for flag in p.flags:
+        if flag.startswith("intent:"):
+            why += explain([flag.split(":", 1)[1]])
+        elif flag == "stale" and p.entry is not None and p.entry.stale_reason:
+            why.append(f"{_FLAG_TEXT['stale']}: {p.entry.stale_reason}")
+        else:
+            why.append(_FLAG_TEXT.get(flag, flag))
+    if why:
+        return f"not filled from {ref}, a person must decide: " + "; ".join(dict.fromkeys(why))
+    threshold = f"{round(AUTOFILL_THRESHOLD * 100)}%"
+    if p.result.confidence < AUTOFILL_THRESHOLD:
+        return f"suggested from {ref}: confidence {pct} is below the {threshold} needed to fill"
+    return f"suggested from {ref}: its answer does not fit this cell (another language, or not an allowed choice)"
+
+
 def report(proposals: list[Proposal]) -> dict:
     """The `vault autofill --report` JSON (a stable contract: see the README)."""
     rows = []
@@ -103,6 +139,7 @@ def report(proposals: list[Proposal]) -> dict:
             "candidates": [{"entry": c.ref, "score": round(float(c.score), 4)} for c in p.result.candidates],
             # why a match is only suggested (intent:past_event, answer_type, stale, draft); [] otherwise
             "flags": p.flags,
+            "reason": reason(p),  # the same, for a person, in English (stale: names the evidence and the day)
         })
     counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("filled", "suggested", "unanswered")}
     return {"questions": rows, "summary": {"total": len(rows), **counts}}

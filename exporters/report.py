@@ -41,6 +41,7 @@ class ReportRow:
     assignee: str | None
     comments: int = 0
     bulk_threshold: float | None = None  # accepted by bulk accept at this threshold; reviewed_by triggered it
+    stale: str = ""  # why its library entry is stale today (evidence and day), "" when it stands
 
 
 DEFAULT_LABELS = {
@@ -52,12 +53,14 @@ DEFAULT_LABELS = {
     "still_open": "Still open", "edited_only": "Edited, not accepted", "bulk": "Accepted in bulk",
     "bulk_by": "accepted in bulk at %(pct)s or more, by %(who)s",
     "columns": ["ID", "Section", "Question", "Status", "Answer", "Details", "How", "Auto-filled",
-                "Library entry", "Confidence", "Reviewed by", "Reviewed at", "Assigned to", "Comments"],
+                "Library entry", "Confidence", "Reviewed by", "Reviewed at", "Assigned to", "Comments",
+                "Stale evidence"],
     "status": {"open": "open", "suggested": "suggested", "edited": "edited, not accepted", "accepted": "accepted",
                "rejected": "rejected"},
     "how": {"library": "library answer", "alternative": "alternative library answer", "edited": "edited",
             "written": "written by reviewer", "": ""},
     "yes": "yes", "no": "no",
+    "stale": "From a stale library entry (evidence expired or withdrawn)",
 }
 
 
@@ -132,6 +135,12 @@ def summary_report_xlsx(info: ReportInfo, rows: list[ReportRow], labels: dict | 
         line(L["bulk"], strong=True)
         for (threshold, who), n in sorted(c.bulk.items()):
             line(_bulk_by(L, threshold, who), n)
+    stale = [r for r in rows if r.stale]
+    if stale:
+        line()
+        line(L["stale"], len(stale), strong=True)
+        for r in stale:
+            line(r.qid or "", f"{r.entry_ref}: {r.stale}")
     still = [r for r in rows if r.status != "accepted"]
     if still:
         line()
@@ -140,7 +149,7 @@ def summary_report_xlsx(info: ReportInfo, rows: list[ReportRow], labels: dict | 
             line(r.qid or "", r.question)
 
     ws = create_sheet(wb, L["questions"][:31])
-    for letter, width in zip("ABCDEFGHIJKLMN", (12, 20, 60, 12, 24, 48, 20, 10, 14, 11, 24, 18, 24, 10)):
+    for letter, width in zip("ABCDEFGHIJKLMNO", (12, 20, 60, 12, 24, 48, 20, 10, 14, 11, 24, 18, 24, 10, 48)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     head = []
@@ -157,7 +166,7 @@ def summary_report_xlsx(info: ReportInfo, rows: list[ReportRow], labels: dict | 
                   _bulk_by(L, r.bulk_threshold, r.reviewed_by) if r.bulk_threshold is not None else r.reviewed_by,
                   r.reviewed_at,
                   r.assignee]
-        cells = [string_cell(ws, v) for v in values] + [_int_cell(ws, r.comments)]
+        cells = [string_cell(ws, v) for v in values] + [_int_cell(ws, r.comments), string_cell(ws, r.stale)]
         for cell in cells:
             cell.alignment = wrap
         ws.append(cells)

@@ -115,12 +115,13 @@ class LibraryIndex:
 
     def entries(self, session: Session, today: date | None = None) -> dict[str, LibraryEntry]:
         """Every entry for matching; those whose evidence lapsed are marked stale (never auto-filled)."""
-        from vault.expiry.stale import stale_refs
-        stale = stale_refs(session, today or datetime.now(timezone.utc).date())
+        from vault.expiry.stale import describe_en, stale_by_ref
+        stale = stale_by_ref(session, today or datetime.now(timezone.utc).date())
         out = {}
         for row in session.scalars(select(EntryRow)):
             entry = to_match_entry(row)
             entry.stale = row.ref in stale
+            entry.stale_reason = " ".join(describe_en(s) for s in stale.get(row.ref, []))
             out[row.ref] = entry
         return out
 

@@ -48,3 +48,35 @@ def refs_by_id(session: Session, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(LibraryEntry.id, LibraryEntry.ref).where(LibraryEntry.id.in_(ids))).all())
+
+
+# --- asked of other features: one small function per question ---------------------------------------
+
+def stale_refs(session: Session, today) -> set[str]:
+    """References of the entries whose evidence lapsed (vault.expiry.stale: the one rule)."""
+    from vault.expiry.stale import stale_refs as refs
+    return refs(session, today)
+
+
+def stale_evidence(entry: LibraryEntry, today) -> list:
+    """This entry's lapsed evidence: [StaleEvidence(entry, document, problem)], [] when it stands."""
+    from vault.expiry.stale import entry_evidence_problems
+    return entry_evidence_problems(entry, today)
+
+
+def recipients(session: Session, entry: LibraryEntry) -> list:
+    """Who received this entry's answer (the questionnaires' ledger), newest first."""
+    from answers.questionnaires.ledger import recipients_of
+    return recipients_of(session, entry)
+
+
+def holders_of_old_answer(session: Session, entry: LibraryEntry) -> list:
+    """Customers whose latest answer from this entry differs from what it says now."""
+    from answers.questionnaires.ledger import holders_of_old_answer as holders
+    return holders(session, entry)
+
+
+def revision(session: Session, entry: LibraryEntry, number: int):
+    from answers.library.models import LibraryEntryRevision
+    return session.scalar(select(LibraryEntryRevision).where(LibraryEntryRevision.entry_id == entry.id,
+                                                             LibraryEntryRevision.number == number))

@@ -172,6 +172,7 @@ class EntryFilter:
     status: str = ""
     language: str = ""
     overdue_on: date | None = None  # only entries due for review on this day
+    stale_on: date | None = None  # only entries whose evidence lapsed by this day (vault.expiry.stale)
     limit: int = 200
     offset: int = 0
     extra: dict = field(default_factory=dict)
@@ -196,4 +197,8 @@ def list_entries(session: Session, flt: EntryFilter) -> list[LibraryEntry]:
         entries = [e for e in entries if flt.tag in (e.tags or [])]
     if flt.overdue_on:
         entries = [e for e in entries if e.is_overdue(flt.overdue_on)]
+    if flt.stale_on:
+        from vault.expiry.stale import stale_refs
+        stale = stale_refs(session, flt.stale_on)
+        entries = [e for e in entries if e.ref in stale]
     return entries[flt.offset:flt.offset + flt.limit]

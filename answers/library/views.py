@@ -20,6 +20,7 @@ from answers.library.index import app_index, sync_in_background, synced_index
 from answers.library.issues import find_issues
 from importers.model import ImportErrorWithContext
 from vault import db
+from vault.db import utcnow
 from vault.auth.service import list_users
 from vault.documents.service import list_documents
 from vault.documents.validation import read_chunks
@@ -39,7 +40,13 @@ MEDIA_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadshee
 @bp.context_processor
 def _labels():
     return {"status_labels": STATUS_LABELS, "language_labels": LANGUAGE_LABELS, "field_labels": FIELD_LABELS,
-            "role_labels": ROLE_LABELS, "today": date.today()}
+            "role_labels": ROLE_LABELS, "today": date.today(), "stale_sentence": _stale_sentence}
+
+
+def _stale_sentence(s) -> str:
+    """Why an answer is stale, naming the evidence and the day: the one sentence (vault.expiry.stale)."""
+    from vault.expiry.stale import describe
+    return str(describe(s, str(get_locale())))
 
 
 def _actor() -> service.Actor:
@@ -62,6 +69,11 @@ def _sync_index() -> None:
         current_app.logger.exception("library index sync failed")
 
 
+def _today() -> date:
+    """Evidence lapses by the UTC calendar day, as on the expiry pages."""
+    return utcnow().date()
+
+
 def _back(default: str) -> str:
     target = request.form.get("next") or ""
     return target if is_safe_next(target) else default
@@ -80,11 +92,12 @@ def _filters(args) -> tuple[service.EntryFilter, dict]:
         "status": args.get("status") if args.get("status") in STATUS_LABELS else "",
         "language": args.get("language") if args.get("language") in LANGUAGE_LABELS else "",
         "overdue": args.get("overdue") == "1",
+        "stale": args.get("stale") == "1",
     }
     flt = service.EntryFilter(text="" if shown["match"] else shown["q"], category=shown["category"],
                               tag=shown["tag"], owner_id=shown["owner"], status=shown["status"],
                               language=shown["language"], overdue_on=date.today() if shown["overdue"] else None,
-                              limit=ALL)
+                              stale_on=_today() if shown["stale"] else None, limit=ALL)
     return flt, shown
 
 
@@ -108,6 +121,7 @@ def index():
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
     context = {"rows": rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], "total": len(rows), "page": page,
+               "stale_refs": lookups.stale_refs(db.session(), _today()),
                "pages": pages, "shown": shown, "args": {k: v for k, v in request.args.items()
                                                         if k not in ("page", "partial")}}
     if request.args.get("partial") == "1":  # the instant search replaces only the results
@@ -163,8 +177,33 @@ def _history(entry, sess):
 def detail(uid: str):
     entry = _entry_or_404(uid)
     sess = db.session()
+    can_see_ledger = current_user.can("questionnaires.view")
     return render_template("library/detail.html", entry=entry, history=_history(entry, sess),
-                           translations=lookups.translations_of(sess, entry))
+                           translations=lookups.translations_of(sess, entry),
+                           stale=lookups.stale_evidence(entry, _today()),
+                           recipients=lookups.recipients(sess, entry) if can_see_ledger else None,
+                           holders=lookups.holders_of_old_answer(sess, entry) if can_see_ledger else [])
+
+
+@bp.get("/<uid>/revision/<int:number>")
+@require("library.view")
+def revision(uid: str, number: int):
+    """One revision as it was saved: what a customer received when the ledger says "revision n"."""
+    entry = _entry_or_404(uid)
+    sess = db.session()
+    rev = lookups.revision(sess, entry, number)
+    if rev is None:
+        abort(404)
+    return render_template("library/revision.html", entry=entry, rev=rev, snap=rev.snapshot or {},
+                           current=_history_snapshot_diff(entry, rev))
+
+
+def _history_snapshot_diff(entry, rev) -> list:
+    """(field, diff parts) from this revision to the entry today, for the answer fields that changed."""
+    snap = rev.snapshot or {}
+    return [(name, text_diff(as_text(snap.get(name)), as_text(getattr(entry, name))))
+            for name in ("question", "answer_short", "answer_full")
+            if as_text(snap.get(name)) != as_text(getattr(entry, name))]
 
 
 def _entry_form(sess) -> EntryForm:
@@ -241,12 +280,27 @@ def edit(uid: str):
                 sess.rollback()
                 form.form_errors.append(localized(exc))
             else:
+                holders = _holders_after(sess, entry, changed)
                 sess.commit()
                 _sync_index()
                 flash(_("Entry saved.") if changed else _("Nothing changed."), "success")
+                if holders:
+                    who = "; ".join(_("%(customer)s (revision %(rev)s, sent %(day)s)", customer=h.customer,
+                                      rev=h.revision or "?", day=h.sent_on.isoformat()) for h in holders)
+                    flash(_("The answer changed. These customers hold the previous answer; decide whether to "
+                            "tell them: %(list)s", list=who), "warning")
                 return redirect(url_for("library.detail", uid=entry.uid))
     status = 409 if conflict else 400 if form.errors or form.form_errors else 200
     return render_template("library/edit.html", form=form, entry=entry, conflict=conflict), status
+
+
+def _holders_after(sess, entry, changed: list[str]) -> list:
+    """After a material change (short or full answer), who holds the old answer; [] otherwise."""
+    from answers.questionnaires.ledger import material_change
+    if not material_change(changed) or not current_user.can("questionnaires.view"):
+        return []
+    sess.flush()
+    return lookups.holders_of_old_answer(sess, entry)
 
 
 def _conflict(entry, form: EntryForm) -> dict:

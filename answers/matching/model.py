@@ -32,6 +32,7 @@ class LibraryEntry:
     category: str = ""
     tags: list[str] = field(default_factory=list)
     stale: bool = False         # its evidence expired or was withdrawn: suggested, never auto-filled
+    stale_reason: str = ""      # why, in English, naming the evidence and the day (the CLI report's `reason`)
 
 
 @dataclass

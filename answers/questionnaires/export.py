@@ -16,6 +16,7 @@ from answers.questionnaires.service import (
     question_from_json,
     read_original,
     shown_answer,
+    stale_evidence,
 )
 from exporters import EXPORT_ERRORS
 from exporters.answer_sheet import SheetRow, answer_sheet_docx, answer_sheet_xlsx
@@ -134,12 +135,23 @@ def _when(value) -> str:
 
 
 def report(session: Session, actor: Actor, qn: Questionnaire, labels: dict | None = None) -> Download:
+    from flask_babel import get_locale
+    from vault.expiry.stale import describe
+    items = _items(session, qn)
+    refs = {i.final_entry_ref or i.proposed_entry_ref for i in items} - {None}
+    stale = stale_evidence(session, refs, utcnow().date())
+    locale = str(get_locale() or "en")
+
+    def why(item) -> str:
+        return " ".join(str(describe(s, locale)) for s in stale.get(item.final_entry_ref or item.proposed_entry_ref, []))
+
     rows = [ReportRow(qid=i.qid, section=i.section, question=i.text, status=i.status,
                       answer=shown_answer(i)[0], comment=shown_answer(i)[1],
                       how=i.how, auto=i.auto, entry_ref=i.final_entry_ref or i.proposed_entry_ref,
                       confidence=i.confidence, reviewed_by=_who(i.reviewed_by), reviewed_at=_when(i.reviewed_at),
-                      assignee=_who(i.assignee), comments=len(i.comments), bulk_threshold=i.bulk_threshold)
-            for i in _items(session, qn)]
+                      assignee=_who(i.assignee), comments=len(i.comments), bulk_threshold=i.bulk_threshold,
+                      stale=why(i) if i.status != "open" else "")
+            for i in items]
     info = ReportInfo(customer=qn.customer, filename=qn.filename, uploaded_by=_who(qn.created_by),
                       uploaded_at=_when(qn.created_at), exported_by=actor.label, exported_at=_when(utcnow()))
     data = summary_report_xlsx(info, rows, labels)

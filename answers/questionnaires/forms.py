@@ -47,16 +47,27 @@ FLAG_LABELS = {
 }
 
 
-def flag_reasons(flags: list[str] | None) -> list[str]:
+def live_flags(flags: list[str] | None, stale: list | None) -> list[str]:
+    """The item's stored flags, plus "stale" when its entry's evidence lapsed since it was matched."""
+    flags = list(flags or [])
+    return flags + ["stale"] if stale and "stale" not in flags else flags
+
+
+def flag_reasons(flags: list[str] | None, stale: list | None = None) -> list[str]:
     """Reviewer sentences for QuestionItem.flags in the page's language: intent reasons through
-    answers.matching.intent.explain, the others from FLAG_LABELS. Unknown flags are shown as they are."""
-    from flask_babel import get_locale
+    answers.matching.intent.explain, the others from FLAG_LABELS; "stale" names the lapsed evidence and
+    the day when `stale` ([StaleEvidence]) is given. Unknown flags are shown as they are."""
+    from flask_babel import get_locale, gettext as _
     from answers.matching.intent import explain
-    lang = "zh" if str(get_locale() or "").startswith("zh") else "en"
+    from vault.expiry.stale import describe
+    locale = str(get_locale() or "")
+    lang = "zh" if locale.startswith("zh") else "en"
     out = []
     for flag in flags or []:
         if flag.startswith("intent:"):
             out += explain([flag.split(":", 1)[1]], lang)
+        elif flag == "stale" and stale:
+            out += [_("the library entry is out of date. %(why)s", why=describe(s, locale)) for s in stale]
         else:
             out.append(str(FLAG_LABELS.get(flag, flag)))
     return list(dict.fromkeys(out))
@@ -84,8 +95,9 @@ def report_labels() -> dict:
         "bulk_by": _("accepted in bulk at %(pct)s or more, by %(who)s"),
         "columns": [_("ID"), _("Section"), _("Question"), _("Status"), _("Answer"), _("Details"), _("How"),
                     _("Auto-filled"), _("Library entry"), _("Confidence"), _("Reviewed by"), _("Reviewed at"),
-                    _("Assigned to"), _("Comments")],
+                    _("Assigned to"), _("Comments"), _("Stale evidence")],
         "status": {k: str(v) for k, v in STATUS_LABELS.items()},
         "how": {k: str(v) for k, v in HOW_LABELS.items()},
         "yes": _("yes"), "no": _("no"),
+        "stale": _("From a stale library entry (evidence expired or withdrawn)"),
     }

@@ -590,6 +590,13 @@ class BulkResult:
     contradictory: int = 0  # answer and details disagree
 
 
+def stale_evidence(session: Session, refs, today) -> dict:
+    """{entry ref: [StaleEvidence]} for the refs whose evidence lapsed by `today` (vault.expiry.stale):
+    an entry that went stale after matching is as stale as one flagged then."""
+    from vault.expiry.stale import stale_by_ref
+    return stale_by_ref(session, today, refs)
+
+
 def bulk_accept(session: Session, actor: Actor, qn: Questionnaire, threshold: float) -> BulkResult:
     """Accept every unreviewed proposal at or above `threshold` (0..1) that fits its cell, recorded as
     accepted in bulk at that threshold (by `actor`), never as a person's review. A flagged proposal
@@ -601,10 +608,13 @@ def bulk_accept(session: Session, actor: Actor, qn: Questionnaire, threshold: fl
         QuestionItem.questionnaire_id == qn.id, QuestionItem.status == "suggested",
         QuestionItem.confidence >= threshold))
     result = BulkResult()
+    items = list(items)
+    stale_now = stale_evidence(session, {i.proposed_entry_ref for i in items if i.proposed_entry_ref},
+                               utcnow().date())
     for item in items:
         if item.proposed_answer is None and item.proposed_comment is None:
             continue
-        if item.flags:
+        if item.flags or item.proposed_entry_ref in stale_now:  # stale today, even if it was not when matched
             result.flagged += 1
             continue
         if item.proposed_answer and item.choices and item.proposed_answer not in item.choices:

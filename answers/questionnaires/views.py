@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,11 +15,13 @@ from sqlalchemy import select
 from answers.library.index import app_index, synced_index
 from answers.library.models import LibraryEntry as EntryRow
 from answers.matching import AUTOFILL_THRESHOLD
-from answers.questionnaires import export, service
+from answers.questionnaires import export, ledger, service
 from answers.questionnaires.forms import (HOW_LABELS, LAYOUT_SOURCES, ROLE_LABELS, STATUS_BADGES, STATUS_LABELS,
-                                          UploadForm, confidence_band, flag_reasons, report_labels)
+                                          UploadForm, confidence_band, flag_reasons, live_flags,
+                                          report_labels)
 from importers.model import ROLES, ImportErrorWithContext
 from vault import db
+from vault.db import utcnow
 from vault.auth.service import list_users
 from vault.errors import wants_json
 from vault.i18n import localized, localized_reason
@@ -28,13 +30,14 @@ from vault.web import audit_event, client_ip, require
 
 bp = Blueprint("questionnaires", __name__, url_prefix="/questionnaires")
 PAGE_SIZE = 50
+LEDGER_LIMIT = 500  # rows on the page; the CSV holds every row of the filtered view
 
 
 @bp.context_processor
 def _labels():
     return {"status_labels": STATUS_LABELS, "status_badges": STATUS_BADGES, "how_labels": HOW_LABELS,
             "role_labels": ROLE_LABELS, "roles": ROLES, "confidence_band": confidence_band,
-            "flag_reasons": flag_reasons,
+            "flag_reasons": flag_reasons, "live_flags": live_flags,
             "shown_answer": service.shown_answer, "contradiction": service.contradiction}
 
 
@@ -69,7 +72,9 @@ def _entry_uids(sess, items) -> dict[str, str]:
 
 
 def _card_context(sess, items) -> dict:
+    refs = {i.proposed_entry_ref for i in items if i.proposed_entry_ref and i.status in ("suggested", "edited")}
     return {"users": _assignable(sess), "entry_uids": _entry_uids(sess, items),
+            "stale_now": service.stale_evidence(sess, refs, utcnow().date()),
             "can_edit": current_user.can("questionnaires.edit"),
             "can_edit_library": current_user.can("library.edit")}
 
@@ -433,6 +438,32 @@ def report(uid: str):
 @bp.get("/sent")
 @require("questionnaires.view")
 def sent():
-    customer = (request.args.get("customer") or "").strip()[:200]
-    return render_template("questionnaires/sent.html", rows=export.sent_answers(db.session(), customer),
-                           customer=customer)
+    flt = ledger.parse_filter(request.args)
+    return render_template("questionnaires/sent.html", rows=ledger.ledger_rows(db.session(), flt), flt=flt,
+                           limit=LEDGER_LIMIT)
+
+
+def _accepted_label(s) -> str:
+    who = (s.accepted_by.name or s.accepted_by.email) if s.accepted_by else ""
+    if s.bulk_threshold is not None:
+        return _("accepted in bulk at %(pct)s or more, by %(who)s", pct=f"{round(s.bulk_threshold * 100)}%",
+                 who=who or "?")
+    return _("Reviewed by %(who)s", who=who) if who else ""
+
+
+@bp.get("/sent.csv")
+@require("questionnaires.view")
+def sent_csv():
+    flt = ledger.parse_filter(request.args)
+    sess = db.session()
+    rows = ledger.ledger_rows(sess, flt, limit=None)
+    headers = [_("Sent (UTC)"), _("Customer"), _("Questionnaire"), _("Question ID"), _("Question"), _("Answer"),
+               _("Details"), _("Library entry"), _("Revision sent"), _("Current revision"),
+               _("Sent at an older revision"), _("Answer changed since"), _("Accepted"), _("Sent by")]
+    body = ledger.ledger_csv(rows, headers, _accepted_label, _("yes"))
+    audit_event("questionnaire.ledger_export", object_type="questionnaire_ledger",
+                detail={"rows": len(rows), **flt.as_args()})
+    sess.commit()
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="answers-sent-{utcnow().date().isoformat()}.csv"',
+        "Cache-Control": "no-store"})

@@ -64,7 +64,9 @@ def test_expired_evidence_makes_the_answer_stale_until_renewed(app, tmp_path, se
     deliver(app)
     [mail] = mails_to(smtp_sink, "answers@example.com")
     assert "Answer is stale" in body(mail) and "ISO-01" in body(mail)
-    assert f"Its evidence “ISO 27001 certificate” expired on {(TODAY + timedelta(days=5)).isoformat()}." in body(mail)
+    # One date rule (documents.status.expired_since): the expiry date is the last valid day.
+    assert (f"Its evidence “ISO 27001 certificate” has been expired since {expired_day.isoformat()} "
+            f"(last valid day {(TODAY + timedelta(days=5)).isoformat()}).") in body(mail)
     assert run(app, at(expired_day + timedelta(days=1))).due == []  # once per stage
     # Still stale a week later: reminded again.
     assert any(d.obligation.kind == "stale_answer" and d.stage == "overdue:1"

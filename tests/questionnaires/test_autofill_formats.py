@@ -9,7 +9,7 @@ from docx import Document
 from tests.questionnaires.builders import DOCX_DIR, QUESTIONNAIRES, add_library
 
 REPORT_KEYS = ["sheet", "row", "question_cell", "answer_cell", "question_id", "question", "status", "answer",
-               "confidence", "candidates", "flags"]
+               "confidence", "candidates", "flags", "reason"]
 
 
 def _autofill(runner, src, tmp_path, name):

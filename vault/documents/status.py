@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 
@@ -34,6 +34,17 @@ class Status:
         return BADGES[self.kind]
 
 
+def expired_since(expiry_date: date) -> date:
+    """The one date rule: an expiry date is the **last valid day**, so a document is expired from the day
+    after. Every "expired since" (document status, stale answers, the timeline, the library, the review
+    page, the trust center, the CLI report) is this day; "valid until" is the expiry date itself."""
+    return expiry_date + timedelta(days=1)
+
+
+def is_expired(expiry_date: date | None, today: date) -> bool:
+    return expiry_date is not None and today >= expired_since(expiry_date)
+
+
 def expiry_status(expiry_date: date | None, *, today: date, warning_days: int, has_version: bool = True) -> Status:
     """The expiry date is the last day the evidence is valid: expired from the day after."""
     if not has_version:
@@ -41,7 +52,7 @@ def expiry_status(expiry_date: date | None, *, today: date, warning_days: int, h
     if expiry_date is None:
         return Status(StatusKind.NO_EXPIRY)
     days = (expiry_date - today).days
-    if days < 0:
+    if is_expired(expiry_date, today):
         kind = StatusKind.EXPIRED
     elif days <= warning_days:
         kind = StatusKind.EXPIRING

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from answers.library.models import LibraryEntry, entry_evidence
 from vault.documents.models import Document
 from vault.documents.service import current_version
+from vault.documents.status import expired_since, is_expired
 from vault.expiry.obligations import Kind, Obligation, register
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,13 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class EvidenceProblem:
     reason: str  # "expired" | "withdrawn"
-    since: date  # the first day the evidence no longer holds
+    since: date  # the first day the evidence no longer holds (documents.status.expired_since for "expired")
     marker: str  # the version it is about: a renewal and a later lapse is a new problem
+
+    @property
+    def last_valid_day(self) -> date:
+        """The expiry date for "expired"; the day before the withdrawal otherwise."""
+        return self.since - timedelta(days=1)
 
 
 def evidence_problem(document: Document, today: date) -> EvidenceProblem | None:
@@ -40,8 +46,8 @@ def evidence_problem(document: Document, today: date) -> EvidenceProblem | None:
             return None  # nothing was ever uploaded: nothing lapsed
         last = max(withdrawn, key=lambda v: v.withdrawn_at)
         return EvidenceProblem("withdrawn", last.withdrawn_at.date(), last.uid)
-    if current.expiry_date is not None and current.expiry_date < today:
-        return EvidenceProblem("expired", current.expiry_date + timedelta(days=1), current.uid)
+    if is_expired(current.expiry_date, today):
+        return EvidenceProblem("expired", expired_since(current.expiry_date), current.uid)
     return None
 
 
@@ -73,6 +79,37 @@ def stale_entries(session: Session, today: date) -> list[StaleEvidence]:
 def stale_refs(session: Session, today: date) -> set[str]:
     """References of the entries that must not be auto-filled today."""
     return {s.entry.ref for s in stale_entries(session, today)}
+
+
+def stale_by_ref(session: Session, today: date, refs=None) -> dict[str, list[StaleEvidence]]:
+    """{entry ref: its lapsed evidence}, for the given refs (all when None): one query for a page."""
+    out: dict[str, list[StaleEvidence]] = {}
+    wanted = None if refs is None else set(refs)
+    if wanted is not None and not wanted:
+        return out
+    for s in stale_entries(session, today):
+        if wanted is None or s.entry.ref in wanted:
+            out.setdefault(s.entry.ref, []).append(s)
+    return out
+
+
+def entry_evidence_problems(entry: LibraryEntry, today: date) -> list[StaleEvidence]:
+    """One entry's lapsed evidence (its own page)."""
+    if entry.status == "retired":
+        return []
+    return [StaleEvidence(entry, d, p) for d in entry.evidence if (p := evidence_problem(d, today)) is not None]
+
+
+def describe(s: StaleEvidence, locale: str | None = None):
+    """The one sentence for why an answer is stale, naming the evidence and the day (lazy: translated when
+    shown). `locale` = the document title's language; the CLI report asks for it in English."""
+    return _detail(s.problem, s.document.title_for(locale or "en") or s.document.uid)
+
+
+def describe_en(s: StaleEvidence) -> str:
+    """The same sentence in English, for the JSON report (`vault autofill --report`)."""
+    with force_locale("en"):
+        return str(describe(s, "en"))
 
 
 def is_stale(entry: LibraryEntry, today: date) -> bool:
@@ -143,9 +180,10 @@ _register_questionnaires_hook()
 def _detail(p: EvidenceProblem, document: str):
     """Lazy: translated when shown, in the reader's language."""
     if p.reason == "expired":
-        return _l("Its evidence “%(document)s” expired on %(day)s.", document=document,
-                  day=(p.since - timedelta(days=1)).isoformat())
-    return _l("Its evidence “%(document)s” was withdrawn on %(day)s.", document=document, day=p.since.isoformat())
+        return _l("Its evidence “%(document)s” has been expired since %(day)s (last valid day %(last)s).",
+                  document=document, day=p.since.isoformat(), last=p.last_valid_day.isoformat())
+    return _l("Its evidence “%(document)s” has been withdrawn since %(day)s.", document=document,
+              day=p.since.isoformat())
 
 
 @register("stale_answers")
@@ -155,7 +193,8 @@ def stale_answer_obligations(session: Session, today: date):
         owner = entry.owner if entry.owner is not None and entry.owner.active else None
         yield Obligation(
             key=f"library:{entry.uid}:stale:{doc.uid}:{p.marker}:{p.reason}", kind=Kind.STALE_ANSWER,
-            title=f"{entry.ref}: {_snippet(entry.question)}", due_on=p.since, lapsed=True,
+            # due_on is the last valid day, like a document's own obligation: one date rule on the timeline
+            title=f"{entry.ref}: {_snippet(entry.question)}", due_on=p.last_valid_day,
             owner_id=entry.owner_id, owner_email=owner.email if owner else "",
             owner_name=(owner.name or owner.email) if owner else "",
             frameworks=tuple(doc.frameworks), detail=_detail(p, doc.title_for("en")),

@@ -9,7 +9,7 @@ import io
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from vault import db
@@ -25,7 +25,8 @@ from vault.web import audit_event, current_staff, require
 
 bp = Blueprint("expiry", __name__, url_prefix="/expiry")
 bp.context_processor(template_helpers)
-bp.context_processor(lambda: {"framework_label": framework_label})
+bp.context_processor(lambda: {"framework_label": framework_label,
+                              "stale_sentence": lambda s: str(stale.describe(s, str(get_locale())))})
 bp.record_once(lambda state: scheduler.init_app(state.app))
 
 
