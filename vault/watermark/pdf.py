@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
 import os
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from pypdf.generic import (ArrayObject, DictionaryObject, IndirectObject, NameOb
 from vault.watermark import marks
 from vault.watermark._pdfcheck import PdfProblem, open_checked
 from vault.watermark.base import Recipient, WatermarkError, checked, diagonal_lines, footer_line
+from vault.watermark.layout import diagonal_layout
 
 Source = bytes | str | Path | BinaryIO
 OBJSTM_BATCH = 200
@@ -552,19 +552,14 @@ def _render_marks(r: Recipient, sizes: list[tuple[float, float]], next_num: int)
         family = _add_unicode_fonts(pdf, footer)
     for w, h in sizes:
         pdf.add_page(format=(w, h))
-        diag = math.hypot(w, h)
         pdf.set_font(family, size=10)
-        widest = max(pdf.get_string_width(t) for t in lines) / 10 or 1
-        size = max(1.0, min(0.6 * diag / widest, 0.04 * diag))
-        lead = size * 1.3
-        angle = math.degrees(math.atan2(h, w))
+        layout = diagonal_layout(w, h, [pdf.get_string_width(t) / 10 for t in lines])
         with pdf.local_context(fill_opacity=0.3, stroke_opacity=0.3):
             pdf.set_text_color(110, 110, 110)
-            pdf.set_font(family, size=size)
-            with pdf.rotation(angle, x=w / 2, y=h / 2):
-                for j, text in enumerate(lines):
-                    y = h / 2 + (j - (len(lines) - 1) / 2) * lead + size * 0.35
-                    _text(pdf, w / 2 - pdf.get_string_width(text) / 2, y, text)
+            pdf.set_font(family, size=layout.size)
+            with pdf.rotation(layout.angle, x=w / 2, y=h / 2):
+                for text, (x, y) in zip(lines, layout.starts):
+                    _text(pdf, x, y, text)
         pdf.set_font(family, size=10)
         fsize = max(0.5, min(6.5, 0.94 * w / ((pdf.get_string_width(footer) / 10) or 1)))
         with pdf.local_context(fill_opacity=0.85, stroke_opacity=0.85):
@@ -627,7 +622,9 @@ def _render_marks(r: Recipient, sizes: list[tuple[float, float]], next_num: int)
 def _text(pdf, x: float, baseline: float, text: str) -> None:
     """`text` with its left end at x on `baseline`, like pdf.text(), but through cell(), which switches to a
     fallback font for each character the current font lacks (and orders right-to-left runs)."""
-    pdf.set_xy(x, baseline - 0.3 * pdf.font_size)  # cell() puts the baseline 0.5 h + 0.3 size below y
+    # Not set_xy: fpdf2 reads a negative x as "from the right edge", and a diagonal line wider than
+    # the page starts left of 0 before it is rotated (the third line was drawn off the top-right corner).
+    pdf.x, pdf.y = x, baseline - 0.3 * pdf.font_size  # cell() puts the baseline 0.5 h + 0.3 size below y
     pdf.cell(h=0, text=text)
 
 
