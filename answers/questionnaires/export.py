@@ -1,4 +1,5 @@
-"""The customer's file filled, the answer sheet and the summary report; the sent-answers ledger."""
+"""The customer's file filled, the answer sheet and the summary report; records each answer sent
+(`SentAnswer`; the ledger's queries are in `ledger.py`)."""
 from __future__ import annotations
 
 import os
@@ -158,13 +159,6 @@ def report(session: Session, actor: Actor, qn: Questionnaire, labels: dict | Non
     audit.record(session, "questionnaire.report", actor_id=actor.id, actor=actor.label, ip=actor.ip,
                  object_type="questionnaire", object_id=qn.uid)
     return Download(data, _name(qn, "-report", "xlsx"), SHEET_TYPES["xlsx"])
-
-
-def sent_answers(session: Session, customer: str = "", limit: int = 500) -> list[SentAnswer]:
-    stmt = select(SentAnswer).order_by(SentAnswer.sent_at.desc(), SentAnswer.id.desc())
-    if customer:
-        stmt = stmt.where(SentAnswer.customer.ilike(f"%{customer}%"))
-    return list(session.scalars(stmt.limit(limit)))
 
 
 def existing_answer(item: QuestionItem) -> str | None:

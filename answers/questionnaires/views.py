@@ -459,7 +459,7 @@ def sent_csv():
     rows = ledger.ledger_rows(sess, flt, limit=None)
     headers = [_("Sent (UTC)"), _("Customer"), _("Questionnaire"), _("Question ID"), _("Question"), _("Answer"),
                _("Details"), _("Library entry"), _("Revision sent"), _("Current revision"),
-               _("Sent at an older revision"), _("Answer changed since"), _("Accepted"), _("Sent by")]
+               _("Sent at an older revision"), _("Answer changed since it was sent"), _("Accepted"), _("Sent by")]
     body = ledger.ledger_csv(rows, headers, _accepted_label, _("yes"))
     audit_event("questionnaire.ledger_export", object_type="questionnaire_ledger",
                 detail={"rows": len(rows), **flt.as_args()})

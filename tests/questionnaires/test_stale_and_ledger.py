@@ -82,7 +82,7 @@ def test_stale_answer_in_library_list_filter_and_entry_page(app, client_as, tmp_
     page = c.get(f"/library/{_entry(app, 'ENC-01').uid}").get_data(as_text=True)
     assert "This answer is stale" in page and "SOC 2 Type II report" in page
     assert f"has been expired since {EXPIRED_SINCE.isoformat()}" in page
-    assert f'href="/documents/{doc_uid}"' in page
+    assert f'href="/documents/{doc_uid}"' in page and 'badge badge-expired">Expired</span>' in page
     zh = c.get(f"/library/{_entry(app, 'ENC-01').uid}", headers=ZH).get_data(as_text=True)
     assert "此答案已过时" in zh and f"自 {EXPIRED_SINCE.isoformat()} 起已过期" in zh
     assert "过时（证据已过期）" in c.get("/library/", headers=ZH).get_data(as_text=True)
@@ -199,7 +199,7 @@ def test_ledger_filters_links_and_who_holds_an_old_answer(app, client_as):
     assert "All staff sign in through SSO with TOTP or WebAuthn." in old and "Changed since this revision" in old
     assert c.get(f"/library/{iam.uid}/revision/999").status_code == 404
     zh = c.get("/questionnaires/sent?superseded=1", headers=ZH).get_data(as_text=True)
-    assert "之后答案已更改" in zh and "以早于当前的修订发送" in zh
+    assert "发送后答案已更改" in zh and "以早于当前的修订发送" in zh
     assert "请决定是否通知他们" in c.get(f"/library/{iam.uid}", headers=ZH).get_data(as_text=True)
 
     resp = c.get("/questionnaires/sent.csv?superseded=1")
