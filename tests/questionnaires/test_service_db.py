@@ -49,3 +49,42 @@ def test_flow_on_both_databases(any_db_app):
         sent = list(sess.scalars(select(SentAnswer)))
         assert [(s.customer, s.entry_ref) for s in sent] == [("Hooli", first.final_entry_ref)]
         assert service.progress(sess, qn)["accepted"] == 1
+
+
+def test_ledger_queries_on_both_databases(any_db_app):
+    """The ledger's filters (entry, customer, dates, superseded) and the material-change check (row-value
+    IN over revision snapshots) on SQLite and PostgreSQL."""
+    from datetime import timedelta
+    from answers.library import service as library
+    from answers.questionnaires import ledger
+    app = any_db_app
+    add_library(app)
+    actor = service.Actor(label="svc@example.com")
+    with app.app_context():
+        sess = db.session()
+        qn = service.upload(sess, actor, customer="Hooli", filename="q.xlsx", data=workbook())
+        with synced_index(sess) as index:
+            service.start_review(sess, actor, qn, index, app_index().entries(sess))
+        service.bulk_accept(sess, actor, qn, 0.01)
+        export.export_filled(sess, actor, qn)
+        sess.commit()
+        sent = list(sess.scalars(select(SentAnswer)))
+        day = sent[0].sent_at.date()
+        assert len(ledger.ledger_rows(sess, ledger.LedgerFilter(customer="hoo"))) == len(sent) >= 2
+        assert [r.sent.entry_ref for r in ledger.ledger_rows(sess, ledger.LedgerFilter(entry="iam-01"))] == ["IAM-01"]
+        assert ledger.ledger_rows(sess, ledger.LedgerFilter(entry="IAM-0_")) == []  # LIKE wildcards are literal
+        assert len(ledger.ledger_rows(sess, ledger.LedgerFilter(since=day, until=day))) == len(sent)
+        assert ledger.ledger_rows(sess, ledger.LedgerFilter(since=day + timedelta(days=1))) == []
+        assert ledger.ledger_rows(sess, ledger.LedgerFilter(superseded=True)) == []
+
+        iam = library.get_by_ref(sess, "IAM-01")
+        library.update_entry(sess, iam, library.Actor(label="t"), tags=["mfa"])
+        sess.commit()
+        [row] = ledger.ledger_rows(sess, ledger.LedgerFilter(superseded=True))
+        assert row.superseded and not row.answer_changed and ledger.holders_of_old_answer(sess, iam) == []
+        library.update_entry(sess, iam, library.Actor(label="t"), answer_full="WebAuthn only.")
+        sess.commit()
+        [row] = ledger.ledger_rows(sess, ledger.LedgerFilter(superseded=True))
+        assert row.answer_changed and row.current_revision == iam.revision
+        [holder] = ledger.holders_of_old_answer(sess, iam)
+        assert (holder.customer, holder.revision) == ("Hooli", row.sent.entry_revision)
