@@ -66,3 +66,15 @@ def test_confident_topic_match_with_another_intent_is_only_suggested_with_the_re
 def test_same_intent_is_filled_without_flags():
     p = _propose(_q("Is there a documented incident response plan?"), _result("IR-1"), {"IR-1": IR})
     assert (p.status, p.flags) == ("filled", [])
+
+
+def test_a_number_question_gets_the_text_that_holds_the_number_not_a_bare_yes():
+    bcp = LibraryEntry(ref="BCP-1", question="Do you have a DR plan tested annually?",
+                       alternatives=["What are your RTO and RPO?"], answer_short="Yes",
+                       answer_full="Tested yearly. RTO 4 hours, RPO 15 minutes.")
+    p = _propose(_q("What is your RTO and RPO?"), _result("BCP-1"), {"BCP-1": bcp})
+    assert (p.status, p.answer, p.comment, p.flags) == ("filled", "Tested yearly. RTO 4 hours, RPO 15 minutes.",
+                                                        None, [])
+    # a yes/no question still gets the short answer and the details beside it
+    p = _propose(_q("Is your DR plan tested?"), _result("BCP-1"), {"BCP-1": bcp})
+    assert (p.answer, p.comment) == ("Yes", "Tested yearly. RTO 4 hours, RPO 15 minutes.")
