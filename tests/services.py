@@ -117,7 +117,8 @@ class SmtpSink:
                 if refusal:
                     return refusal
                 msg = message_from_bytes(envelope.content, policy=policy.default)
-                sink.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": msg})
+                sink.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos), "message": msg,
+                                      "raw": envelope.original_content or envelope.content})
                 return "250 OK"
 
         self.port = free_port()

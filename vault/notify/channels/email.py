@@ -6,6 +6,7 @@ import smtplib
 import ssl
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, getaddresses, parseaddr
 
 from vault.notify.channels.base import DeliveryContext, DeliveryError, Envelope
@@ -48,13 +49,38 @@ def validate_headers(headers: dict | None) -> dict[str, str]:
     return out
 
 
+# URL headers a mail client parses as-is (RFC 2369 / RFC 8058): the default policy folds a value longer
+# than 78 characters with no space in it as an RFC 2047 encoded word ("=?utf-8?q?=3Chttps..."), which
+# no client reads as a link, so one-click unsubscribe vanished. These go out unfolded (RFC 5322 allows
+# 998 characters a line).
+_VERBATIM_HEADERS = {"list-unsubscribe", "list-unsubscribe-post", "list-id"}
+
+
+class _MailPolicy(EmailPolicy):
+    def _verbatim(self, name: str, value) -> str | None:
+        text = str(value)
+        if name.lower() in _VERBATIM_HEADERS and text.isascii() and len(name) + len(text) + 2 <= 998:
+            return f"{name}: {text}{self.linesep}"
+        return None
+
+    def fold(self, name, value):
+        return self._verbatim(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name, value):
+        line = self._verbatim(name, value)
+        return line.encode("ascii") if line else super().fold_binary(name, value)
+
+
+MAIL_POLICY = _MailPolicy()
+
+
 def message_id(env: Envelope, mail_from: str) -> str:
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "trustvault.invalid"
     return f"<notify.{env.id}.{env.uid}@{domain}>"
 
 
 def build(env: Envelope, *, mail_from: str, now) -> EmailMessage:
-    msg = EmailMessage()
+    msg = EmailMessage(policy=MAIL_POLICY)
     msg["Subject"] = env.message.subject
     msg["From"] = mail_from
     local, _, domain = env.target.rpartition("@")
