@@ -87,6 +87,9 @@ def _without_sections(document) -> str:
     body = copy.deepcopy(document.element.body)
     for sect in list(body.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}sectPr")):
         sect.getparent().remove(sect)
+    for t in list(body.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t")):
+        if t.text and not _visible(t.text):  # the run of its own holding the code after Chinese text
+            t.getparent().getparent().remove(t.getparent())
     return _visible(body.xml)
 
 

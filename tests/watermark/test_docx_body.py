@@ -76,7 +76,7 @@ def test_damaged_code_is_not_read_as_another_id():
 
 def test_body_carries_the_code_deterministically(leaked):
     body = zipfile.ZipFile(io.BytesIO(leaked)).read("word/document.xml").decode()
-    assert body.count(marks.zw_code(JANE.download_id)) == 63  # heading, 60 clauses, two table cells (not the Chinese one)
+    assert body.count(marks.zw_code(JANE.download_id)) == 64  # heading, 60 clauses, the Chinese one, two table cells
     again = zipfile.ZipFile(io.BytesIO(marked(long_docx()))).read("word/document.xml").decode()
     assert again == body
     other = zipfile.ZipFile(io.BytesIO(marked(long_docx(), ZHANG))).read("word/document.xml").decode()
@@ -87,7 +87,8 @@ def test_visible_text_unchanged(leaked):
     before = docx.Document(io.BytesIO(long_docx()))
     after = docx.Document(io.BytesIO(leaked))
     strip = str.maketrans("", "", marks.ZW0 + marks.ZW1)
-    assert [[r.text.translate(strip) for r in p.runs] for p in after.paragraphs] == \
+    # (a paragraph ending in Chinese gets a run holding only the code: empty once stripped)
+    assert [[t for t in (r.text.translate(strip) for r in p.runs) if t] for p in after.paragraphs] == \
         [[r.text for r in p.runs] for p in before.paragraphs]
 
 
@@ -137,13 +138,15 @@ def test_chinese_recipient_and_small_document():
     assert_traced(copy_body(marked(sectioned_docx(), ZHANG)), ZHANG)
 
 
-def test_a_paragraph_all_in_chinese_is_not_marked():
+def test_a_paragraph_ending_in_chinese_gets_the_code_in_a_run_of_its_own():
     document = docx.Document()
     document.add_paragraph("信息安全策略：生产系统访问每季度审查一次。")
     document.add_paragraph("访问审查（ISO 27001 A.9.2.5）")  # ends in a full-width bracket: CJK
     document.add_paragraph("访问审查 ISO 27001")
-    assert mark_body(document.element.body, JANE.download_id) == 1
-    assert document.paragraphs[2].text.endswith(marks.zw_code(JANE.download_id))
+    assert mark_body(document.element.body, JANE.download_id) == 3
+    code = marks.zw_code(JANE.download_id)
+    assert [[r.text for r in p.runs][-1] == code for p in document.paragraphs] == [True, True, False]
+    assert document.paragraphs[2].runs[-1].text.endswith(code)
 
 
 @needs_writer

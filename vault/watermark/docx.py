@@ -14,7 +14,7 @@ from typing import BinaryIO
 from lxml import etree
 
 from vault.watermark import marks
-from vault.watermark.docx_body import mark_body
+from vault.watermark.docx_body import DEFAULT_LATIN, mark_body
 from vault.watermark.base import Recipient, WatermarkError, checked, footer_line
 from vault.watermark.pdf import Source, read_source
 
@@ -45,6 +45,19 @@ _SHAPETYPE = f"""<v:shapetype xmlns:v="{V}" xmlns:o="{O}" id="_x0000_t136" coord
 
 def _w(tag: str) -> str:
     return f"{{{W}}}{tag}"
+
+
+def _default_latin_font(document) -> str:
+    """The Latin font the document's text uses by default (docDefaults, else the Normal style), if named."""
+    styles = document.styles.element
+    for fonts in styles.iterfind(f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}/{_w('rFonts')}"):
+        if fonts.get(_w("ascii")):
+            return fonts.get(_w("ascii"))
+    try:
+        name = document.styles["Normal"].font.name
+    except KeyError:
+        name = None
+    return name or DEFAULT_LATIN
 
 
 def _check_archive(data: bytes) -> None:
@@ -101,7 +114,7 @@ def watermark_docx(src: Source, dst: BinaryIO, recipient: Recipient) -> None:
             else:
                 _mark_footer(item, line, marker)
     _set_custom_property(document, r.download_id)
-    mark_body(document.element.body, r.download_id)
+    mark_body(document.element.body, r.download_id, latin_font=_default_latin_font(document))
     document.save(dst)
 
 

@@ -4,7 +4,8 @@ Channels, strongest first (see docs/watermark.md for what survives what):
   invisible-text  the `[tv:<id>:<crc>]` marker (PDF render mode 3 / DOCX w:vanish), CRC-checked
   dot-pattern     the row of tiny dots under each PDF page, CRC-checked, read from the vector paths
   zero-width      the DOCX body code (ZWNJ/ZWJ at paragraph ends), CRC-checked; in a PDF made from the
-                  DOCX (LibreOffice writes them as /ActualText spans) it is read from the content
+                  DOCX (LibreOffice writes them as /ActualText spans, or as glyphs after Chinese text) it
+                  is read from the content
   visible-text    "download ID <id>" in the footer line (no checksum)
   metadata        Info /TrustvaultDownloadId, DOCX custom property (trivially stripped or edited)
   file-id         PDF trailer /ID[0] (kept by many tools that re-save a file)
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 
 from vault.watermark import marks
 from vault.watermark.base import DOWNLOAD_ID_RE
+from vault.watermark.pdf_zw import zero_width_text
 
 CHECKED = ("invisible-text", "dot-pattern", "zero-width")  # carry a CRC: a hit is the id that was written
 PAGES_ENOUGH = 3  # stop reading pages once this many agree, per channel
@@ -153,7 +155,10 @@ def _trace_pdf(data: bytes) -> tuple[dict[str, Counter], list[str], str | None]:
             found["visible-text"][download_id] += 1
         if sum(found["zero-width"].values()) < PAGES_ENOUGH:
             try:
-                for download_id in set(marks.zw_ids_in_text(text) + marks.zw_ids_in_text(actual_text(page))):
+                ids = marks.zw_ids_in_text(text) + marks.zw_ids_in_text(actual_text(page))
+                if not ids:  # a code drawn partly as glyphs, partly as ActualText (after Chinese text)
+                    ids = marks.zw_ids_in_text(zero_width_text(page, reader))
+                for download_id in set(ids):
                     found["zero-width"][download_id] += 1
             except Exception as exc:
                 damaged = damaged or f"the PDF is damaged: the content of page {number} cannot be read ({_why(exc)})"
