@@ -14,6 +14,7 @@ from status.labels import worst
 from status.models import Component, ComponentGroup, Incident
 
 DAYS = 90
+RECENT_DAYS = 7  # resolved incidents stay on the page this long, so "all fine" still shows what happened
 
 
 @dataclass
@@ -40,6 +41,8 @@ class PageData:
     incidents: list[Incident]
     maintenance: list[Incident]
     now: datetime
+    resolved: list[Incident] = field(default_factory=list)
+    recent_days: int = RECENT_DAYS
 
 
 def component_histories(session: Session, components: list[Component], *, now: datetime,
@@ -69,4 +72,5 @@ def build(session: Session, *, now: datetime) -> PageData:
         block.rows.append(ComponentRow(c, h, uptime.runs(h.days)))
     return PageData(state=worst([c.state for c in components]), blocks=blocks,
                     incidents=service.active_incidents(session),
-                    maintenance=service.maintenances(session, open_only=True), now=now)
+                    maintenance=service.maintenances(session, open_only=True), now=now,
+                    resolved=service.resolved_since(session, now - timedelta(days=RECENT_DAYS)))

@@ -346,6 +346,15 @@ def recent_incidents(session: Session, *, limit: int = 50, kind: str | None = "i
     return list(session.scalars(stmt))
 
 
+def resolved_since(session: Session, since: datetime) -> list[Incident]:
+    """Public incidents resolved at or after `since`, newest first (the page's "recently resolved")."""
+    stmt = (select(Incident).where(Incident.kind == "incident", Incident.draft.is_(False),
+                                   Incident.status == IncidentStatus.RESOLVED.value, Incident.resolved_at >= since)
+            .options(selectinload(Incident.updates), selectinload(Incident.components))
+            .order_by(Incident.resolved_at.desc()))
+    return list(session.scalars(stmt))
+
+
 def search_incidents(session: Session, *, q: str = "", page: int = 1, per_page: int = 20,
                      include_drafts: bool = False) -> tuple[list[Incident], int]:
     """Incidents and maintenance, newest first; `q` matches titles and update texts (both languages)."""

@@ -36,7 +36,8 @@ def test_request_confirm_nda_review_approve_download(app, seeded, smtp_sink, cli
     queue = staff.get("/admin/access/requests")
     assert b"Alice Buyer" in queue.data
     detail = staff.get(f"/admin/access/requests/{uid}")
-    assert detail.status_code == 200 and b"click_through" in detail.data
+    assert detail.status_code == 200 and b"Accepted online" in detail.data
+    assert b"click_through" not in detail.data and b"\xc2\xb7 review<" not in detail.data  # human labels (#15)
     r = approve(app, staff, uid, [seeded.soc2, seeded.pentest], days=14)
     assert r.status_code == 302
 

@@ -38,7 +38,7 @@ def test_journey_and_revocation_on_postgres(pg_app, tmp_path, smtp_sink, make_us
     page = staff.get("/admin/access/grants").get_data(as_text=True)
     uid = page.split("/admin/access/grants/")[1].split("/revoke")[0]
     assert staff.post(f"/admin/access/grants/{uid}/revoke", data={}).status_code == 302
-    assert client.get(link).status_code == 404
+    assert client.get(link).status_code == 410  # revoked: a page with a way to ask again
 
 
 def test_confirmation_link_is_consumed_once_on_postgres(pg_app, tmp_path, smtp_sink):

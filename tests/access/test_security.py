@@ -74,8 +74,13 @@ def test_expired_grant_is_404_and_logged(app, seeded, smtp_sink, staff):
         grant = sess.scalar(select(Grant))
         grant.expires_at = utcnow() - timedelta(seconds=1)
         sess.commit()
-    assert app.test_client().get(link).status_code == 404
-    assert app.test_client().get(f"{link}/documents/{seeded.soc2}/{_version_uid(app, seeded.soc2)}").status_code == 404
+    # A page saying so, with a way to ask again (410: the link worked once), not a bare 404 (#15).
+    page = app.test_client().get(link)
+    assert page.status_code == 410 and b"has expired" in page.data and b'href="/trust/request"' in page.data
+    assert page.headers["Cache-Control"] == "no-store"
+    zh = app.test_client().get(link, headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 410 and "已过期" in zh.get_data(as_text=True) and "重新申请访问" in zh.get_data(as_text=True)
+    assert app.test_client().get(f"{link}/documents/{seeded.soc2}/{_version_uid(app, seeded.soc2)}").status_code == 410
     assert {e.detail["refused"] for e in _audit(app, "access.denied")} == {"expired"}
 
 
@@ -90,8 +95,9 @@ def test_revoke_kills_the_link_in_every_browser_at_once(app, seeded, smtp_sink, 
     r = staff.post(f"/admin/access/grants/{grant_uid}/revoke", data={"reason": "Deal lost"})
     assert r.status_code == 302
     for client in (first, second):  # the browser that used it, and a fresh one the link was forwarded to
-        assert client.get(link).status_code == 404
-        assert client.get(download).status_code == 404
+        page = client.get(link)
+        assert page.status_code == 410 and b"has been withdrawn" in page.data and b"Request access again" in page.data
+        assert client.get(download).status_code == 410
     assert {e.detail["refused"] for e in _audit(app, "access.denied")} == {"revoked"}
     assert _audit(app, "access.grant.revoke")[0].detail["reason"] == "Deal lost"
 

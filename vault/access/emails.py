@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app, render_template
-from flask_babel import force_locale, format_datetime, gettext as _
+from flask_babel import force_locale, format_datetime, get_timezone, gettext as _
 from sqlalchemy.orm import Session
 
 from vault import notify
@@ -36,8 +36,8 @@ def _send(session: Session, *, to: str, language: str, template: str, subject, d
 
 
 def _when(value: datetime, language: str) -> str:
-    with force_locale(language):
-        return format_datetime(value, "medium")
+    with force_locale(language):  # with its time zone: a reader abroad must not guess (issue #15)
+        return f"{format_datetime(value, 'medium')} {get_timezone()}"
 
 
 def confirmation(session: Session, req: AccessRequest, token: str, *, minutes: int) -> None:

@@ -34,7 +34,7 @@ class ConfirmForm(FlaskForm):
 class NdaForm(FlaskForm):
     nda_version = HiddenField()
     full_name = StringField(_l("Type your full name to sign"))
-    accept = BooleanField(_l("I have read the non-disclosure agreement above and accept it on behalf of my company."))
+    accept = BooleanField(_l("I have read the non-disclosure agreement and accept it on behalf of my company."))
 
 
 class ApproveForm(FlaskForm):

@@ -19,7 +19,7 @@ from vault.access.models import (AccessRequest, AccessRequestDocument, Download,
                                  GrantDocument, NdaAcceptance, NdaMethod, RequestStatus)
 from vault.auth.models import User
 from vault.db import utcnow
-from vault.documents import service as documents
+from vault.documents import service as documents, status as doc_status
 from vault.documents.models import Document, DocumentType, DocumentVersion, Visibility, new_uid
 from vault.documents.validation import InvalidInput
 from vault.trust import service as trust
@@ -89,13 +89,29 @@ class RequestInput:
 
 
 def nda_documents(session: Session) -> list[Document]:
-    """Documents a prospect may request: published under NDA, with a current version."""
+    """Documents published under NDA with a current version, expired or not."""
     return [d for d in documents.list_documents(session, visibility=Visibility.NDA.value)
             if d.type != DocumentType.NDA_TEMPLATE.value and documents.current_version(d) is not None]
 
 
-def requestable_documents(session: Session) -> list[Document]:
-    return nda_documents(session)
+def is_expired(document: Document, today: date) -> bool:
+    """The current version is past its expiry date (the documents' one date rule)."""
+    current = documents.current_version(document)
+    return current is not None and doc_status.is_expired(current.expiry_date, today)
+
+
+def requestable_documents(session: Session, today: date) -> list[Document]:
+    """What a prospect may ask for: the NDA documents the library shows, so never an expired one."""
+    return [d for d in nda_documents(session) if not is_expired(d, today)]
+
+
+def approvable_documents(session: Session, req: AccessRequest, today: date) -> list[tuple[Document, bool]]:
+    """(document, expired) for staff's approve form: every NDA document plus the request's own; staff may
+    still share an expired one knowingly, so it is listed, marked, and never pre-selected."""
+    docs = {d.uid: d for d in nda_documents(session)}
+    for link in req.documents:
+        docs.setdefault(link.document.uid, link.document)
+    return [(d, is_expired(d, today)) for d in docs.values()]
 
 
 def refusal_message(code: str):
@@ -120,7 +136,7 @@ def create_request(session: Session, inp: RequestInput, *, now: datetime,
     refused = rules.refusal(domain, blocked=pol.blocked, free_mail=pol.free_mail)
     if refused:
         raise AccessError(refused, refusal_message(refused), field="email")
-    available = {d.uid: d for d in nda_documents(session)}
+    available = {d.uid: d for d in requestable_documents(session, now.date())}
     if inp.all_nda:
         chosen = list(available.values())
     else:

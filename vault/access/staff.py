@@ -3,7 +3,7 @@ NDAs, the unmarked-format switch and tracing a leaked copy."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from vault import db
@@ -54,12 +54,12 @@ def requests():
 def _approve_form(req, form: ApproveForm | None = None) -> ApproveForm:
     sess = db.session()
     form = form or ApproveForm(formdata=None)
-    choices = {d.uid: d for d in service.requestable_documents(sess)}
-    for link in req.documents:
-        choices.setdefault(link.document.uid, link.document)
-    form.documents.choices = [(uid, d.title_for("en") or d.title_for("zh")) for uid, d in choices.items()]
+    choices = service.approvable_documents(sess, req, utcnow().date())
+    form.documents.choices = [(d.uid, d.title_for(str(get_locale()))) for d, _expired in choices]
+    form.expired_uids = {d.uid for d, expired in choices if expired}
     if form.documents.data is None or request.method == "GET":
-        form.documents.data = [link.document.uid for link in req.documents]
+        form.documents.data = [link.document.uid for link in req.documents
+                               if link.document.uid not in form.expired_uids]
     if not form.days.data:
         form.days.data = trust.policy(sess).grant_days
     return form

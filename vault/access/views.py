@@ -3,7 +3,7 @@ downloads. No sign-in: the confirmation link, the request held in the session af
 personal access link are the only credentials, and each is checked on every request."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request, session,
+from flask import (Blueprint, Response, abort, current_app, make_response, redirect, render_template, request, session,
                    url_for)
 from flask_babel import get_locale, gettext as _
 
@@ -51,7 +51,7 @@ def _user_agent() -> str:
 @limiter.limit(_request_limit, methods=["POST"])
 def request_access():
     sess = db.session()
-    available = service.requestable_documents(sess)
+    available = service.requestable_documents(sess, utcnow().date())
     form = RequestForm()
     form.documents.choices = [(d.uid, d.title_for(str(get_locale()))) for d in available]
     if request.method == "GET":
@@ -219,7 +219,7 @@ def nda_file(version_uid: str):
 # --- the personal access link ---------------------------------------------------------------------
 
 def _grant_or_404(token: str, *, document: str = ""):
-    """The grant behind the link, checked now; refusals are logged and answered 404."""
+    """The grant behind the link, checked now; refusals are logged and answered with a page (410/404)."""
     sess = db.session()
     check = service.check_grant(sess, token, now=utcnow())
     if check.grant is None:
@@ -227,7 +227,12 @@ def _grant_or_404(token: str, *, document: str = ""):
         audit_event("access.denied", object_type="grant", outcome="denied",
                     detail={"refused": check.refusal, "document": document[:64], "path": "access link"})
         sess.commit()
-        abort(404)
+        # A page that says what happened and how to ask again, not a bare 404: 410 for a link that worked
+        # once (revoked or past its date), 404 for anything else (nothing said about blocked domains).
+        gone = check.refusal in ("revoked", "expired")
+        resp = make_response(render_template("access/link_gone.html", refusal=check.refusal), 410 if gone else 404)
+        resp.headers["Cache-Control"] = "no-store"
+        abort(resp)
     return check.grant
 
 

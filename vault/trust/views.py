@@ -264,7 +264,8 @@ def settings():
             flash(_("Trust center settings saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for("trust.settings"))
     status = 400 if request.method == "POST" else 200
-    return render_template("trust/settings.html", form=form, profile=profile, cards=cards), status
+    return render_template("trust/settings.html", form=form, profile=profile, cards=cards,
+                           company_fallback=current_app.config["COMPANY_NAME"]), status
 
 
 # --- subprocessors (admins) -----------------------------------------------------------------------
