@@ -99,7 +99,9 @@ def test_prospect_journey_end_to_end(tmp_path, smtp_sink, browser):
         desk.get_by_role("button", name="Revoke").click()
         assert "revoked" in desk.locator(".flash").inner_text()
         dead = page.goto(access)
-        assert dead.status == 404
+        assert dead.status == 410  # a page that says so, with a way to ask again
+        page.get_by_role("link", name="Request access again").click()
+        assert page.get_by_role("heading", name="Request access to documents under NDA").is_visible()
         prospect.close()
         staff.close()
     app.extensions["vault.engine"].dispose()
