@@ -16,4 +16,5 @@ def questionnaires_dir() -> Path:
     for c in candidates:
         if c.is_dir():
             return c
-    raise FileNotFoundError("shared/data/questionnaires not found; set TRUSTVAULT_QUESTIONNAIRES")
+    raise FileNotFoundError(f"{REPO.parent / 'shared' / 'data' / 'questionnaires'} not found; "
+                            "set TRUSTVAULT_QUESTIONNAIRES")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tests.access.builders import (access_link, approve, confirm_link, journey_to_review, request_uid,
                                    submit_request)
 from tests.conftest import SHARED_DATA
+from tests.corpus import pdf as corpus_pdf
 
 DPIA_DOCX = SHARED_DATA / "questionnaires" / "docx" / "ico_dpia-template_practical-data-privacy.docx"
 
@@ -95,7 +96,7 @@ def test_trace_page_and_cli_find_the_download(app, seeded, staff, downloaded, tm
     assert download_id in result.output and "Alice Buyer <alice@buyer.example>, Buyer Ltd" in result.output
     assert "Grant:" in result.output
     clean = tmp_path / "clean.pdf"
-    clean.write_bytes((SHARED_DATA / "pdfs" / "SF424_page2.pdf").read_bytes())
+    clean.write_bytes(corpus_pdf("SF424_page2.pdf").read_bytes())
     result = app.test_cli_runner().invoke(args=["trace", str(clean)])
     assert result.exit_code == 1 and "No download id" in result.output
     result = app.test_cli_runner().invoke(args=["trace", str(tmp_path / "missing.pdf")])
@@ -130,7 +131,7 @@ def test_docx_downloads_are_marked(app, seeded, smtp_sink, staff):
 
 
 def test_offline_nda_lets_staff_approve_and_skips_click_through(app, seeded, smtp_sink, staff, client_as):
-    signed = (SHARED_DATA / "pdfs" / "SF424_page2.pdf").read_bytes()
+    signed = corpus_pdf("SF424_page2.pdf").read_bytes()
     sales = client_as("sales")
     form = {"name": "Dana Lee", "email": "dana@partner.example", "company": "Partner Co", "notes": "MNDA 2025",
             "file": (io.BytesIO(signed), "signed-mnda.pdf")}

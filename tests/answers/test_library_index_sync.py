@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 
 from answers.library import service
 from answers.library.index import LibraryIndex, app_index

@@ -7,12 +7,12 @@ import zipfile
 from pathlib import Path
 
 from tests.conftest import SHARED_DATA, TEST_PASSWORD
+from tests.corpus import pdf
 
-PDFS = SHARED_DATA / "pdfs"
-VALID_PDF = PDFS / "aws-security-incident-response-guide.pdf"
-SMALL_PDF = PDFS / "SF424_page2.pdf"
-ENCRYPTED_PDFS = [PDFS / "crazyones-encrypted-256.pdf", PDFS / "r6-user-password.pdf"]
-TRUNCATED_PDF = PDFS / "DERIVED-truncated-aws-security-incident-response-guide.pdf"
+VALID_PDF = pdf("aws-security-incident-response-guide.pdf")
+SMALL_PDF = pdf("SF424_page2.pdf")
+ENCRYPTED_PDFS = [pdf("crazyones-encrypted-256.pdf"), pdf("r6-user-password.pdf")]
+TRUNCATED_PDF = pdf("DERIVED-truncated-aws-security-incident-response-guide.pdf")
 XLSX = SHARED_DATA / "questionnaires" / "HECVAT414.xlsx"
 DOCX = SHARED_DATA / "questionnaires" / "docx" / "owasp_asvs_4.0.3-en.docx"
 CSV_ZH = SHARED_DATA / "questionnaires" / "zh" / "gbt22239_2019_level3.csv"

@@ -2,14 +2,15 @@ import sys
 
 import pytest
 
-from tests.documents.builders import CSV_ZH, DOCX, MARKDOWN, PDFS, VALID_PDF, XLSX, write, zip_bytes
+from tests.documents.builders import CSV_ZH, DOCX, MARKDOWN, VALID_PDF, XLSX, write, zip_bytes
+from tests.corpus import pdf
 from vault.documents import mediatype as mt
 
 
 @pytest.mark.parametrize("path, ext, expected", [
     (VALID_PDF, ".pdf", mt.PDF),
-    (PDFS / "crazyones-encrypted-256.pdf", ".pdf", mt.PDF),
-    (PDFS / "multilang.pdf", ".pdf", mt.PDF),
+    (pdf("crazyones-encrypted-256.pdf"), ".pdf", mt.PDF),
+    (pdf("multilang.pdf"), ".pdf", mt.PDF),
     (XLSX, ".xlsx", mt.XLSX),
     (DOCX, ".docx", mt.DOCX),
     (CSV_ZH, ".csv", mt.CSV),  # Chinese UTF-8 text

@@ -3,8 +3,9 @@ from datetime import date
 
 import pytest
 
-from tests.documents.builders import (ENCRYPTED_PDFS, PDFS, SMALL_PDF, TRUNCATED_PDF, VALID_PDF, XLSX, write,
+from tests.documents.builders import (ENCRYPTED_PDFS, SMALL_PDF, TRUNCATED_PDF, VALID_PDF, XLSX, write,
                                       zip_bytes)
+from tests.corpus import pdf
 from vault.documents import validation as v
 
 
@@ -112,7 +113,7 @@ def test_truncated_pdf_refused():
     assert "cannot be read" in str(exc.value)
 
 
-@pytest.mark.parametrize("path, pages", [(VALID_PDF, 77), (SMALL_PDF, 1), (PDFS / "outlines-with-invalid-destinations.pdf", 4)])
+@pytest.mark.parametrize("path, pages", [(VALID_PDF, 77), (SMALL_PDF, 1), (pdf("outlines-with-invalid-destinations.pdf"), 4)])
 def test_inspect_pdf_valid(path, pages):
     report = v.inspect_pdf(path)
     assert (report.encrypted, report.broken, report.pages) == (False, False, pages)

@@ -14,12 +14,13 @@ from exporters.docx_writer import DocxExportError, DocxWrite, fill_docx
 from exporters.filled import FilledAnswer, fill_questionnaire, output_kind
 from importers import load_questionnaire
 from tests.exporters._helpers import SHARED_DATA, assert_only_parts_changed
+from tests.corpus import pdf
 
 DOCX = SHARED_DATA / "questionnaires" / "docx"
 DPIA = DOCX / "ico_dpia-template_practical-data-privacy.docx"
 ASVS_EN = DOCX / "owasp_asvs_4.0.3-en.docx"
 ASVS_ZH = DOCX / "owasp_asvs_4.0.3-zh-cn.docx"
-SF424 = SHARED_DATA / "pdfs" / "SF424_page2.pdf"
+SF424 = pdf("SF424_page2.pdf")
 AWS_GUIDE = SHARED_DATA / "pdfs" / "aws-security-incident-response-guide.pdf"
 VSAQ = SHARED_DATA / "questionnaires" / "vsaq_webapp.json"
 

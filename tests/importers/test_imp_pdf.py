@@ -12,11 +12,11 @@ from importers.pdf_reader import text_questions
 from importers.safety import Deadline
 from importers.sandbox import SandboxError, run_bounded
 
-PDFS = "/work/shared/data/pdfs"
+from tests.corpus import pdf
 
 
 def load(name: str, **kw):
-    return load_questionnaire(f"{PDFS}/{name}", **kw)
+    return load_questionnaire(str(pdf(name)), **kw)
 
 
 # ------------------------------------------------------------------ a tiny PDF writer

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 
 from tests.exporters._helpers import (assert_only_parts_changed, assert_styles_only_appended, libreoffice_csv,
                                      sheet_part, zip_parts)
-from tests.questionnaires.builders import (DOCX_DIR, HECVAT, JSON, QUESTIONNAIRES, SHARED, add_library, item_by_qid,
+from tests.corpus import pdf
+from tests.questionnaires.builders import (DOCX_DIR, HECVAT, JSON, QUESTIONNAIRES, add_library, item_by_qid,
                                            items, upload_and_match)
 
 HECVAT_LIBRARY = [
@@ -101,7 +102,7 @@ def test_asvs_docx_round_trip(app, client_as):
 def test_pdf_form_round_trip(app, client_as):
     add_library(app, [("AGENCY", "Enter name of Federal agency.", "Department of Examples", "")])
     c = client_as("sales")
-    uid = upload_and_match(c, (SHARED / "pdfs" / "SF424_page2.pdf").read_bytes(), "SF424_page2.pdf")
+    uid = upload_and_match(c, pdf("SF424_page2.pdf").read_bytes(), "SF424_page2.pdf")
     agency = item_by_qid(app, uid, "FederalAgencyName")
     assert agency.proposed_entry_ref == "AGENCY"
     _accept(c, uid, agency)

@@ -1,7 +1,6 @@
 """Public page, API, feed, badge, widget, caching; staff pages and their access checks."""
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import defusedxml.ElementTree as DET

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from status import service
-from status.models import Incident, StateChange
+from status.models import StateChange
 from status.service import StatusError, UpdateInput
 from tests.status import builders
 from vault import db

@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, NumberObject, RectangleObject
 
-PDFS = Path(__file__).resolve().parents[3] / "shared" / "data" / "pdfs"  # shared/ sits beside the repo
-VALID_PDF = PDFS / "aws-security-incident-response-guide.pdf"
-SCANNED_PDF = PDFS / "Seige_of_Vicksburg_Sample_OCR.pdf"
-ENCRYPTED_PDFS = [PDFS / "crazyones-encrypted-256.pdf", PDFS / "r6-user-password.pdf"]
-TRUNCATED_PDF = PDFS / "DERIVED-truncated-aws-security-incident-response-guide.pdf"
-OTHER_VALID = [PDFS / "multilang.pdf", PDFS / "SF424_page2.pdf", PDFS / "missing_info.pdf",
-               PDFS / "outlines-with-invalid-destinations.pdf", SCANNED_PDF]
+from tests.corpus import pdf
+
+VALID_PDF = pdf("aws-security-incident-response-guide.pdf")
+SCANNED_PDF = pdf("Seige_of_Vicksburg_Sample_OCR.pdf")
+ENCRYPTED_PDFS = [pdf("crazyones-encrypted-256.pdf"), pdf("r6-user-password.pdf")]
+TRUNCATED_PDF = pdf("DERIVED-truncated-aws-security-incident-response-guide.pdf")
+OTHER_VALID = [pdf("multilang.pdf"), pdf("SF424_page2.pdf"), pdf("missing_info.pdf"),
+               pdf("outlines-with-invalid-destinations.pdf"), SCANNED_PDF]
 
 # (label, media box, crop box or None, rotation)
 ODD_PAGES = [

@@ -14,8 +14,7 @@ import zlib
 
 import pytest
 
-from vault.watermark import WatermarkError, inspect_pdf, watermark_pdf
-from tests.watermark.test_pdf import JANE
+from vault.watermark import inspect_pdf
 
 LIMIT_S = 30
 
