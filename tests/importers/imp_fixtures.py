@@ -7,8 +7,10 @@ import zipfile
 
 import openpyxl
 
-HECVAT = "/work/shared/data/questionnaires/HECVAT414.xlsx"
-ZH = "/work/shared/data/questionnaires/zh"
+from tests.corpus import SHARED_DATA
+
+HECVAT = str(SHARED_DATA / "questionnaires" / "HECVAT414.xlsx")
+ZH = str(SHARED_DATA / "questionnaires" / "zh")
 
 
 def xlsx_bytes(wb: openpyxl.Workbook) -> bytes:

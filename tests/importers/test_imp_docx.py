@@ -16,7 +16,9 @@ import importers.docx_reader as docx_reader
 from importers import ImportErrorWithContext, load_questionnaire
 from importers.docx_reader import check_docx_safe
 
-DIR = "/work/shared/data/questionnaires/docx"
+from tests.corpus import SHARED_DATA
+
+DIR = str(SHARED_DATA / "questionnaires" / "docx")
 ASVS_EN = f"{DIR}/owasp_asvs_4.0.3-en.docx"
 ASVS_ZH = f"{DIR}/owasp_asvs_4.0.3-zh-cn.docx"
 ICO = f"{DIR}/ico_dpia-template_practical-data-privacy.docx"

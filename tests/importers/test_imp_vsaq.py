@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from importers import ImportErrorWithContext, Limits, load_questionnaire
 from importers.vsaq import cond_refs, to_strict_json
 
-DIR = Path("/work/shared/data/questionnaires")
+from tests.corpus import SHARED_DATA
+
+DIR = SHARED_DATA / "questionnaires"
 
 
 def load(name: str):
