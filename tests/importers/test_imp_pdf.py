@@ -12,11 +12,11 @@ from importers.pdf_reader import text_questions
 from importers.safety import Deadline
 from importers.sandbox import SandboxError, run_bounded
 
-from tests.corpus import pdf
+from tests.corpus import need, pdf
 
 
 def load(name: str, **kw):
-    return load_questionnaire(str(pdf(name)), **kw)
+    return load_questionnaire(str(need(pdf(name))), **kw)
 
 
 # ------------------------------------------------------------------ a tiny PDF writer
