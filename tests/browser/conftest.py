@@ -38,3 +38,13 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+def sign_in(page, live: LiveServer, email: str) -> None:
+    """Sign in through the login form as a test user (TEST_PASSWORD) and wait to leave the login page."""
+    from tests.conftest import TEST_PASSWORD
+    page.goto(f"{live.url}/login")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(TEST_PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(lambda url: "/login" not in url)

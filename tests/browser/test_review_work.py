@@ -8,7 +8,7 @@ import contextlib
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, sign_in
 from tests.conftest import TEST_PASSWORD, make_app
 from tests.questionnaires.builders import LIBRARY, workbook
 from tests.services import free_port
@@ -66,11 +66,7 @@ def _review(tmp_path, browser, library_rows, *, locale="en-GB", questions=None, 
         page = browser.new_context(locale=locale, accept_downloads=True,
                                    **({"viewport": viewport} if viewport else {})).new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{live.url}/login")
-        page.locator("input[name=email]").fill("sales@vault.test")
-        page.locator("input[name=password]").fill(TEST_PASSWORD)
-        page.locator("form button[type=submit]").first.click()
-        page.wait_for_url(lambda url: "/login" not in url)
+        sign_in(page, live, "sales@vault.test")
         page.goto(f"{live.url}/questionnaires/{uid}")
         yield app, uid, page, live
     assert not errors, errors

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, sign_in
 from tests.conftest import TEST_PASSWORD, make_app
 from tests.questionnaires.builders import LIBRARY, workbook
 from tests.services import free_port
@@ -62,11 +62,7 @@ def _live(tmp_path, browser, *, locale="en-GB", viewport=None):
         page = browser.new_context(locale=locale, accept_downloads=True,
                                    **({"viewport": viewport} if viewport else {})).new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{live.url}/login")
-        page.locator("input[name=email]").fill("sec@vault.test")
-        page.locator("input[name=password]").fill(TEST_PASSWORD)
-        page.locator("form button[type=submit]").first.click()
-        page.wait_for_url(lambda url: "/login" not in url)
+        sign_in(page, live, "sec@vault.test")
         yield app, uid, page, live
     assert not errors, errors
 
@@ -141,7 +137,7 @@ def test_changed_pages_fit_the_width(tmp_path, browser, locale, width):
             iam = e.uid
             enc = library.get_by_ref(sess, "ENC-01").uid
         tag = f"{locale[:2]}-{width}"
-        shots = {"library-stale": "/library/?stale=1", "library": "/library/", f"entry-stale": f"/library/{enc}",
+        shots = {"library-stale": "/library/?stale=1", "library": "/library/", "entry-stale": f"/library/{enc}",
                  "entry-sent": f"/library/{iam}", "ledger": "/questionnaires/sent?superseded=1",
                  "revision": f"/library/{iam}/revision/1", "review": f"/questionnaires/{uid}"}
         for name, url in shots.items():

@@ -68,3 +68,19 @@ def simple_questionnaire(rows: int = 5, *, title_rows: int = 2) -> openpyxl.Work
     for i in range(1, rows + 1):
         ws.append([f"SEC-{i:02d}", f"Do you enforce control number {i}?", None, None])
     return wb
+
+
+def make_pdf(objects: list[bytes], *, root: int = 1) -> bytes:
+    """objects[i] is the body of object i+1; a correct xref table is computed."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, root, xref)
+    return bytes(out)

@@ -13,28 +13,11 @@ from importers.safety import Deadline
 from importers.sandbox import SandboxError, run_bounded
 
 from tests.corpus import need, pdf
+from tests.importers.imp_fixtures import make_pdf
 
 
 def load(name: str, **kw):
     return load_questionnaire(str(need(pdf(name))), **kw)
-
-
-# ------------------------------------------------------------------ a tiny PDF writer
-
-def make_pdf(objects: list[bytes], *, root: int = 1) -> bytes:
-    """objects[i] is the body of object i+1; a correct xref table is computed."""
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for off in offsets:
-        out += b"%010d 00000 n \n" % off
-    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, root, xref)
-    return bytes(out)
 
 
 def stream(content: bytes) -> bytes:
