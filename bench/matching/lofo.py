@@ -201,7 +201,7 @@ def _f(v) -> str:
     return "  n/a" if isinstance(v, float) and math.isnan(v) else f"{v:5.3f}"
 
 
-def run(fams: list[Family], embedder, *, stress: bool = True, conf_lex=CONF_LEX, conf_emb=CONF_EMB, verbose=True):
+def run(fams: list[Family], embedder, *, stress: bool = True, conf_lex=CONF_LEX, conf_emb=CONF_EMB):
     """Returns (per family rows, pooled real outcomes, pooled stress outcomes, per-family models)."""
     table, pooled_real, pooled_fake, fitted = [], [], [], {}
     for held in fams:

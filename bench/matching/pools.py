@@ -72,7 +72,3 @@ def conf_row(scored: list, names: list[str]) -> list[float]:
     f = conf_features(scored)
     return [f[n] for n in names]
 
-
-def nan_mean(xs):
-    xs = [x for x in xs if not (isinstance(x, float) and math.isnan(x))]
-    return sum(xs) / len(xs) if xs else float("nan")
