@@ -7,7 +7,6 @@ right entries (the stress case of a library that lacks the answer).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
