@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from status.links import external_url
 from status.models import Component, Incident, IncidentUpdate, Subscriber, subscriber_components
 from status.service import StatusError
-from vault.access.tokens import hash_token
+from vault.tokens import hash_token
 from vault.confirmations import confirm_mail_may_go
 
 CHANNELS = ("email", "webhook", "slack", "teams", "dingtalk", "feishu", "wecom")

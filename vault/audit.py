@@ -28,6 +28,17 @@ from vault.db import Base, UTCDateTime, utcnow
 GENESIS = "0" * 64
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change: the one shape every service takes and every audit record is written from.
+
+    Views build it from the signed-in user (`vault.web.current_actor`), commands from their name."""
+
+    label: str = "system"
+    id: int | None = None
+    ip: str = ""
+
+
 class AuditEvent(Base):
     __tablename__ = "audit_events"
 
@@ -87,8 +98,14 @@ def record(
     ip: str = "",
     outcome: str = "ok",
     detail: dict | None = None,
+    by: Actor | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction (it commits or rolls back with the action)."""
+    """Append one event in the caller's transaction (it commits or rolls back with the action).
+
+    `by` fills actor_id, actor and ip from one Actor (the usual way); the three keywords remain for the
+    few callers that record on behalf of someone who is not a signed-in user."""
+    if by is not None:
+        actor_id, actor, ip = by.id, by.label, by.ip
     if session.get(AuditHead, 1) is None:
         session.add(AuditHead(id=1, seq=0, hash=GENESIS))
         session.flush()

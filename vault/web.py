@@ -16,16 +16,24 @@ def client_ip() -> str:
     return request.remote_addr or ""
 
 
+def current_actor() -> audit.Actor:
+    """The signed-in user of this request as an audit Actor ("anonymous" for a visitor)."""
+    user = current_user if current_user and current_user.is_authenticated else None
+    if user is None:
+        return audit.Actor(label="anonymous", ip=client_ip())
+    return audit.Actor(label=user.email, id=user.id, ip=client_ip())
+
+
 def audit_event(action: str, *, object_type: str = "", object_id: str | int = "", outcome: str = "ok",
                 detail: dict | None = None, actor: str | None = None) -> audit.AuditEvent:
-    """Append an event for the current request, in the request's session (the view commits)."""
-    user = current_user if current_user and current_user.is_authenticated else None
-    return audit.record(
-        db.session(), action,
-        actor_id=user.id if user else None,
-        actor=actor or (user.email if user else "anonymous"),
-        object_type=object_type, object_id=object_id, ip=client_ip(), outcome=outcome, detail=detail,
-    )
+    """Append an event for the current request, in the request's session (the view commits).
+
+    `actor` names a visitor who is not signed in (e.g. the email of an access request)."""
+    who = current_actor()
+    if actor:
+        who = audit.Actor(label=actor, id=who.id, ip=who.ip)
+    return audit.record(db.session(), action, object_type=object_type, object_id=object_id, outcome=outcome,
+                        detail=detail, by=who)
 
 
 def deny(permission: str, *, object_type: str = "", object_id: str | int = "", status: int = 403):

@@ -156,7 +156,7 @@ def test_tokens_are_long_random_and_stored_only_as_hashes(app, seeded, smtp_sink
     token = link.rsplit("/", 1)[1]
     assert len(token) >= 43  # 256 bits in URL-safe base64
     from vault.access.models import EmailConfirmation, Grant
-    from vault.access.tokens import hash_token
+    from vault.tokens import hash_token
     with app.app_context():
         sess = _db(app)
         grant = sess.scalar(select(Grant))

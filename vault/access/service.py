@@ -14,7 +14,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from vault.access import rules, tokens
+from vault import tokens
+from vault.access import rules
 from vault.access.models import (AccessRequest, AccessRequestDocument, Download, EmailConfirmation, Grant,
                                  GrantDocument, NdaAcceptance, NdaMethod, RequestStatus)
 from vault.auth.models import User

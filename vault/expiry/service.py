@@ -243,7 +243,7 @@ def feed_obligations(session: Session, feed: CalendarFeed, today: date) -> list[
 # --- links in emails, chat and calendars --------------------------------------------------------
 
 from vault.web import external_url  # noqa: E402  (re-exported for the views and reminders)
-from vault.access.tokens import hash_token
+from vault.tokens import hash_token
 
 
 def obligation_url(o: Obligation) -> str | None:

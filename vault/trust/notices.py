@@ -23,7 +23,7 @@ from vault import notify
 from vault.documents.validation import InvalidInput
 from vault.trust.models import Subprocessor, SubprocessorSubscriber
 from vault.web import external_url
-from vault.access.tokens import hash_token
+from vault.tokens import hash_token
 from vault.confirmations import confirm_mail_may_go
 
 CONFIRM_TTL = timedelta(hours=48)
