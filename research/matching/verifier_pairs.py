@@ -1,6 +1,6 @@
 """Question / entry pairs for training and measuring the verifier, one JSON line each.
 
-    python -m bench.matching.verifier_pairs OUT.jsonl [--top 8]
+    python -m research.matching.verifier_pairs OUT.jsonl [--top 8]
 
 For every English question of every family (bench/matching/lofo.py), the engine's first `--top`
 candidates (the shipped ranker's order) and every right entry, labelled 1 if the entry is a right answer.
@@ -40,7 +40,7 @@ def rows(fams, top: int):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(prog="python -m bench.matching.verifier_pairs")
+    ap = argparse.ArgumentParser(prog="python -m research.matching.verifier_pairs")
     ap.add_argument("out")
     ap.add_argument("--top", type=int, default=8)
     args = ap.parse_args()

@@ -1,6 +1,6 @@
 """Cross-validation inside the tune halves, for choosing how to fit (never looks at holdout).
 
-    python -m bench.matching.cv
+    python -m research.matching.cv
 
 Five folds by a hash of the question id over the tune half of every set; the ranker and the confidence
 model are fitted on four folds and measured on the fifth (out-of-fold top-1 / top-5 / AUROC per set).

