@@ -16,27 +16,19 @@ from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from status import fanout
+from status.errors import StatusError
 from status.models import (CLOSED, INCIDENT_STATUSES, MAINTENANCE_STATUSES, Component, ComponentGroup, Impact,
                            Incident, IncidentStatus, IncidentUpdate, State, StateChange, StatusVersion,
                            incident_components)
 from vault.db import utcnow
+from vault.inputs import clean_text
 
 TITLE_MAX = 300
 BODY_MAX = 20_000
 NAME_MAX = 200
 REPORT_MAX = 100_000
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-
-
-class StatusError(ValueError):
-    """Bad input with a specific, translatable message; `field` names the form field."""
-
-    def __init__(self, code: str, message, field: str = "") -> None:
-        super().__init__(code)
-        self.code, self.message, self.field = code, message, field
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 def clock() -> datetime:
@@ -72,13 +64,7 @@ def current_version() -> int:
 # --- checks -------------------------------------------------------------------------------------
 
 def _clean(value: str | None, *, field: str, max_len: int, label) -> str:
-    value = (value or "").strip()
-    if any(ord(ch) < 32 and ch not in "\n\t\r" for ch in value):
-        raise StatusError("control", _l("%(label)s contains control characters.", label=label), field)
-    if len(value) > max_len:
-        raise StatusError("too_long", _l("%(label)s is too long (at most %(max)d characters).", label=label,
-                                         max=max_len), field)
-    return value
+    return clean_text(value, field=field, max_len=max_len, label=label, error=StatusError)
 
 
 def _names(name_en: str, name_zh: str, *, label_en, label_zh, prefix: str, max_len: int = NAME_MAX):
@@ -286,8 +272,7 @@ def _add_update(session: Session, incident: Incident, u: UpdateInput, *, now: da
     bump(session)
     session.flush()
     if upd.notified:
-        from status import subscriptions
-        subscriptions.notify_update(session, incident, upd)
+        fanout.notify_update(session, incident, upd)
     return upd
 
 
@@ -496,8 +481,7 @@ def save_report(session: Session, incident: Incident, *, root_cause: str, action
     bump(session)
     session.flush()
     if publish and notify and not incident.draft:
-        from status import subscriptions
-        subscriptions.notify_report(session, incident)
+        fanout.notify_report(session, incident)
     return version_
 
 

@@ -12,7 +12,7 @@ from flask import (Blueprint, Response, abort, current_app, g, jsonify, make_res
                    send_from_directory, url_for)
 from flask_babel import get_locale, gettext as _
 
-from status import api, badge, cache, feed, page, push, service, subscriptions
+from status import api, badge, cache, feed, page, push, service, shapes, subscriptions
 from status.forms import ActionForm, SubscribeForm, choices
 from status.labels import overall_text, state_label, template_helpers, worst
 from status.links import external_url
@@ -164,7 +164,7 @@ def widget_json():
         with_lang = {"lang": "zh"} if lang == "zh" else {}
         from flask_babel import force_locale
         with force_locale(lang):
-            out = {"status": {"indicator": api.status_json(comps)["indicator"], "description": overall_text(state)},
+            out = {"status": {"indicator": shapes.status_json(comps)["indicator"], "description": overall_text(state)},
                    "url": external_url("status.index", **with_lang),
                    "components": [{"name": c.name(lang), "status": c.state, "label": state_label(c.state)}
                                   for c in comps if c.state != "operational"],
