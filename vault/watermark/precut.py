@@ -31,6 +31,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from vault import cachedir
+from vault.watermark.fontfiles import collection_index, find_cjk_font
 
 log = logging.getLogger(__name__)
 
@@ -464,8 +465,6 @@ def forget() -> None:
 def warm() -> tuple[bool, str]:
     """Load or build the pre-cut of the CJK font now (deploy time, `vault init`), so that the first
     burst of downloads does not build it. (ready, one line saying what happened)."""
-    from vault.watermark.fonts import collection_index, find_cjk_font
-
     if not enabled():
         return False, "Font pre-cut is switched off (VAULT_FONT_PRECUT=0)."
     path = find_cjk_font()
