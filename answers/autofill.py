@@ -73,7 +73,7 @@ def _propose(question: Question, result: MatchResult, entries: dict[str, Library
         if not question.choices:
             answer = None
     fits = answer is not None or (question.answer_at is None and comment)
-    # A stale entry (evidence expired or withdrawn, see vault/expiry/stale.py), a draft (its answer not
+    # A stale entry (evidence expired or withdrawn, see answers/library/stale.py), a draft (its answer not
     # approved yet), an entry asking another question on the same topic, or an answer of the wrong kind
     # (a Yes for "what is your RTO?") is only ever suggested, with the reason.
     flags = review_flags(question.text, entry)

@@ -51,8 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops, x_host=proxy_hops)
 
     _init_extensions(app)
-    _register_blueprints(app)
-    _register_cli(app)
+    _register_parts(app)
     _security_headers(app)
     from vault.errors import register as register_errors
     register_errors(app)
@@ -77,34 +76,19 @@ def _init_extensions(app: Flask) -> None:
     def _template_globals():
         from flask_babel import get_locale
         from vault.auth.roles import Role, role_name
-        from vault.documents.status import expired_since
         return {"current_locale": str(get_locale()), "company_name": app.config["COMPANY_NAME"], "Role": Role,
-                "role_name": role_name, "expired_since": expired_since}
+                "role_name": role_name}
 
 
-def _register_blueprints(app: Flask) -> None:
-    from vault.auth.views import bp as auth_bp
-    from vault.documents.views import bp as documents_bp
-    from vault.admin.views import bp as admin_bp
+def _register_parts(app: Flask) -> None:
+    from vault.features import register_all
     from vault.home import bp as home_bp
-    from answers.library.views import bp as library_bp
+    from vault.setup_cli import demo_command, init_command
 
-    from vault.trust.views import bp as trust_bp
-    from vault.access.views import bp as access_bp
-    from vault.access.staff import bp as access_staff_bp
-
-    for bp in (home_bp, auth_bp, documents_bp, admin_bp, library_bp, trust_bp, access_bp, access_staff_bp):
-        app.register_blueprint(bp)
-    from vault.notify.views import bp as notify_bp
-    app.register_blueprint(notify_bp)
-    from vault.expiry.views import bp as expiry_bp; app.register_blueprint(expiry_bp)  # /expiry
-    from status import init_app as init_status; init_status(app)  # /status and /admin/status
-    from answers.questionnaires.views import bp as questionnaires_bp; app.register_blueprint(questionnaires_bp)
-
-
-def _register_cli(app: Flask) -> None:
-    from vault.cli import register
-    register(app)
+    app.register_blueprint(home_bp)
+    for command in (init_command, demo_command):
+        app.cli.add_command(command)
+    register_all(app)
 
 
 def _security_headers(app: Flask) -> None:

@@ -115,7 +115,7 @@ class LibraryIndex:
 
     def entries(self, session: Session, today: date | None = None) -> dict[str, LibraryEntry]:
         """Every entry for matching; those whose evidence lapsed are marked stale (never auto-filled)."""
-        from vault.expiry.stale import describe_en, stale_by_ref
+        from answers.library.stale import describe_en, stale_by_ref
         stale = stale_by_ref(session, today or datetime.now(timezone.utc).date())
         out = {}
         for row in session.scalars(select(EntryRow)):

@@ -53,14 +53,14 @@ def refs_by_id(session: Session, ids: list[int]) -> dict[int, str]:
 # --- asked of other features: one small function per question ---------------------------------------
 
 def stale_refs(session: Session, today) -> set[str]:
-    """References of the entries whose evidence lapsed (vault.expiry.stale: the one rule)."""
-    from vault.expiry.stale import stale_refs as refs
+    """References of the entries whose evidence lapsed (answers.library.stale: the one rule)."""
+    from answers.library.stale import stale_refs as refs
     return refs(session, today)
 
 
 def stale_evidence(entry: LibraryEntry, today) -> list:
     """This entry's lapsed evidence: [StaleEvidence(entry, document, problem)], [] when it stands."""
-    from vault.expiry.stale import entry_evidence_problems
+    from answers.library.stale import entry_evidence_problems
     return entry_evidence_problems(entry, today)
 
 

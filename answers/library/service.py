@@ -172,7 +172,7 @@ class EntryFilter:
     status: str = ""
     language: str = ""
     overdue_on: date | None = None  # only entries due for review on this day
-    stale_on: date | None = None  # only entries whose evidence lapsed by this day (vault.expiry.stale)
+    stale_on: date | None = None  # only entries whose evidence lapsed by this day (answers.library.stale)
     limit: int = 200
     offset: int = 0
     extra: dict = field(default_factory=dict)
@@ -198,7 +198,7 @@ def list_entries(session: Session, flt: EntryFilter) -> list[LibraryEntry]:
     if flt.overdue_on:
         entries = [e for e in entries if e.is_overdue(flt.overdue_on)]
     if flt.stale_on:
-        from vault.expiry.stale import stale_refs
+        from answers.library.stale import stale_refs
         stale = stale_refs(session, flt.stale_on)
         entries = [e for e in entries if e.ref in stale]
     return entries[flt.offset:flt.offset + flt.limit]

@@ -44,8 +44,8 @@ def _labels():
 
 
 def _stale_sentence(s) -> str:
-    """Why an answer is stale, naming the evidence and the day: the one sentence (vault.expiry.stale)."""
-    from vault.expiry.stale import describe
+    """Why an answer is stale, naming the evidence and the day: the one sentence (answers.library.stale)."""
+    from answers.library.stale import describe
     return str(describe(s, str(get_locale())))
 
 

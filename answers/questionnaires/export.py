@@ -137,7 +137,7 @@ def _when(value) -> str:
 
 def report(session: Session, actor: Actor, qn: Questionnaire, labels: dict | None = None) -> Download:
     from flask_babel import get_locale
-    from vault.expiry.stale import describe
+    from answers.library.stale import describe
     items = _items(session, qn)
     refs = {i.final_entry_ref or i.proposed_entry_ref for i in items} - {None}
     stale = stale_evidence(session, refs, utcnow().date())

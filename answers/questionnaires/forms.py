@@ -59,7 +59,7 @@ def flag_reasons(flags: list[str] | None, stale: list | None = None) -> list[str
     the day when `stale` ([StaleEvidence]) is given. Unknown flags are shown as they are."""
     from flask_babel import get_locale, gettext as _
     from answers.matching.intent import explain
-    from vault.expiry.stale import describe
+    from answers.library.stale import describe
     locale = str(get_locale() or "")
     lang = "zh" if locale.startswith("zh") else "en"
     out = []

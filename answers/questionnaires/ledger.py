@@ -12,11 +12,12 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, select, tuple_
+from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from answers.library.models import LibraryEntry, LibraryEntryRevision
-from answers.questionnaires.models import QuestionItem, SentAnswer
+from answers.library.stale import AnswerUse, register_answer_uses
+from answers.questionnaires.models import Questionnaire, QuestionItem, SentAnswer
 
 # What makes a change material for a customer holding the answer; tags, category, owner, question
 # wording or a new phrasing are not.
@@ -163,3 +164,16 @@ def ledger_csv(rows: list[LedgerRow], headers: list[str], accepted_label, yes: s
             yes if r.superseded else "", yes if r.answer_changed else "", accepted_label(s),
             (s.sent_by.name or s.sent_by.email) if s.sent_by else "")])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+@register_answer_uses
+def sent_answer_uses(session: Session, entry: LibraryEntry) -> list[AnswerUse]:
+    """The questionnaires feature's ledger of answers sent to customers (`questionnaire_sent_answers`)."""
+    rows = session.execute(
+        select(Questionnaire.uid, Questionnaire.filename, Questionnaire.customer, func.max(SentAnswer.sent_at))
+        .join(SentAnswer, SentAnswer.questionnaire_id == Questionnaire.id)
+        .where(SentAnswer.entry_ref == entry.ref)
+        .group_by(Questionnaire.uid, Questionnaire.filename, Questionnaire.customer))
+    return [AnswerUse(questionnaire=filename, customer=customer, answered_on=sent.date() if sent else None,
+                      link_endpoint="questionnaires.review", link_args=(("uid", uid),))
+            for uid, filename, customer, sent in rows]

@@ -591,9 +591,9 @@ class BulkResult:
 
 
 def stale_evidence(session: Session, refs, today) -> dict:
-    """{entry ref: [StaleEvidence]} for the refs whose evidence lapsed by `today` (vault.expiry.stale):
+    """{entry ref: [StaleEvidence]} for the refs whose evidence lapsed by `today` (answers.library.stale):
     an entry that went stale after matching is as stale as one flagged then."""
-    from vault.expiry.stale import stale_by_ref
+    from answers.library.stale import stale_by_ref
     return stale_by_ref(session, today, refs)
 
 

@@ -49,7 +49,7 @@ def seeded(app, tmp_path):
 
 def test_expired_evidence_makes_the_answer_stale_until_renewed(app, tmp_path, seeded, smtp_sink):
     from vault.documents.service import get_document
-    from vault.expiry.stale import stale_entries
+    from answers.library.stale import stale_entries
     assert _propose(app, tmp_path, TODAY) == ("filled", "ISO-01")
 
     expired_day = TODAY + timedelta(days=6)
@@ -86,7 +86,7 @@ def test_expired_evidence_makes_the_answer_stale_until_renewed(app, tmp_path, se
 def test_withdrawn_evidence_makes_the_answer_stale(app, tmp_path, seeded):
     from vault.auth.models import User
     from vault.documents.service import get_document, withdraw_version
-    from vault.expiry.stale import stale_refs
+    from answers.library.stale import stale_refs
     with app.app_context():
         sess = db.session()
         doc = get_document(sess, seeded)
@@ -98,7 +98,7 @@ def test_withdrawn_evidence_makes_the_answer_stale(app, tmp_path, seeded):
 
 
 def test_stale_page_lists_the_questionnaires_that_received_the_answer(app, tmp_path, seeded, client_as):
-    from vault.expiry import stale
+    from answers.library import stale
 
     def sent_to(session, entry):
         if entry.ref != "ISO-01":
@@ -127,7 +127,7 @@ def test_stale_page_lists_the_questionnaires_that_received_the_answer(app, tmp_p
 
 def test_sent_answers_of_the_questionnaires_feature_are_listed(app, tmp_path, seeded):
     models = pytest.importorskip("answers.questionnaires.models")
-    from vault.expiry.stale import answer_uses
+    from answers.library.stale import answer_uses
     from vault.storage.service import save_blob
     from answers.library.models import LibraryEntry
     with app.app_context():

@@ -2,7 +2,7 @@
 
 Pure: no Flask, no database import. A provider is `fn(session, today) -> Iterable[Obligation]`; each
 feature registers its own (`@register("documents")`), so the timeline, the reminders and the calendar
-feed see every date without knowing where it came from. Built-in providers: `vault/expiry/providers.py`.
+feed see every date without knowing where it came from. Providers live with the feature that owns the dates (`vault/documents/obligations.py`, `vault/access/obligations.py`, `answers/library/obligations.py`) and register here.
 """
 from __future__ import annotations
 
@@ -133,3 +133,10 @@ def matches(o: Obligation, f: Filters, today: date) -> bool:
 
 def apply_filters(obligations: Iterable[Obligation], f: Filters, today: date) -> list[Obligation]:
     return [o for o in obligations if matches(o, f, today)]
+
+
+def owner_fields(user) -> dict:
+    """The owner columns of an Obligation from a user row (blank for a deactivated owner)."""
+    active = user is not None and user.active
+    return {"owner_id": user.id if user is not None else None, "owner_email": user.email if active else "",
+            "owner_name": (user.name or user.email) if active else ""}

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from vault.auth.models import User
 from vault.db import utcnow
-from vault.expiry import providers  # noqa: F401 - registers the built-in providers
 from vault.expiry.models import (DEFAULT_THRESHOLDS, CalendarFeed, ReminderDestination, ReminderSettings,
                                  SentReminder)
 from vault.expiry.obligations import Collected, Filters, Obligation, apply_filters, collect

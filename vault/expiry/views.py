@@ -16,7 +16,8 @@ from vault import db
 from vault.db import utcnow
 from vault.documents.labels import framework_label
 from vault.documents.models import FRAMEWORKS
-from vault.expiry import calendar, scheduler, service, stale
+from answers.library import stale
+from vault.expiry import calendar, scheduler, service
 from vault.expiry.forms import ActionForm, DestinationForm, FeedForm, SettingsForm
 from vault.expiry.labels import HORIZON_LABELS, KIND_LABELS, kind_label, template_helpers, when_label
 from vault.expiry.obligations import Filters

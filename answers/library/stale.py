@@ -3,7 +3,7 @@
 Computed, never stored: staleness is a function of the documents and the day, so renewing a document
 (a new, valid version) clears it with nothing to keep in step. Stale entries are not auto-filled
 (`answers.library.index.LibraryIndex.entries` marks them, `answers.autofill` suggests them only), and
-their owners are reminded through the `stale_answer` obligations below.
+their owners are reminded through the `stale_answers` obligations (`answers/library/obligations.py`).
 """
 from __future__ import annotations
 
@@ -13,14 +13,13 @@ from datetime import date, timedelta
 from typing import Callable
 
 from flask_babel import force_locale, lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from answers.library.models import LibraryEntry, entry_evidence
 from vault.documents.models import Document
 from vault.documents.service import current_version
 from vault.documents.status import expired_since, is_expired
-from vault.expiry.obligations import Kind, Obligation, register
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +102,7 @@ def entry_evidence_problems(entry: LibraryEntry, today: date) -> list[StaleEvide
 def describe(s: StaleEvidence, locale: str | None = None):
     """The one sentence for why an answer is stale, naming the evidence and the day (lazy: translated when
     shown). `locale` = the document title's language; the CLI report asks for it in English."""
-    return _detail(s.problem, s.document.title_for(locale or "en") or s.document.uid)
+    return problem_sentence(s.problem, s.document.title_for(locale or "en") or s.document.uid)
 
 
 def describe_en(s: StaleEvidence) -> str:
@@ -133,8 +132,8 @@ ANSWER_USES_HOOKS: list[AnswerUsesHook] = []
 
 
 def register_answer_uses(fn: AnswerUsesHook) -> AnswerUsesHook:
-    """For the questionnaires feature (not built yet): tell legal which questionnaires received an
-    entry's answer. `fn(session, entry) -> [AnswerUse, ...]`."""
+    """The questionnaires feature tells legal (and the entry page) which questionnaires received an entry's
+    answer, without the library importing it: `fn(session, entry) -> [AnswerUse, ...]`."""
     if fn not in ANSWER_USES_HOOKS:
         ANSWER_USES_HOOKS.append(fn)
     return fn
@@ -150,34 +149,7 @@ def answer_uses(session: Session, entry: LibraryEntry) -> list[AnswerUse]:
     return sorted(uses, key=lambda u: (u.answered_on or date.min, u.questionnaire), reverse=True)
 
 
-def sent_answer_uses(session: Session, entry: LibraryEntry) -> list[AnswerUse]:
-    """The questionnaires feature's ledger of answers sent to customers (`questionnaire_sent_answers`)."""
-    from answers.questionnaires.models import Questionnaire, SentAnswer
-
-    rows = session.execute(
-        select(Questionnaire.uid, Questionnaire.filename, Questionnaire.customer, func.max(SentAnswer.sent_at))
-        .join(SentAnswer, SentAnswer.questionnaire_id == Questionnaire.id)
-        .where(SentAnswer.entry_ref == entry.ref)
-        .group_by(Questionnaire.uid, Questionnaire.filename, Questionnaire.customer))
-    return [AnswerUse(questionnaire=filename, customer=customer, answered_on=sent.date() if sent else None,
-                      link_endpoint="questionnaires.review", link_args=(("uid", uid),))
-            for uid, filename, customer, sent in rows]
-
-
-def _register_questionnaires_hook() -> None:
-    try:
-        import answers.questionnaires.models  # noqa: F401
-    except ImportError:  # not installed yet: the stale page says questionnaires are not tracked
-        return
-    register_answer_uses(sent_answer_uses)
-
-
-_register_questionnaires_hook()
-
-
-# --- obligations ----------------------------------------------------------------------------------
-
-def _detail(p: EvidenceProblem, document: str):
+def problem_sentence(p: EvidenceProblem, document: str):
     """Lazy: translated when shown, in the reader's language."""
     if p.reason == "expired":
         return _l("Its evidence “%(document)s” has been expired since %(day)s (last valid day %(last)s).",
@@ -186,21 +158,7 @@ def _detail(p: EvidenceProblem, document: str):
               day=p.since.isoformat())
 
 
-@register("stale_answers")
-def stale_answer_obligations(session: Session, today: date):
-    for s in stale_entries(session, today):
-        entry, doc, p = s.entry, s.document, s.problem
-        owner = entry.owner if entry.owner is not None and entry.owner.active else None
-        yield Obligation(
-            key=f"library:{entry.uid}:stale:{doc.uid}:{p.marker}:{p.reason}", kind=Kind.STALE_ANSWER,
-            # due_on is the last valid day, like a document's own obligation: one date rule on the timeline
-            title=f"{entry.ref}: {_snippet(entry.question)}", due_on=p.last_valid_day,
-            owner_id=entry.owner_id, owner_email=owner.email if owner else "",
-            owner_name=(owner.name or owner.email) if owner else "",
-            frameworks=tuple(doc.frameworks), detail=_detail(p, doc.title_for("en")),
-            link_endpoint="library.detail", link_args=(("uid", entry.uid),), source="stale_answers")
-
-
-def _snippet(text: str, limit: int = 80) -> str:
+def snippet(text: str, limit: int = 80) -> str:
+    """A question cut to one line for timelines and reminders."""
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[:limit - 1] + "…"
