@@ -7,7 +7,7 @@ from flask import (Blueprint, Response, abort, current_app, make_response, redir
                    url_for)
 from flask_babel import get_locale, gettext as _
 
-from vault import db
+from vault import db, downloads
 from vault.access import delivery, emails, service
 from vault.access.forms import ConfirmForm, NdaForm, RequestForm
 from vault.access.models import RequestStatus
@@ -17,10 +17,9 @@ from vault.db import utcnow
 from vault.documents import service as documents
 from vault.documents.labels import template_helpers
 from vault.extensions import limiter
-from vault.http import stream_download
 from vault.notify import NotifyError
 from vault.storage.base import StorageError
-from vault.trust.views import head_response, trust_context
+from vault.trust.views import trust_context
 from vault.web import audit_event, client_ip, form_error
 
 bp = Blueprint("access", __name__, url_prefix="/trust")
@@ -208,12 +207,9 @@ def nda_file(version_uid: str):
     version = service.current_nda(db.session())
     if version is None or version.uid != version_uid:
         abort(404)
-    try:
-        chunks = documents.open_version(version)
-    except (IntegrityError, StorageError):
-        abort(503)
-    return stream_download(chunks, filename=version.filename, media_type=version.media_type, size=version.size,
-                           inline=version.media_type == "application/pdf")
+    return downloads.send(lambda: (documents.open_version(version), version.size), filename=version.filename,
+                          media_type=version.media_type, unreadable=downloads.Failure(503),
+                          inline=version.media_type == "application/pdf")
 
 
 # --- the personal access link ---------------------------------------------------------------------
@@ -264,41 +260,35 @@ def download(token: str, document_uid: str, version_uid: str):
         sess.commit()
         return render_template("access/cannot_mark.html", grant=grant, token=token, document=document), 409
     if request.method == "HEAD":  # a marked copy's length is only known once made: none is promised
-        return head_response(version.filename, version.media_type, version.size if kind is None else None)
+        return downloads.head_response(version.filename, version.media_type, version.size if kind is None else None)
     return _deliver(sess, grant, document, version, kind)
 
 
 def _deliver(sess, grant, document, version, kind: str | None):
+    """Record the download, then open (and mark) the file; a failure rolls the record back."""
     now = utcnow()
     dl = service.record_download(sess, grant=grant, version=version, marking=kind or "unmarked", ip=client_ip(),
                                  user_agent=_user_agent(), now=now)
     detail = {"grant": grant.uid, "document": document.uid, "download_id": dl.download_id, "email": grant.email,
               "marking": dl.marking}
-    try:
+
+    def open_file():
         chunks = documents.open_version(version)
         if kind is None:
-            body, size = chunks, version.size
-        else:
-            recipient = delivery.Recipient(name=grant.name, email=grant.email, company=grant.company,
-                                           downloaded_at=now.strftime("%Y-%m-%d %H:%M UTC"),
-                                           download_id=dl.download_id)
-            body, size = delivery.marked_copy(chunks, media_type=version.media_type, recipient=recipient)
-    except delivery.WatermarkError as exc:
-        return _failed(sess, version, detail, exc, 409, _("This file cannot be prepared for download"),
-                       _("The document could not be marked for you, so it is not sent. Staff have been told "
-                         "through the audit trail; try again later or contact your account manager."))
-    except (IntegrityError, StorageError) as exc:
-        return _failed(sess, version, detail, exc, 503, _("File unavailable"),
-                       _("The file could not be read. The failure has been recorded; try again later."))
-    audit_event("access.download", object_type="version", object_id=version.uid, detail=detail)
-    sess.commit()
-    return stream_download(body, filename=version.filename, media_type=version.media_type, size=size)
+            return chunks, version.size
+        recipient = delivery.Recipient(name=grant.name, email=grant.email, company=grant.company,
+                                       downloaded_at=now.strftime("%Y-%m-%d %H:%M UTC"), download_id=dl.download_id)
+        return delivery.marked_copy(chunks, media_type=version.media_type, recipient=recipient)
 
-
-def _failed(sess, version, detail, exc, code, title, message):
-    sess.rollback()
-    audit_event("access.download", object_type="version", object_id=version.uid, outcome="failed",
-                detail={**detail, "error": f"{type(exc).__name__}: {str(exc)[:200]}"})
-    sess.commit()
-    current_app.logger.error("trust center download of %s failed: %s", version.uid, exc)
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    log = "trust center download of %s failed: %s"
+    cannot_mark = downloads.Failure(
+        409, _("This file cannot be prepared for download"),
+        _("The document could not be marked for you, so it is not sent. Staff have been told "
+          "through the audit trail; try again later or contact your account manager."), log=log)
+    unreadable = downloads.Failure(
+        503, _("File unavailable"), _("The file could not be read. The failure has been recorded; try again later."),
+        log=log)
+    return downloads.send(open_file, filename=version.filename, media_type=version.media_type,
+                          audit=downloads.Audit("access.download", version.uid, detail,
+                                                error_text=downloads.typed_error),
+                          unreadable=unreadable, failures={delivery.WatermarkError: cannot_mark})

@@ -9,16 +9,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from vault import db
-from vault.crypto import IntegrityError
+from vault import db, downloads
 from vault.documents import service, validation
 from vault.documents.forms import ActionForm, DocumentForm, NewDocumentForm, VersionForm, WithdrawForm
 from vault.documents.labels import filter_choices, template_helpers, type_label
 from vault.documents.models import FRAMEWORKS, DocumentType, Visibility
 from vault.documents.status import StatusKind
 from vault.documents.validation import InvalidInput, UploadRefused
-from vault.http import stream_download
-from vault.storage.base import StorageError
 from vault.web import audit_event, current_staff, form_error, require
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -274,19 +271,12 @@ def download(uid: str, version_uid: str):
     was once published); the page warns and the audit event says so."""
     document = _document_or_404(uid)
     version = _version_or_404(document, version_uid)
-    sess = db.session()
     detail = {"document": document.uid, "number": version.number, "withdrawn": version.withdrawn}
-    try:
-        chunks = service.open_version(version)
-    except (IntegrityError, StorageError) as exc:
-        sess.rollback()
-        audit_event("document.download", object_type="version", object_id=version.uid, outcome="failed",
-                    detail={**detail, "error": str(exc)[:200]})
-        sess.commit()
-        current_app.logger.error("download of version %s failed: %s", version.uid, exc)
-        return render_template("errors/error.html", code=500, title=_("File unavailable"),
-                               message=_("The stored file could not be read or failed its integrity check. "
-                                         "The failure has been recorded; contact an administrator.")), 500
-    audit_event("document.download", object_type="version", object_id=version.uid, detail=detail)
-    sess.commit()
-    return stream_download(chunks, filename=version.filename, media_type=version.media_type, size=version.size)
+    return downloads.send(lambda: (service.open_version(version), version.size), filename=version.filename,
+                          media_type=version.media_type,
+                          audit=downloads.Audit("document.download", version.uid, detail),
+                          unreadable=downloads.Failure(
+                              500, _("File unavailable"),
+                              _("The stored file could not be read or failed its integrity check. "
+                                "The failure has been recorded; contact an administrator."),
+                              log="download of version %s failed: %s"))

@@ -1,27 +1,23 @@
-"""The public trust center (no sign-in), its subprocessor list, and the settings pages (admins)."""
+"""The public trust center (no sign-in) and its subprocessor list; the staff pages are in staff.py."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import get_locale, gettext as _
 
-from vault import db
+from vault import db, downloads
 from vault.access import service as access
 from vault.auth.forms import ActionForm
-from vault.crypto import IntegrityError
 from vault.db import utcnow
 from vault.documents import service as documents
 from vault.documents.labels import template_helpers
-from vault.documents.validation import InvalidInput, spool
+from vault.documents.validation import InvalidInput
 from vault.extensions import csrf, limiter
-from vault.http import stream_download
-from vault.storage.base import StorageError
 from vault.storage.service import open_blob
 from vault.notify import NotifyError
 from vault.trust import notices, service, subprocessors as subs
-from vault.trust.forms import SettingsForm, SubprocessorForm, SubprocessorSubscribeForm
+from vault.trust.forms import SubprocessorSubscribeForm
 from vault.trust.models import logo_context
-from vault.web import audit_event, client_ip, form_error, require
+from vault.web import audit_event, client_ip
 
 bp = Blueprint("trust", __name__)
 bp.context_processor(template_helpers)
@@ -69,15 +65,10 @@ def logo():
     profile = service.get_profile(db.session())
     if profile.logo_blob is None:
         abort(404)
-    try:
-        chunks = open_blob(profile.logo_blob, context=logo_context(profile.logo_uid))
-    except (IntegrityError, StorageError):
-        abort(404)
-    resp = stream_download(chunks, filename="logo", media_type=profile.logo_media_type,
-                           size=profile.logo_blob.size, inline=True)
-    resp.headers["Cache-Control"] = "public, max-age=300"  # the logo is public; not a confidential file
-    resp.headers.pop("Pragma", None)
-    return resp
+    return downloads.send(lambda: (open_blob(profile.logo_blob, context=logo_context(profile.logo_uid)),
+                                   profile.logo_blob.size),
+                          filename="logo", media_type=profile.logo_media_type, unreadable=downloads.Failure(404),
+                          inline=True, public_max_age=300)
 
 
 @bp.get("/trust/documents/<uid>/download")
@@ -92,37 +83,17 @@ def public_download(uid: str):
         abort(404)
     document, version = found
     if request.method == "HEAD":
-        return head_response(version.filename, version.media_type, version.size)
-    try:
-        chunks = documents.open_version(version)
-    except (IntegrityError, StorageError) as exc:
-        sess.rollback()
-        audit_event("trust.download", object_type="version", object_id=version.uid, outcome="failed",
-                    detail={"document": document.uid, "error": str(exc)[:200]})
-        sess.commit()
-        abort(503)
-    dl = access.record_download(sess, grant=None, version=version, marking="public", ip=client_ip(),
-                                user_agent=request.user_agent.string, now=utcnow())
-    audit_event("trust.download", object_type="version", object_id=version.uid,
-                detail={"document": document.uid, "download_id": dl.download_id})
-    sess.commit()
-    return stream_download(chunks, filename=version.filename, media_type=version.media_type, size=version.size)
+        return downloads.head_response(version.filename, version.media_type, version.size)
 
+    def record() -> dict:
+        dl = access.record_download(sess, grant=None, version=version, marking="public", ip=client_ip(),
+                                    user_agent=request.user_agent.string, now=utcnow())
+        return {"download_id": dl.download_id}
 
-def head_response(filename: str, media_type: str, size: int | None = None) -> Response:
-    """Headers only: no file is read, marked or counted for a HEAD request.
-
-    Content-Length only when the GET would send exactly `size` bytes (a public file as uploaded); a
-    watermarked copy's length is unknown until it is made, so none is promised (an empty list body
-    would make Werkzeug announce `Content-Length: 0`)."""
-    from vault.http import content_disposition
-    resp = Response(iter(()), status=200, mimetype=media_type)
-    if size is not None:
-        resp.headers["Content-Length"] = str(size)
-    resp.headers["Content-Disposition"] = content_disposition(filename)
-    resp.headers["Cache-Control"] = "no-store"
-    resp.headers["Accept-Ranges"] = "none"
-    return resp
+    return downloads.send(lambda: (documents.open_version(version), version.size), filename=version.filename,
+                          media_type=version.media_type, unreadable=downloads.Failure(503),
+                          audit=downloads.Audit("trust.download", version.uid, {"document": document.uid}),
+                          on_opened=record)
 
 
 @bp.record_once
@@ -224,162 +195,3 @@ def subprocessors_json():
     resp.headers["Cache-Control"] = "public, max-age=300"
     resp.headers["Access-Control-Allow-Origin"] = "*"  # public data, read by customers' vendor-review tools
     return resp
-
-
-# --- settings (admins) ----------------------------------------------------------------------------
-
-def _notes_from_form(card_docs) -> dict:
-    return {d.uid: {lang: request.form.get(f"note_{lang}_{d.uid}", "") for lang in ("en", "zh")} for d in card_docs}
-
-
-@bp.route("/admin/trust", methods=["GET", "POST"])
-@require("settings.manage")
-def settings():
-    sess = db.session()
-    profile = service.get_profile(sess)
-    cards = service.card_documents(sess)
-    form = SettingsForm(obj=profile if request.method == "GET" else None)
-    if form.validate_on_submit():
-        fields = service.ProfileFields(
-            company_name=form.company_name.data or "", summary_en=form.summary_en.data or "",
-            summary_zh=form.summary_zh.data or "", free_mail_domains=form.free_mail_domains.data or "",
-            blocked_domains=form.blocked_domains.data or "", allowed_domains=form.allowed_domains.data or "",
-            default_grant_days=form.default_grant_days.data or 0, show_expired=form.show_expired.data,
-            renewal_notes=_notes_from_form(cards))
-        try:
-            changes = service.update_profile(sess, fields)
-            logo_file = form.logo.data
-            if logo_file and logo_file.filename:
-                with spool(logo_file.stream, max_bytes=service.LOGO_MAX_BYTES) as spooled:
-                    service.set_logo(sess, spooled)
-                changes["logo"] = ["", profile.logo_uid]
-        except InvalidInput as exc:
-            sess.rollback()
-            form_error(form, exc)
-        else:
-            if changes:
-                audit_event("trust.settings.update", object_type="trust_profile", object_id=profile.id,
-                            detail={"changes": {k: v for k, v in changes.items()}})
-            sess.commit()
-            flash(_("Trust center settings saved.") if changes else _("Nothing changed."), "success")
-            return redirect(url_for("trust.settings"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("trust/settings.html", form=form, profile=profile, cards=cards,
-                           company_fallback=current_app.config["COMPANY_NAME"]), status
-
-
-# --- subprocessors (admins) -----------------------------------------------------------------------
-
-def _subprocessor_or_404(uid: str):
-    return subs.get_subprocessor(db.session(), uid) or abort(404)
-
-
-def _subprocessor_fields(form: SubprocessorForm) -> subs.SubprocessorFields:
-    return subs.SubprocessorFields(**{name: getattr(form, name).data for name in subs.FIELDS})
-
-
-@bp.get("/admin/trust/subprocessors")
-@require("settings.manage")
-def subprocessor_admin():
-    rows = subs.staff_list(db.session())
-    return render_template("trust/subprocessors_admin.html", today=_today(),
-                           removed_days=subs.RECENTLY_REMOVED_DAYS, listed=[sp for sp in rows if sp.removed_on is None],
-                           removed=[sp for sp in rows if sp.removed_on is not None])
-
-
-@bp.route("/admin/trust/subprocessors/new", methods=["GET", "POST"])
-@require("settings.manage")
-def new_subprocessor():
-    sess = db.session()
-    form = SubprocessorForm()
-    if form.validate_on_submit():
-        try:
-            sp = subs.create_subprocessor(sess, _subprocessor_fields(form))
-        except InvalidInput as exc:
-            sess.rollback()
-            form_error(form, exc)
-        else:
-            audit_event("trust.subprocessor.create", object_type="subprocessor", object_id=sp.uid,
-                        detail={"fields": subs.public_record(sp)})
-            sess.commit()
-            flash(_("Subprocessor “%(name)s” added.", name=sp.name), "success")
-            return redirect(url_for("trust.subprocessor_admin"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("trust/subprocessor_form.html", form=form, subprocessor=None), status
-
-
-@bp.route("/admin/trust/subprocessors/<uid>", methods=["GET", "POST"])
-@require("settings.manage")
-def edit_subprocessor(uid: str):
-    sess = db.session()
-    sp = _subprocessor_or_404(uid)
-    form = SubprocessorForm(obj=sp if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            changes = subs.update_subprocessor(sess, sp, _subprocessor_fields(form))
-        except InvalidInput as exc:
-            sess.rollback()
-            form_error(form, exc)
-        else:
-            if changes:
-                audit_event("trust.subprocessor.update", object_type="subprocessor", object_id=sp.uid,
-                            detail={"name": sp.name, "changes": changes})
-            sess.commit()
-            flash(_("Subprocessor “%(name)s” saved.", name=sp.name) if changes else _("Nothing changed."), "success")
-            return redirect(url_for("trust.subprocessor_admin"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("trust/subprocessor_form.html", form=form, subprocessor=sp), status
-
-
-@bp.post("/admin/trust/subprocessors/<uid>/remove")
-@require("settings.manage")
-def remove_subprocessor(uid: str):
-    sess = db.session()
-    sp = _subprocessor_or_404(uid)
-    try:
-        subs.remove_subprocessor(sess, sp, today=_today())
-    except InvalidInput as exc:
-        sess.rollback()
-        flash(str(exc), "error")
-    else:
-        audit_event("trust.subprocessor.remove", object_type="subprocessor", object_id=sp.uid,
-                    detail={"name": sp.name, "removed_on": sp.removed_on.isoformat()})
-        sess.commit()
-        flash(_("“%(name)s” is removed from the public list; it shows under recently removed for %(days)d days.",
-                name=sp.name, days=subs.RECENTLY_REMOVED_DAYS), "success")
-    return redirect(url_for("trust.subprocessor_admin"))
-
-
-@bp.post("/admin/trust/subprocessors/<uid>/restore")
-@require("settings.manage")
-def restore_subprocessor(uid: str):
-    sess = db.session()
-    sp = _subprocessor_or_404(uid)
-    try:
-        removed_on = subs.restore_subprocessor(sess, sp)
-    except InvalidInput as exc:
-        sess.rollback()
-        flash(str(exc), "error")
-    else:
-        audit_event("trust.subprocessor.restore", object_type="subprocessor", object_id=sp.uid,
-                    detail={"name": sp.name, "was_removed_on": removed_on.isoformat()})
-        sess.commit()
-        flash(_("“%(name)s” is listed again.", name=sp.name), "success")
-    return redirect(url_for("trust.subprocessor_admin"))
-
-
-@bp.post("/admin/trust/subprocessors/<uid>/move")
-@require("settings.manage")
-def move_subprocessor(uid: str):
-    sess = db.session()
-    sp = _subprocessor_or_404(uid)
-    step = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
-    if step is None:
-        abort(400)
-    before = [row.uid for row in subs.staff_list(sess)]
-    if subs.move_subprocessor(sess, sp, step):
-        audit_event("trust.subprocessor.reorder", object_type="subprocessor", object_id=sp.uid,
-                    detail={"name": sp.name, "direction": request.form["direction"], "before": before,
-                            "after": [row.uid for row in subs.staff_list(sess)]})
-        sess.commit()
-    return redirect(url_for("trust.subprocessor_admin"))
