@@ -1,5 +1,6 @@
-"""The app's request class (uploads never touch the disk in plaintext), and streaming file responses
-shared by staff downloads and the trust center.
+"""The app's request class (uploads never touch the disk in plaintext), and the streaming file response
+with its headers. Download views go through `vault.downloads` (open, audit, commit, stream), which
+builds its responses here; exports made in memory call `stream_download` directly.
 
 Headers: RFC 6266 Content-Disposition with an ASCII fallback and `filename*=UTF-8''...` (Chinese
 names survive), a known Content-Length, `Cache-Control: no-store` (no proxy or browser keeps a copy

@@ -369,6 +369,25 @@ def test_watermark_failure_gives_a_clear_409_and_never_the_original(app, seeded,
     assert _audit(app, "access.download", "failed")
 
 
+
+def test_unreadable_object_gives_503_and_rolls_the_download_back(app, seeded, smtp_sink, staff):
+    from pathlib import Path
+    from vault.access.models import Download
+    from vault.documents.service import current_version, get_document
+    link = _granted(app, smtp_sink, seeded, staff)
+    with app.app_context():
+        for uid in (seeded.soc2, seeded.nda_doc):
+            blob = current_version(get_document(_db(app), uid)).blob
+            (Path(app.config["STORAGE_PATH"]) / blob.key).unlink()
+    version_uid = _version_uid(app, seeded.soc2)
+    r = app.test_client().get(f"{link}/documents/{seeded.soc2}/{version_uid}")
+    assert r.status_code == 503 and b"could not be read" in r.data
+    [event] = _audit(app, "access.download", "failed")
+    assert event.object_id == version_uid and event.detail["error"].startswith("ObjectMissing: ")
+    assert event.detail["marking"] and event.detail["download_id"] and event.detail["document"] == seeded.soc2
+    assert _count(app, Download) == 0
+    assert app.test_client().get(f"/trust/nda/{seeded.nda_version}").status_code == 503
+
 # --- CSRF -----------------------------------------------------------------------------------------
 
 def test_csrf_is_required_on_every_state_change(tmp_path, smtp_sink, make_user):
