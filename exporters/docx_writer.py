@@ -15,10 +15,10 @@ Where an answer goes:
 * a table question with no answer column (OWASP ASVS): a paragraph "Answer: ..." appended
   inside the question's own cell.
 
-The upload is checked with `check_docx_safe` (zip limits, defusedxml on every part)
-first. Only `word/document.xml` is rewritten (lxml, no entities, no DTD); every other part
-of the package (styles, numbering, headers, images, custom XML) is copied as its original
-compressed bytes, in the same order, by the XLSX patcher's zip writer. python-docx would
+The upload is checked with `importers.safety.check_docx_safe` (zip limits, defusedxml on
+every part) first. Only `word/document.xml` is rewritten (lxml, no entities, no DTD); every
+other part of the package (styles, numbering, headers, images, custom XML) is copied as its
+original compressed bytes, in the same order, by `exporters.package.write_package`. python-docx would
 re-serialise a dozen parts and touch docProps/core.xml.
 """
 from __future__ import annotations
@@ -31,8 +31,10 @@ import zipfile
 
 from lxml import etree
 
+from exporters.package import PackageError, write_package
 from exporters.safety import strip_illegal_xml_chars
 from importers.model import ImportErrorWithContext, Locator
+from importers.safety import check_docx_safe
 
 NS = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
 DOCUMENT_PART = "word/document.xml"
@@ -43,7 +45,7 @@ def qn(tag: str) -> str:
     return "{%s}%s" % (NS[prefix], local)
 
 
-class DocxExportError(ValueError):
+class DocxExportError(PackageError):
     """The document cannot be filled (not a safe .docx, or a locator no longer points anywhere)."""
 
 
@@ -58,8 +60,6 @@ class DocxWrite:
 
 def fill_docx(src: bytes, writes: list[DocxWrite], *, filename: str = "questionnaire.docx") -> bytes:
     """The document with every write applied; raises DocxExportError, never writes half."""
-    from importers.docx_reader import check_docx_safe
-
     try:
         check_docx_safe(src, filename)
     except ImportErrorWithContext as exc:
@@ -92,11 +92,7 @@ def fill_docx(src: bytes, writes: list[DocxWrite], *, filename: str = "questionn
         else:
             raise DocxExportError(f"a {kind} locator cannot be written into a Word document")
     body = etree.tostring(tree, xml_declaration=True, encoding="UTF-8", standalone=True)
-    from exporters.xlsx_patch import XlsxExportError, _write_package
-    try:
-        return _write_package(src, zin, {DOCUMENT_PART: body})
-    except XlsxExportError as exc:
-        raise DocxExportError(str(exc).replace(".xlsx", ".docx")) from None
+    return write_package(src, zin, {DOCUMENT_PART: body}, DocxExportError)
 
 
 def _lines(w: DocxWrite) -> list[str]:

@@ -3,8 +3,8 @@ paragraphs.
 
 `word/document.xml` is read with defusedxml (never lxml with `huge_tree`), after the
 zip limits of `safety.open_zip` and a size cap on the part itself. python-docx is not
-used for reading; `check_docx_safe()` lets a writer (the exporter) run the same checks
-before it hands a file to python-docx, whose lxml parser is created with
+used for reading; `importers.safety.check_docx_safe()` lets a writer (the exporter) run the same
+checks before it hands a file to python-docx, whose lxml parser is created with
 `huge_tree=True`.
 
 Tables are read into a grid of *grid columns* (`w:gridBefore`, `w:gridSpan`,
@@ -23,12 +23,8 @@ are imported too; their answer goes after the paragraph.
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import ParseError
 
-import defusedxml
-import defusedxml.ElementTree as DET
 from openpyxl.utils.cell import get_column_letter
 
 from .detect import TooManyQuestions, detect_table, find_header
@@ -37,60 +33,15 @@ from .layout import sheet_hint, unknown_hint_sheets
 from .i18n_marker import N_
 from .messages import Msg
 from .model import ImportErrorWithContext, Locator, Question, Questionnaire, SheetDetection
-from .safety import Deadline, Limits, check_members, open_zip, read_member
+from .safety import Deadline, Limits, open_zip, parse_xml_part
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{" + W_NS + "}"
-MAX_PART_BYTES = 40 * 1024 * 1024  # document.xml of a 1,000-page manual is ~15 MB
 PARAGRAPHS_NAME = "paragraphs"  # the SheetDetection for numbered question paragraphs
 _WITHDRAWN = re.compile(r"^\[?\s*(deleted|withdrawn|removed|reserved|已删除|删除|已废弃)\b",
                         re.IGNORECASE)
 _TEXT_NUMBER = re.compile(r"^\s*((?:[A-Za-z]{1,4}[-.]?)?\d{1,3}(?:\.\d{1,3}){0,4}[.)]?|\(\d{1,3}\)|"
                           r"[QqＱ]\d{1,4}[.:)]?)\s+(?=\S)")
-
-
-# ------------------------------------------------------------------ safe XML
-
-def _parse_part(zf: zipfile.ZipFile, name: str, filename: str, limits: Limits, *,
-                required: bool = True):
-    if name not in zf.NameToInfo:
-        if required:
-            raise ImportErrorWithContext(N_('the file is incomplete: part "%(part)s" is missing'),
-                                         params={"part": name}, file=filename)
-        return None
-    info = zf.getinfo(name)
-    if info.file_size > MAX_PART_BYTES:
-        raise ImportErrorWithContext(
-            N_('part "%(part)s" is %(mb)s MB of XML (the limit is %(limit)s MB); '
-               "this is far larger than a questionnaire"),
-            params={"part": name, "mb": f"{info.file_size / 1e6:,.1f}", "limit": f"{MAX_PART_BYTES / 1e6:,.1f}"},
-            file=filename)
-    raw = read_member(zf, name, filename, limits)
-    try:
-        return DET.fromstring(raw, forbid_dtd=True)
-    except defusedxml.DefusedXmlException as e:
-        raise ImportErrorWithContext(
-            N_('part "%(part)s" declares a DTD or XML entities (%(kind)s), which a real Word '
-               "document never does; refused as a possible XML bomb / entity-expansion attack"),
-            params={"part": name, "kind": type(e).__name__}, file=filename) from None
-    except (ParseError, LookupError, ValueError) as e:  # LookupError: a damaged encoding="UTG-8"
-        raise ImportErrorWithContext(N_('the file is damaged: part "%(part)s" is not valid XML (%(error)s)'),
-                                     params={"part": name, "error": str(e)}, file=filename) from None
-
-
-def check_docx_safe(data: bytes, filename: str, limits: Limits | None = None) -> None:
-    """Raise ImportErrorWithContext unless the .docx passes the zip limits and every XML
-    part parses with defusedxml (no DTD, no entities, bounded size). Call this before
-    giving an uploaded file to python-docx."""
-    from .safety import DEFAULT_LIMITS
-    limits = limits or DEFAULT_LIMITS
-    zf = open_zip(data, filename, limits)
-    if "word/document.xml" not in zf.NameToInfo:
-        raise ImportErrorWithContext(N_("this is not a Word document (no word/document.xml)"), file=filename)
-    check_members(zf, filename)
-    for name in zf.namelist():
-        if name.endswith((".xml", ".rels")):
-            _parse_part(zf, name, filename, limits)
 
 
 # ------------------------------------------------------------------ text helpers
@@ -835,9 +786,9 @@ def _paragraph_questions(blocks: list, reader: _TableReader, in_tables: bool) ->
 def load_docx(data: bytes, filename: str, limits: Limits, deadline: Deadline,
               layout_hint) -> Questionnaire:
     zf = open_zip(data, filename, limits)
-    root = _parse_part(zf, "word/document.xml", filename, limits)
-    styles = Styles(_parse_part(zf, "word/styles.xml", filename, limits, required=False))
-    numbering = Numbering(_parse_part(zf, "word/numbering.xml", filename, limits, required=False))
+    root = parse_xml_part(zf, "word/document.xml", filename, limits)
+    styles = Styles(parse_xml_part(zf, "word/styles.xml", filename, limits, required=False))
+    numbering = Numbering(parse_xml_part(zf, "word/numbering.xml", filename, limits, required=False))
     blocks = read_body(root, styles, numbering, limits, deadline, filename)
 
     heading: str | None = None

@@ -1,5 +1,8 @@
 """Limits and format sniffing: decide what a file is from its bytes, and refuse
-anything that would make parsing unbounded (zip bombs, encrypted or legacy files)."""
+anything that would make parsing unbounded (zip bombs, encrypted or legacy files, XML bombs).
+
+The one place for untrusted-file limits: the importers and the exporters (which open the customer's
+file again to fill it) both use `open_zip`, `check_members` and `check_docx_safe`."""
 from __future__ import annotations
 
 import io
@@ -8,12 +11,17 @@ import time
 import zipfile
 import zlib
 from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
+
+import defusedxml
+import defusedxml.ElementTree as DET
 
 from .i18n_marker import N_
 from .model import ImportErrorWithContext
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+MAX_PART_BYTES = 40 * 1024 * 1024  # one XML part; document.xml of a 1,000-page manual is ~15 MB
 _JS_COMMENTS = re.compile(rb"\A(?:\s*(?://[^\n]*(?:\n|\Z)|/\*.*?\*/))*\s*", re.DOTALL)
 
 
@@ -180,3 +188,48 @@ def check_members(zf: zipfile.ZipFile, filename: str, deadline: Deadline | None 
                         deadline.check()
         except ZIP_DAMAGE as e:
             raise damaged_part(info.filename, filename, e) from None
+
+
+# ------------------------------------------------------------------ safe XML parts
+
+def parse_xml_part(zf: zipfile.ZipFile, name: str, filename: str, limits: Limits, *,
+                   required: bool = True):
+    """One XML part of an OOXML package, parsed with defusedxml (no DTD, no entities) after a size cap;
+    None when it is missing and not `required`."""
+    if name not in zf.NameToInfo:
+        if required:
+            raise ImportErrorWithContext(N_('the file is incomplete: part "%(part)s" is missing'),
+                                         params={"part": name}, file=filename)
+        return None
+    info = zf.getinfo(name)
+    if info.file_size > MAX_PART_BYTES:
+        raise ImportErrorWithContext(
+            N_('part "%(part)s" is %(mb)s MB of XML (the limit is %(limit)s MB); '
+               "this is far larger than a questionnaire"),
+            params={"part": name, "mb": f"{info.file_size / 1e6:,.1f}", "limit": f"{MAX_PART_BYTES / 1e6:,.1f}"},
+            file=filename)
+    raw = read_member(zf, name, filename, limits)
+    try:
+        return DET.fromstring(raw, forbid_dtd=True)
+    except defusedxml.DefusedXmlException as e:
+        raise ImportErrorWithContext(
+            N_('part "%(part)s" declares a DTD or XML entities (%(kind)s), which a real Word '
+               "document never does; refused as a possible XML bomb / entity-expansion attack"),
+            params={"part": name, "kind": type(e).__name__}, file=filename) from None
+    except (ParseError, LookupError, ValueError) as e:  # LookupError: a damaged encoding="UTG-8"
+        raise ImportErrorWithContext(N_('the file is damaged: part "%(part)s" is not valid XML (%(error)s)'),
+                                     params={"part": name, "error": str(e)}, file=filename) from None
+
+
+def check_docx_safe(data: bytes, filename: str, limits: Limits | None = None) -> None:
+    """Raise ImportErrorWithContext unless the .docx passes the zip limits and every XML
+    part parses with defusedxml (no DTD, no entities, bounded size). Call this before
+    giving an uploaded file to python-docx."""
+    limits = limits or DEFAULT_LIMITS
+    zf = open_zip(data, filename, limits)
+    if "word/document.xml" not in zf.NameToInfo:
+        raise ImportErrorWithContext(N_("this is not a Word document (no word/document.xml)"), file=filename)
+    check_members(zf, filename)
+    for name in zf.namelist():
+        if name.endswith((".xml", ".rels")):
+            parse_xml_part(zf, name, filename, limits)

@@ -142,7 +142,7 @@ def libreoffice_csv(xlsx: bytes, workdir: Path) -> dict[str, list[list[str]]]:
 
 
 def csv_cell(rows: list[list[str]], ref: str) -> str:
-    from exporters.xlsx_patch import _parse_ref  # noqa: PLC0415 - test helper
+    from exporters.xlsx_cells import parse_ref as _parse_ref  # noqa: PLC0415 - test helper
 
     row, col = _parse_ref(ref)
     if row - 1 >= len(rows) or col - 1 >= len(rows[row - 1]):

@@ -10,7 +10,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from exporters import CellWrite, XlsxCellError, fill_xlsx, xlsx_patch
+from exporters import CellWrite, XlsxCellError, fill_xlsx, xlsx_sheet
 from tests.exporters._helpers import assert_only_parts_changed, zip_parts
 
 SHEET = "xl/worksheets/sheet1.xml"
@@ -63,8 +63,8 @@ def filled(source) -> bytes:
 
 
 def test_filled_copy_is_the_same_as_with_a_full_parse(source, filled, monkeypatch):
-    assert len(xlsx_patch._BlankRuns(zip_parts(source)[SHEET], {40000}).reduced) < 20_000  # set aside
-    monkeypatch.setattr(xlsx_patch._BlankRuns, "_RUN", re.compile(rb"(?!)"))  # nothing set aside
+    assert len(xlsx_sheet.BlankRuns(zip_parts(source)[SHEET], {40000}).reduced) < 20_000  # set aside
+    monkeypatch.setattr(xlsx_sheet.BlankRuns, "_RUN", re.compile(rb"(?!)"))  # nothing set aside
     assert fill_xlsx(source, WRITES, merged="top-left") == filled
 
 
@@ -102,4 +102,4 @@ def test_refusals_still_reach_rows_in_the_empty_area(source):
 ])
 def test_sheets_the_runs_are_not_set_aside_for_are_parsed_whole(edit):
     raw = edit(zip_parts(huge_workbook(last_row=2_000))[SHEET])
-    assert xlsx_patch._BlankRuns(raw, {100}).reduced == raw
+    assert xlsx_sheet.BlankRuns(raw, {100}).reduced == raw

@@ -12,9 +12,9 @@ import pytest
 from docx.oxml.ns import qn
 from docx.oxml import OxmlElement
 
-import importers.docx_reader as docx_reader
 from importers import ImportErrorWithContext, load_questionnaire
-from importers.docx_reader import check_docx_safe
+from importers import safety
+from importers.safety import check_docx_safe
 
 from tests.corpus import SHARED_DATA
 
@@ -278,7 +278,7 @@ def test_external_entity_in_styles_is_refused():
 
 
 def test_huge_document_xml_is_refused(monkeypatch):
-    monkeypatch.setattr(docx_reader, "MAX_PART_BYTES", 1_000)
+    monkeypatch.setattr(safety, "MAX_PART_BYTES", 1_000)
     with pytest.raises(ImportErrorWithContext, match=r'part "word/document.xml" is .* MB of XML'):
         load_questionnaire(questionnaire_doc(), "big.docx")
 
