@@ -19,12 +19,21 @@ from vault.documents.labels import template_helpers
 from vault.extensions import limiter
 from vault.notify import NotifyError
 from vault.storage.base import StorageError
-from vault.trust.views import trust_context
+from vault.trust import service as trust
 from vault.web import audit_event, client_ip, form_error
 
 bp = Blueprint("access", __name__, url_prefix="/trust")
 bp.context_processor(template_helpers)
-bp.context_processor(trust_context)
+
+
+@bp.context_processor
+def _public_layout() -> dict:
+    """Name and logo for the trust center's public layout, which these pages share."""
+    profile = trust.get_profile(db.session())
+    return {"trust_company": profile.company_name or current_app.config["COMPANY_NAME"],
+            "trust_logo": profile.logo_blob_id is not None}
+
+
 SESSION_KEY = "access_request"
 
 
