@@ -67,7 +67,7 @@ def subscribe_email(session: Session, *, email: str, component_ids=(), all_compo
     """A pending subscription and its confirmation mail. A confirmed subscription of the same address is
     replaced only when the new one is confirmed, so nobody can change someone else's choice. While a
     confirmation to the address is pending and younger than the window, nothing is added or sent."""
-    email = check_email(email, error=StatusError)
+    email = check_email(email, error=StatusError)  # before the components: a bad address is named first
     components = _components(session, component_ids, all_components)  # a bad choice is refused either way
     sub, token = EMAILS.start(session, email, now=now, error=StatusError, channel="email",
                               locale=locale if locale in ("en", "zh") else "en", all_components=all_components,

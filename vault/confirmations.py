@@ -1,5 +1,5 @@
-"""Confirmation mails to addresses somebody typed into a public form (status updates, subprocessor
-changes): how often one address may get one.
+"""Confirmation mails to addresses somebody typed into a public form (every `vault.subscriptions` list:
+status updates, subprocessor changes): how often one address may get one.
 
 Anyone can type anyone's address, so the limit is per recipient and per list, not per visitor: while a
 confirmation sent to the address less than CONFIRM_MAIL_WINDOW_MINUTES ago is still pending, another
