@@ -52,7 +52,7 @@ def check_email(raw: str | None, *, field: str = "email", error: type[InvalidInp
     """The address in normal form, or `error` (InvalidInput or a feature's subclass) saying what to type."""
     email = normalise_email(raw)
     if not is_email(email):
-        raise error("email", _l("Enter a valid email address, such as name@company.com."), field)
+        raise error("email", _l("Enter a valid email address, such as name@example.com."), field)
     return email
 
 
