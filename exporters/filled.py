@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from openpyxl.utils.cell import get_column_letter
 
 from answers.language import guess_language
-from importers.model import Locator, Question, Questionnaire
+from importers.model import Locator, Question, Questionnaire, csv_records_by_line
 
 
 @dataclass
@@ -35,7 +35,7 @@ def fill_questionnaire(src: bytes, questionnaire: Questionnaire, answers: list[F
         return (fill_xlsx(src, writes + headers, recalc_on_load=True) if writes else src), len(writes)
     if fmt == "csv":
         from exporters.csv_writer import fill_csv
-        record_of = _csv_records_by_line(src)
+        record_of = csv_records_by_line(src)
         cells = [(loc, column, value) for a in answers for loc, column, _cell, value in _cells(a)]
         writes = [(record_of[loc.row], column, value) for loc, column, value in cells]
         added = [(record_of[row], loc.column, text)
@@ -164,20 +164,3 @@ def _fill_pdf(src: bytes, questionnaire: Questionnaire, answers: list[FilledAnsw
         rows.append(SheetRow(q.qid, q.section, q.text, a.answer if a else None, a.comment if a else None))
     written = sum(1 for a in answers if a.answer or a.comment)
     return answer_sheet_docx(questionnaire.filename, rows), written
-
-
-def _csv_records_by_line(src: bytes) -> dict[int, int]:
-    """Importers locate CSV rows by line number (what a person sees); the writer counts records."""
-    import csv
-    import io
-
-    from importers.csv_reader import decode, sniff_delimiter
-
-    text, _ = decode(src)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))
-    out, line = {}, 1
-    for number, _rec in enumerate(reader, start=1):
-        out[line] = number
-        line = reader.line_num + 1
-    return out

@@ -1,12 +1,15 @@
 """The neutral questionnaire structure every importer produces."""
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl.utils.cell import get_column_letter
 
+from .csv_text import decode, sniff_delimiter
 from .i18n_marker import TranslatableError
 
 # Column roles a sheet/table can have. "guidance" is help text shown to the person
@@ -24,6 +27,19 @@ class Locator:
     row: int | None = None  # 1-based row as the spreadsheet shows it (csv: 1-based line number)
     column: int | None = None  # 1-based
     extra: dict = field(default_factory=dict)
+
+
+def csv_records_by_line(data: bytes) -> dict[int, int]:
+    """{line number: record number} of a CSV file. A CSV Locator's `row` is the line its record starts
+    on (what a person sees); a writer counts records. The file is decoded and split as the importer did."""
+    text, _ = decode(data)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))
+    out, line = {}, 1
+    for number, _rec in enumerate(reader, start=1):
+        out[line] = number
+        line = reader.line_num + 1
+    return out
 
 
 def new_column(role: str, header_row: int | None, style_from: str | None) -> dict:
