@@ -210,8 +210,8 @@ def _create(session: Session, spec: DemoDocument, owner: User, tmp: Path, max_by
 
 
 def _audit(session: Session, owner: User, action: str, object_type: str, object_id: str, detail: dict) -> None:
-    audit.record(session, action, actor_id=owner.id, actor=ACTOR, object_type=object_type, object_id=object_id,
-                 detail=detail)
+    audit.record(session, action, by=audit.Actor(label=ACTOR, id=owner.id), object_type=object_type,
+                 object_id=object_id, detail=detail)
 
 
 # --- subprocessors ------------------------------------------------------------------------------

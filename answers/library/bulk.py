@@ -9,11 +9,12 @@ from answers.library import service
 from answers.library.models import LibraryEntry
 from importers.i18n_marker import N_
 from vault import audit
+from vault.audit import Actor
 
 ACTIONS = ("approve", "retire", "set_owner", "add_tag", "mark_reviewed")
 
 
-def apply_bulk(session: Session, entries: list[LibraryEntry], actor: service.Actor, action: str, *,
+def apply_bulk(session: Session, entries: list[LibraryEntry], actor: Actor, action: str, *,
                owner_id: int | None = None, tag: str = "", today: date | None = None) -> list[str]:
     """Apply `action` to each entry (each change is in its history and the audit trail, plus one summary
     event); returns the refs that changed. Raises LibraryError and changes nothing the caller commits."""
@@ -38,7 +39,7 @@ def apply_bulk(session: Session, entries: list[LibraryEntry], actor: service.Act
             fields = service.update_entry(session, entry, actor, note="reviewed", last_reviewed_on=today or date.today())
         if fields:
             changed.append(entry.ref)
-    audit.record(session, "library.bulk", actor_id=actor.id, actor=actor.label, ip=actor.ip, object_type="library",
+    audit.record(session, "library.bulk", by=actor, object_type="library",
                  detail={"action": action, "selected": len(entries), "changed": changed,
                          **({"owner_id": owner_id} if action == "set_owner" else {}),
                          **({"tag": tag} if action == "add_tag" else {})})

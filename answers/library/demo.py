@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from answers.library import service
+from vault.audit import Actor
 
 # (ref, category, question, alternatives, short, full, language, days since review)
 ENTRIES = [
@@ -81,7 +82,7 @@ def load_demo_library(session: Session, today: date) -> int:
     from sqlalchemy import select
 
     from vault.auth.models import User
-    actor = service.Actor(label="vault demo")
+    actor = Actor(label="vault demo")
     owner_id = session.scalar(select(User.id).where(User.email == "security@example.com"))
     created = 0
     for ref, category, question, alternatives, short, full, language, reviewed in ENTRIES:

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from answers.language import guess_language
+from importers.language import guess_language
 from answers.library import service
 from answers.library.models import LibraryEntry
 from vault import audit
+from vault.audit import Actor
 from importers.library import LibraryRow, LibraryTable, RowProblem
 
 def _norm_q(text: str) -> str:
@@ -76,11 +77,11 @@ def plan_import(session: Session, table: LibraryTable, *, default_status: str = 
     return plan
 
 
-def apply_import(session: Session, plan: ImportPlan, actor: service.Actor, source_file: str = "") -> None:
+def apply_import(session: Session, plan: ImportPlan, actor: Actor, source_file: str = "") -> None:
     """Everything in the plan, in the caller's transaction (the caller commits or rolls back)."""
     for _row, values in plan.creates:
         service.create_entry(session, actor, audited=False, **values)
     for entry, row, changes in plan.updates:
         service.update_entry(session, entry, actor, note=f"imported (row {row.row})", audited=False, **changes)
-    audit.record(session, "library.import", actor_id=actor.id, actor=actor.label, ip=actor.ip,
-                 object_type="library", detail={**plan.summary(), "file": source_file})
+    audit.record(session, "library.import", by=actor, object_type="library",
+                 detail={**plan.summary(), "file": source_file})

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from answers.library.models import LANGUAGES, STATUSES, LibraryEntry, LibraryEntryRevision
 from importers.i18n_marker import N_, TranslatableError
 from vault import audit
+from vault.audit import Actor  # the one acting-user shape; `service.Actor` stays importable
 from vault.db import utcnow
 
 EDITABLE = ("ref", "question", "alternatives", "answer_short", "answer_full", "category", "tags",
@@ -23,13 +24,6 @@ class LibraryError(TranslatableError):
 
 class StaleEdit(LibraryError):
     """Someone else saved the entry since it was opened."""
-
-
-@dataclass
-class Actor:
-    id: int | None = None
-    label: str = "system"
-    ip: str = ""
 
 
 def snapshot(entry: LibraryEntry) -> dict:
@@ -97,8 +91,8 @@ def create_entry(session: Session, actor: Actor, *, audited: bool = True, eviden
     session.flush()
     _record_revision(session, entry, actor, sorted([*values, *(["evidence"] if evidence else [])]), note="created")
     if audited:  # bulk imports record one summary event instead
-        audit.record(session, "library.create", actor_id=actor.id, actor=actor.label, ip=actor.ip,
-                     object_type="library_entry", object_id=entry.uid, detail={"ref": entry.ref})
+        audit.record(session, "library.create", by=actor, object_type="library_entry", object_id=entry.uid,
+                     detail={"ref": entry.ref})
     session.flush()
     return entry
 
@@ -130,8 +124,7 @@ def update_entry(session: Session, entry: LibraryEntry, actor: Actor, *, expecte
     session.flush()
     _record_revision(session, entry, actor, changed, note=note)
     if audited:
-        audit.record(session, "library.update", actor_id=actor.id, actor=actor.label, ip=actor.ip,
-                     object_type="library_entry", object_id=entry.uid,
+        audit.record(session, "library.update", by=actor, object_type="library_entry", object_id=entry.uid,
                      detail={"ref": entry.ref, "fields": changed})
     session.flush()
     return changed

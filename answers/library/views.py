@@ -28,7 +28,7 @@ from vault.http import stream_download
 from vault.i18n import localized, localized_reason
 from vault.storage import get_keyring
 from vault.tempcrypt import EncryptedTempFile
-from vault.web import audit_event, client_ip, is_safe_next, require
+from vault.web import audit_event, current_actor, is_safe_next, require
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 PAGE_SIZE = 50
@@ -47,10 +47,6 @@ def _stale_sentence(s) -> str:
     """Why an answer is stale, naming the evidence and the day: the one sentence (answers.library.stale)."""
     from answers.library.stale import describe
     return str(describe(s, str(get_locale())))
-
-
-def _actor() -> service.Actor:
-    return service.Actor(id=current_user.id, label=current_user.email, ip=client_ip())
 
 
 def _entry_or_404(uid: str):
@@ -242,7 +238,7 @@ def new():
         values = _entry_kwargs(form, sess)
         if values is not None:
             try:
-                entry = service.create_entry(sess, _actor(), **values)
+                entry = service.create_entry(sess, current_actor(), **values)
             except service.LibraryError as exc:
                 sess.rollback()
                 form.form_errors.append(localized(exc))
@@ -271,7 +267,7 @@ def edit(uid: str):
             form.form_errors.append(_("This form is missing the version it was opened at. Reload the entry."))
         elif values is not None:
             try:
-                changed = service.update_entry(sess, entry, _actor(), expected_revision=int(opened_at), **values)
+                changed = service.update_entry(sess, entry, current_actor(), expected_revision=int(opened_at), **values)
             except (service.StaleEdit, StaleDataError):
                 sess.rollback()  # reloads the entry as the other person saved it
                 conflict = _conflict(entry, form)
@@ -322,7 +318,7 @@ def restore(uid: str, number: int):
         abort(400)
     sess = db.session()
     try:
-        changed = service.restore_revision(sess, entry, number, _actor())
+        changed = service.restore_revision(sess, entry, number, current_actor())
     except service.LibraryError as exc:
         sess.rollback()
         flash(localized(exc), "error")
@@ -341,7 +337,7 @@ def reviewed(uid: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     sess = db.session()
-    service.mark_reviewed(sess, entry, _actor(), date.today())
+    service.mark_reviewed(sess, entry, current_actor(), date.today())
     sess.commit()
     _sync_index()
     flash(_("Marked as reviewed today."), "success")
@@ -367,7 +363,7 @@ def bulk():
         flash(_("Select at least one entry first."), "error")
         return redirect(back)
     try:
-        changed = apply_bulk(sess, entries, _actor(), form.action.data, owner_id=form.owner_id.data or None,
+        changed = apply_bulk(sess, entries, current_actor(), form.action.data, owner_id=form.owner_id.data or None,
                              tag=form.tag.data or "", today=date.today())
     except service.LibraryError as exc:
         sess.rollback()
@@ -498,7 +494,7 @@ def import_preview(token: str):
             errors.append(_("The mapping changed since the preview. Check the new preview, then import."))
         else:
             try:
-                apply_import(sess, plan, _actor(), source_file=upload.filename)
+                apply_import(sess, plan, current_actor(), source_file=upload.filename)
                 sess.commit()
             except (service.LibraryError, DBIntegrityError) as exc:
                 sess.rollback()

@@ -150,9 +150,10 @@ def test_good_dates():
 @pytest.mark.parametrize("texts, code", [
     ({"en": ("", ""), "zh": ("", "")}, "title"),
     ({"en": ("", "a description without a title")}, "title"),
-    ({"en": ("x" * 301, "")}, "title"),
+    ({"en": ("x" * 301, "")}, "too_long"),
     ({"en": ("two\nlines", "")}, "title"),
-    ({"en": ("ok", "bell\x07")}, "text"),
+    ({"en": ("ok", "bell\x07")}, "control"),
+    ({"en": ("invoice\u202efdp", "")}, "invisible"),
 ])
 def test_bad_texts(texts, code):
     with pytest.raises(v.InvalidInput) as exc:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tests.expiry.conftest import TODAY, at, deliver, document, mails_to, run, user
 from vault import db, notify
+from vault.inputs import InvalidInput
 from vault.notify.channels import webhook
 from vault.notify.models import Outbox
 
@@ -95,7 +96,7 @@ def test_private_webhook_targets_are_refused_unless_allowed(app, tmp_path, recei
         settings = notify.Settings.from_config(app.config)
         for target in (receiver.url("/hook"), "http://169.254.169.254/latest/meta-data/",
                        "http://[::ffff:127.0.0.1]:8080/x", "http://10.0.0.5/hook"):
-            with pytest.raises(service.InvalidInput, match="refused"):
+            with pytest.raises(InvalidInput, match="refused"):
                 service.add_destination(sess, channel="slack", target=target, secret=None, label="",
                                         notify_settings=settings)
         assert service.list_destinations(sess) == []
@@ -126,5 +127,5 @@ def test_destination_form_rules(app):
                  (dict(channel="slack", target="ftp://example.com/x", secret=None), "not acceptable|refused"),
                  (dict(channel="slack", target="http://user:pw@example.com/x", secret=None), "refused")]
         for kwargs, message in cases:
-            with pytest.raises(service.InvalidInput, match=message):
+            with pytest.raises(InvalidInput, match=message):
                 service.add_destination(sess, label="", notify_settings=settings, **kwargs)

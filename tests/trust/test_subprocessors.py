@@ -13,7 +13,7 @@ from tests.conftest import make_app
 from vault import db
 from vault.audit import AuditEvent
 from vault.db import utcnow
-from vault.documents.validation import InvalidInput
+from vault.inputs import InvalidInput
 from vault.trust import subprocessors as subs
 from vault.trust.models import Subprocessor
 
@@ -63,7 +63,7 @@ def _events(app, prefix="trust.subprocessor"):
     (F(name="AWS", purpose_en="Hosting", location="x" * 201), "too_long", "location"),
     (F(name="AWS", purpose_en="Hosting", data_categories_zh="字" * 1001), "too_long", "data_categories_zh"),
     (F(name="AWS", purpose_en="Hosting", location_zh="字" * 201), "too_long", "location_zh"),
-    (F(name="AWS", purpose_en="Hosting", location_zh="爱尔兰\u200b"), "control_character", "location_zh"),
+    (F(name="AWS", purpose_en="Hosting", location_zh="爱尔兰\u200b"), "invisible", "location_zh"),
     (F(name="AWS", purpose_en="Hosting", website="javascript:alert(1)"), "website", "website"),
     (F(name="AWS", purpose_en="Hosting", website="JavaScript:alert(1)//https://x.example"), "website", "website"),
     (F(name="AWS", purpose_en="Hosting", website="data:text/html,<script>alert(1)</script>"), "website", "website"),
@@ -74,9 +74,9 @@ def _events(app, prefix="trust.subprocessor"):
     (F(name="AWS", purpose_en="Hosting", website="https://aws.amazon.com evil"), "website", "website"),
     (F(name="AWS", purpose_en="Hosting", website="https://aws.amazon.com@evil.example/"), "website", "website"),
     (F(name="AWS", purpose_en="Hosting", website="https://x.example/" + "a" * 2048), "website", "website"),
-    (F(name="A\x00WS", purpose_en="Hosting"), "control_character", "name"),
-    (F(name="AWS\u202e", purpose_en="Hosting"), "control_character", "name"),
-    (F(name="AWS", purpose_en="Host\x07ing"), "control_character", "purpose_en"),
+    (F(name="A\x00WS", purpose_en="Hosting"), "control", "name"),
+    (F(name="AWS\u202e", purpose_en="Hosting"), "invisible", "name"),
+    (F(name="AWS", purpose_en="Host\x07ing"), "control", "purpose_en"),
 ])
 def test_bad_fields_are_refused_with_the_field_and_reason(app, fields, code, field):
     with app.app_context():

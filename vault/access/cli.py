@@ -25,7 +25,8 @@ def trace_command(file: Path) -> None:
         raise click.ClickException(f"The file is larger than the upload limit ({limit} bytes).")
     sess = db.session()
     report = service.trace(sess, file.read_bytes())
-    audit.record(sess, "access.trace", actor="cli", object_type="download", object_id=report.download_id or "",
+    audit.record(sess, "access.trace", by=audit.Actor(label="cli"), object_type="download",
+                 object_id=report.download_id or "",
                  outcome="ok" if report.download else "failed",
                  detail={"filename": file.name[:200], "method": report.method, "found": report.download is not None,
                          **({"damaged": report.damaged[:300]} if report.damaged else {})})

@@ -22,12 +22,12 @@ from vault.auth.models import User
 from vault.db import utcnow
 from vault.documents import service as documents, status as doc_status
 from vault.documents.models import Document, DocumentType, DocumentVersion, Visibility, new_uid
-from vault.documents.validation import InvalidInput
+from vault.inputs import InvalidInput, clean_text
+from vault.inputs import check_email as check_address
 from vault.trust import service as trust
 
 NAME_MAX = 200
 COMPANY_MAX = 200
-EMAIL_MAX = 254
 REASON_MAX = 2000
 USER_AGENT_MAX = 400
 GRANT_DAYS_MAX = 365
@@ -42,38 +42,28 @@ class AccessError(InvalidInput):
 
 # --- input checks -------------------------------------------------------------------------------
 
-def _text(value: str | None, field_name: str, max_len: int, *, required: bool, label) -> str:
-    value = unicodedata.normalize("NFC", (value or "")).strip()
+def _text(value: str | None, field_name: str, max_len: int, *, required: bool, label, shown) -> str:
+    """`value` through `clean_text` (`shown` names the field in its messages), then two rules of this
+    public form on top: a required field must not be empty (`label`, lower case, goes in "Enter your …"),
+    and every format character (Unicode Cf: soft hyphens, word joiners, tag characters) and C1 control is
+    refused, not only the direction marks clean_text knows: what a visitor types here is shown to staff
+    and copied into mails."""
+    multiline = field_name == "reason"
+    value = clean_text(value, field=field_name, max_len=max_len, label=shown, multiline=multiline,
+                       error=AccessError)
     if required and not value:
         raise AccessError("required", _l("Enter your %(label)s.", label=label), field=field_name)
-    if len(value) > max_len:
-        raise AccessError("too_long", _l("This is too long (at most %(max)d characters).", max=max_len),
-                          field=field_name)
-    allowed = "\n\r\t" if field_name == "reason" else ""
+    allowed = "\n\r\t" if multiline else ""
     if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in allowed for ch in value):
         raise AccessError("control", _l("This contains control or invisible characters; retype it."),
                           field=field_name)
     return value
 
 
-_LOCAL_EXTRA = set("!#$%&'*+-/=?^_`{|}~.")
-
-
 def check_email(raw: str | None) -> str:
-    """A plausible address, lower-cased: an ASCII RFC 5322 "atext" local part (what our mail path can
-    send to), a dotted domain of letters (any script), digits and hyphens. No quoted local parts."""
-    email = unicodedata.normalize("NFC", (raw or "")).strip().lower()
-    local, at, domain = email.rpartition("@")
-    labels = domain.split(".")
-    ok = (bool(at and local and domain) and len(email) <= EMAIL_MAX and len(local) <= 64
-          and all(ch.isascii() and (ch.isalnum() or ch in _LOCAL_EXTRA) for ch in local)
-          and not local.startswith(".") and not local.endswith(".") and ".." not in local
-          and len(labels) >= 2 and all(label and len(label) <= 63 for label in labels)
-          and all(ch.isalnum() or ch == "-" for label in labels for ch in label)
-          and not any(label.startswith("-") or label.endswith("-") for label in labels))
-    if not ok:
-        raise AccessError("email", _l("Enter a valid work email address, such as name@company.com."), field="email")
-    return email
+    """The address in its one normal form (`vault.inputs.check_email`), or an AccessError for the email
+    field. Free-mail and blocked domains are a separate rule (`rules.refusal`, in create_request)."""
+    return check_address(raw, field="email", error=AccessError)
 
 
 @dataclass
@@ -128,10 +118,11 @@ def create_request(session: Session, inp: RequestInput, *, now: datetime,
 
     Returns the request and the raw confirmation token (only its hash is stored).
     """
-    name = _text(inp.name, "name", NAME_MAX, required=True, label=_l("full name"))
+    name = _text(inp.name, "name", NAME_MAX, required=True, label=_l("full name"), shown=_l("Full name"))
     email = check_email(inp.email)
-    company = _text(inp.company, "company", COMPANY_MAX, required=True, label=_l("company"))
-    reason = _text(inp.reason, "reason", REASON_MAX, required=False, label=_l("reason"))
+    company = _text(inp.company, "company", COMPANY_MAX, required=True, label=_l("company"),
+                    shown=_l("Company"))
+    reason = _text(inp.reason, "reason", REASON_MAX, required=False, label=_l("reason"), shown=_l("Reason"))
     domain = rules.email_domain(email)
     pol = trust.policy(session)
     refused = rules.refusal(domain, blocked=pol.blocked, free_mail=pol.free_mail)
@@ -255,7 +246,8 @@ def accept_nda(session: Session, req: AccessRequest, *, full_name: str, accepted
     if not posted_version_uid or not tokens.plausible(posted_version_uid) or posted_version_uid != nda.uid:
         raise AccessError("nda_version", _l("The NDA has changed since this page was opened. Read the current "
                                             "version below and accept it again."), field="nda_version")
-    full_name = _text(full_name, "full_name", NAME_MAX, required=True, label=_l("full name"))
+    full_name = _text(full_name, "full_name", NAME_MAX, required=True, label=_l("full name"),
+                      shown=_l("Full name"))
     if not accepted:
         raise AccessError("not_accepted", _l("Tick the box to accept the NDA."), field="accept")
     acceptance = NdaAcceptance(method=NdaMethod.CLICK_THROUGH.value, email=req.email, full_name=full_name,
@@ -274,10 +266,10 @@ def record_offline_nda(session: Session, *, name: str, email: str, company: str,
     from vault.access.models import signed_copy_context
     from vault.storage.service import discard_blob, save_blob
 
-    name = _text(name, "name", NAME_MAX, required=True, label=_l("full name"))
+    name = _text(name, "name", NAME_MAX, required=True, label=_l("full name"), shown=_l("Full name"))
     email = check_email(email)
-    company = _text(company, "company", COMPANY_MAX, required=True, label=_l("company"))
-    notes = _text(notes, "reason", REASON_MAX, required=False, label=_l("notes"))
+    company = _text(company, "company", COMPANY_MAX, required=True, label=_l("company"), shown=_l("Company"))
+    notes = _text(notes, "reason", REASON_MAX, required=False, label=_l("notes"), shown=_l("Notes"))
     acceptance = NdaAcceptance(uid=new_uid(), method=NdaMethod.SIGNED_OFFLINE.value, email=email, full_name=name,
                                company=company, accepted_at=now, expires_on=_nda_end(now), recorded_by=by,
                                notes=notes, signed_copy_filename=upload.filename,
@@ -385,7 +377,7 @@ def approve(session: Session, req: AccessRequest, *, document_uids: list[str], d
 def deny(session: Session, req: AccessRequest, *, reason: str, by: User, now: datetime) -> None:
     if req.status not in OPEN:
         raise AccessError("state", _l("This request has already been decided."))
-    reason = _text(reason, "reason", REASON_MAX, required=True, label=_l("reason"))
+    reason = _text(reason, "reason", REASON_MAX, required=True, label=_l("reason"), shown=_l("Reason"))
     req.status, req.decided_at, req.decided_by, req.decision_reason = RequestStatus.DENIED.value, now, by, reason
     req.rule = "staff"
     session.flush()
@@ -395,7 +387,8 @@ def revoke(session: Session, grant: Grant, *, reason: str, by: User, now: dateti
     if grant.revoked_at is not None:
         raise AccessError("state", _l("This access was already revoked."))
     grant.revoked_at, grant.revoked_by = now, by
-    grant.revoke_reason = _text(reason, "reason", REASON_MAX, required=False, label=_l("reason"))
+    grant.revoke_reason = _text(reason, "reason", REASON_MAX, required=False, label=_l("reason"),
+                                shown=_l("Reason"))
     session.flush()
 
 

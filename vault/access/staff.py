@@ -14,7 +14,8 @@ from vault.crypto import IntegrityError
 from vault.db import utcnow
 from vault.documents import service as documents
 from vault.documents.labels import template_helpers
-from vault.documents.validation import InvalidInput, spool, check_upload
+from vault.documents.validation import check_upload, spool
+from vault.inputs import InvalidInput
 from vault.http import stream_download
 from vault.storage.base import StorageError
 from vault.storage.service import open_blob

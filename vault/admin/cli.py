@@ -64,9 +64,9 @@ def anchor_command() -> None:
     click.echo(f"Queued head {audit.current_head(sess)} for the anchor (sent by `vault notify deliver`).")
 
 
-def _cli_actor() -> str:
-    from vault.auth.cli import _actor
-    return _actor().label
+def _cli_actor() -> audit.Actor:
+    from vault.auth.cli import cli_actor
+    return cli_actor()
 
 
 def _date(_ctx, _param, value: str | None) -> date | None:
@@ -89,7 +89,7 @@ def export_command(since: date | None, until: date | None, action: str, output: 
     """Write the audit events as CSV, oldest first."""
     filters = service.AuditFilters(action=action, since=since, until=until)
     sess = db.session()
-    audit.record(sess, "audit.export", actor=_cli_actor(), detail={"filters": filters.as_query(), "to": output})
+    audit.record(sess, "audit.export", by=_cli_actor(), detail={"filters": filters.as_query(), "to": output})
     sess.commit()
     if output == "-":
         for chunk in service.export_lines(sess, filters):

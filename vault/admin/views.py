@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context,
                    url_for)
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from vault import db
 from vault.admin import service as admin_service
@@ -13,13 +12,9 @@ from vault.audit import verify_chain
 from vault.auth import service as accounts
 from vault.auth.forms import ActionForm
 from vault.db import utcnow
-from vault.web import audit_event, client_ip, require
+from vault.web import audit_event, current_actor, require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _actor() -> accounts.Actor:
-    return accounts.Actor(label=current_user.email, id=current_user.id, ip=client_ip())
 
 
 # --- users --------------------------------------------------------------------------------
@@ -40,7 +35,7 @@ def user_new():
     sess = db.session()
     try:
         user = accounts.create_user(sess, email=form.email.data, password=form.password.data, role=form.role.data,
-                                    name=form.name.data or "", actor=_actor())
+                                    name=form.name.data or "", actor=current_actor())
     except accounts.AccountError as exc:
         sess.rollback()
         form.email.errors = [str(exc)]
@@ -78,28 +73,28 @@ def _change(user_id: int, form, change, done_message: str):
 @bp.post("/users/<int:user_id>/role")
 @require("users.manage")
 def user_role(user_id: int):
-    return _change(user_id, RoleForm(), lambda s, u, f: accounts.set_role(s, u, f.role.data, actor=_actor()),
+    return _change(user_id, RoleForm(), lambda s, u, f: accounts.set_role(s, u, f.role.data, actor=current_actor()),
                    _("The role of %(email)s is changed."))
 
 
 @bp.post("/users/<int:user_id>/disable")
 @require("users.manage")
 def user_disable(user_id: int):
-    return _change(user_id, ActionForm(), lambda s, u, f: accounts.set_active(s, u, False, actor=_actor()),
+    return _change(user_id, ActionForm(), lambda s, u, f: accounts.set_active(s, u, False, actor=current_actor()),
                    _("%(email)s is disabled and signed out everywhere."))
 
 
 @bp.post("/users/<int:user_id>/enable")
 @require("users.manage")
 def user_enable(user_id: int):
-    return _change(user_id, ActionForm(), lambda s, u, f: accounts.set_active(s, u, True, actor=_actor()),
+    return _change(user_id, ActionForm(), lambda s, u, f: accounts.set_active(s, u, True, actor=current_actor()),
                    _("%(email)s is enabled."))
 
 
 @bp.post("/users/<int:user_id>/reset-2fa")
 @require("users.manage")
 def user_reset_2fa(user_id: int):
-    return _change(user_id, ActionForm(), lambda s, u, f: accounts.reset_totp(s, u, actor=_actor()),
+    return _change(user_id, ActionForm(), lambda s, u, f: accounts.reset_totp(s, u, actor=current_actor()),
                    _("Two-factor sign-in of %(email)s is removed; they can set it up again."))
 
 

@@ -7,24 +7,27 @@ import click
 from flask.cli import with_appcontext
 
 from vault import db
+from vault.audit import Actor
 from vault.auth import service
 from vault.auth.roles import Role
+from vault.inputs import normalise_email
 
 users_cli = click.Group("users", help="Staff accounts.")
 
 
-def _actor() -> service.Actor:
+def cli_actor() -> Actor:
+    """Who runs a command: the operating-system login name (there is no signed-in user)."""
     try:
         who = getpass.getuser()
     except Exception:  # noqa: BLE001 (no login name in some containers)
         who = "unknown"
-    return service.Actor(label=f"cli:{who}")
+    return Actor(label=f"cli:{who}")
 
 
 def _user(sess, email: str):
     user = service.find_by_email(sess, email)
     if user is None:
-        raise click.ClickException(f"No account with the email {service.normalise_email(email)}.")
+        raise click.ClickException(f"No account with the email {normalise_email(email)}.")
     return user
 
 
@@ -53,7 +56,7 @@ def create_command(email: str, role: str, name: str, password: str | None) -> No
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     sess = db.session()
     try:
-        user = service.create_user(sess, email=email, password=password, role=role, name=name, actor=_actor())
+        user = service.create_user(sess, email=email, password=password, role=role, name=name, actor=cli_actor())
     except service.AccountError as exc:
         sess.rollback()
         raise click.ClickException(str(exc)) from exc
@@ -82,7 +85,7 @@ def list_command() -> None:
 @with_appcontext
 def disable_command(email: str) -> None:
     """Disable an account and end its sessions."""
-    _apply(lambda s, u: service.set_active(s, u, False, actor=_actor()), email,
+    _apply(lambda s, u: service.set_active(s, u, False, actor=cli_actor()), email,
            "Disabled {email}; their sessions are ended.")
 
 
@@ -91,7 +94,7 @@ def disable_command(email: str) -> None:
 @with_appcontext
 def enable_command(email: str) -> None:
     """Enable a disabled account."""
-    _apply(lambda s, u: service.set_active(s, u, True, actor=_actor()), email, "Enabled {email}.")
+    _apply(lambda s, u: service.set_active(s, u, True, actor=cli_actor()), email, "Enabled {email}.")
 
 
 @users_cli.command("set-role")
@@ -100,7 +103,7 @@ def enable_command(email: str) -> None:
 @with_appcontext
 def set_role_command(email: str, role: str) -> None:
     """Change an account's role."""
-    _apply(lambda s, u: service.set_role(s, u, role, actor=_actor()), email, f"{{email}} is now {role}.")
+    _apply(lambda s, u: service.set_role(s, u, role, actor=cli_actor()), email, f"{{email}} is now {role}.")
 
 
 @users_cli.command("reset-2fa")
@@ -108,7 +111,7 @@ def set_role_command(email: str, role: str) -> None:
 @with_appcontext
 def reset_2fa_command(email: str) -> None:
     """Remove an account's two-factor sign-in (lost phone); they set it up again."""
-    _apply(lambda s, u: service.reset_totp(s, u, actor=_actor()), email, "Two-factor sign-in of {email} is removed.")
+    _apply(lambda s, u: service.reset_totp(s, u, actor=cli_actor()), email, "Two-factor sign-in of {email} is removed.")
 
 
 @users_cli.command("set-password")
@@ -120,5 +123,5 @@ def set_password_command(email: str, password: str | None) -> None:
     """Set a new password for an account and end its sessions."""
     if password is None:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    _apply(lambda s, u: service.set_password(s, u, new=password, actor=_actor()), email,
+    _apply(lambda s, u: service.set_password(s, u, new=password, actor=cli_actor()), email,
            "Password of {email} is set; their sessions are ended.")

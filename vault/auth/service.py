@@ -6,7 +6,6 @@ same transaction, so a change and its audit entry land together or not at all.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -14,30 +13,25 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vault import audit
+from vault.audit import Actor
 from vault.auth import passwords, totp
 from vault.auth import secrets as totp_secrets
 from vault.auth.models import User, new_session_token
 from vault.auth.roles import Role
 from vault.crypto import IntegrityError, Keyring, KeyringError
 from vault.db import utcnow
+from vault.inputs import is_email, normalise_email
 from vault.storage import get_keyring
 
 log = logging.getLogger(__name__)
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
 class AccountError(Exception):
-    """A refused account change; the message is meant for the person who asked."""
+    """A refused account change; the message is meant for the person who asked.
 
-
-@dataclass(frozen=True)
-class Actor:
-    """Who made a change, for the audit trail."""
-
-    label: str = "system"
-    id: int | None = None
-    ip: str = ""
+    Not an `InvalidInput`: it carries no code or field (most refusals are about the account's state, not
+    about one field of a form), and every caller shows it above the form or prints it."""
 
 
 def _as_actor(actor: Actor | str) -> Actor:
@@ -46,12 +40,8 @@ def _as_actor(actor: Actor | str) -> Actor:
 
 def _audit(session: Session, action: str, user: User, actor: Actor | str, **detail) -> None:
     who = _as_actor(actor)
-    audit.record(session, action, actor_id=who.id, actor=who.label, object_type="user", object_id=user.id,
-                 ip=who.ip, detail={"email": user.email, **detail})
-
-
-def normalise_email(email: str | None) -> str:
-    return (email or "").strip().lower()
+    audit.record(session, action, by=who, object_type="user", object_id=user.id,
+                 detail={"email": user.email, **detail})
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -82,7 +72,7 @@ def _check_password(password: str, email: str) -> None:
 def create_user(session: Session, *, email: str, password: str, role: str, name: str = "",
                 actor: Actor | str = "system", locale: str | None = None) -> User:
     email = normalise_email(email)
-    if not EMAIL_RE.match(email) or len(email) > 320:
+    if not is_email(email):
         raise AccountError(_("“%(email)s” is not a valid email address.", email=email))
     role = _check_role(role)
     _check_password(password, email)

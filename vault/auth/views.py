@@ -16,7 +16,8 @@ from vault.auth.models import User
 from vault.auth.roles import Role
 from vault.errors import wants_json
 from vault.extensions import limiter
-from vault.web import audit_event, client_ip, is_safe_next
+from vault.inputs import normalise_email
+from vault.web import audit_event, current_actor, is_safe_next
 
 bp = Blueprint("auth", __name__)
 bp.record_once(lambda state: passwords.configure(state.app.config.get("ARGON2_PARAMETERS")))
@@ -39,7 +40,7 @@ def _account_limit() -> str:
 
 
 def _password_account_key() -> str:
-    return "account:" + service.normalise_email(request.form.get("email"))[:320]
+    return "account:" + normalise_email(request.form.get("email"))[:320]
 
 
 def _code_account_key() -> str:
@@ -55,7 +56,7 @@ def _throttled(request_limit):
     """Audit the refused attempt and answer 429 with the sign-in page and a clear message."""
     step = "code" if request.endpoint == "auth.login_totp" else "password"
     by_account = request_limit.request_args[0].startswith("account")
-    email = (service.normalise_email(request.form.get("email"))[:320] if step == "password"
+    email = (normalise_email(request.form.get("email"))[:320] if step == "password"
              else (session.get(PENDING_KEY) or {}).get("email", ""))
     sess = db.session()
     sess.rollback()
@@ -124,7 +125,7 @@ def login():
             return _complete_login(user, remember=bool(form.remember.data), target=form.next.data,
                                    method="password")
         audit_event("auth.login_failed", outcome="failed",
-                    detail={"email": service.normalise_email(form.email.data)[:320], "step": "password"})
+                    detail={"email": normalise_email(form.email.data)[:320], "step": "password"})
         sess.commit()
         error = _("Wrong email or password.")
     elif request.method == "POST":
@@ -200,10 +201,6 @@ def _require_admin_2fa():
     return None
 
 
-def _actor() -> service.Actor:
-    return service.Actor(label=current_user.email, id=current_user.id, ip=client_ip())
-
-
 def _relogin(user: User) -> None:
     """Keep this browser signed in after the session token changed (other sessions stay ended)."""
     remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
@@ -232,7 +229,7 @@ def account():
         return _account_page(400, profile=form)
     sess = db.session()
     service.update_profile(sess, current_user, name=form.name.data, locale=form.locale.data or None,
-                           actor=_actor())
+                           actor=current_actor())
     sess.commit()
     flash(_("Your profile is saved."), "success")
     return redirect(url_for(".account"))
@@ -247,7 +244,7 @@ def change_password():
     sess = db.session()
     user = current_user._get_current_object()
     try:
-        service.change_password(sess, user, current=form.current.data, new=form.new.data, actor=_actor())
+        service.change_password(sess, user, current=form.current.data, new=form.new.data, actor=current_actor())
     except service.AccountError as exc:
         sess.rollback()
         form.new.errors = [str(exc)]
@@ -295,7 +292,7 @@ def totp_confirm():
     error = _("Enter the six-digit code from your authenticator app.")
     if form.validate_on_submit():
         try:
-            service.confirm_totp(sess, user, form.code.data, actor=_actor())
+            service.confirm_totp(sess, user, form.code.data, actor=current_actor())
         except service.AccountError as exc:
             sess.rollback()
             error = str(exc)
@@ -321,7 +318,7 @@ def totp_disable():
         return _account_page(400, disable_form=form)
     sess = db.session()
     try:
-        service.disable_totp(sess, current_user, form.code.data, actor=_actor())
+        service.disable_totp(sess, current_user, form.code.data, actor=current_actor())
     except service.AccountError as exc:
         sess.rollback()
         audit_event("user.totp_disable", outcome="failed", object_type="user", object_id=current_user.id)

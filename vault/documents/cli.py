@@ -13,6 +13,7 @@ from vault import audit, db
 from vault.auth.models import User
 from vault.documents import service, validation
 from vault.documents.models import FRAMEWORKS, DocumentType, Visibility
+from vault.inputs import InvalidInput, normalise_email
 
 documents_cli = click.Group("documents", help="Documents and versions.")
 
@@ -25,7 +26,7 @@ def _d(value) -> date | None:
 
 def _owner(sess, email: str | None) -> User:
     if email:
-        user = sess.scalar(select(User).where(User.email == email.strip().lower()))
+        user = sess.scalar(select(User).where(User.email == normalise_email(email)))
         if user is None:
             raise click.ClickException(f"No user with the email {email}.")
         return user
@@ -54,8 +55,13 @@ def _meta(effective, expires, audit_start, audit_end, issuer, notes) -> service.
                                issuer=issuer, notes=notes)
 
 
+def _cli_actor(user: User) -> audit.Actor:
+    """The account a command acts for, marked as a command (no IP)."""
+    return audit.Actor(label=f"cli:{user.email}", id=user.id)
+
+
 def _audit_version(sess, version, actor: User) -> None:
-    audit.record(sess, "version.create", actor_id=actor.id, actor=f"cli:{actor.email}", object_type="version",
+    audit.record(sess, "version.create", by=_cli_actor(actor), object_type="version",
                  object_id=version.uid, detail={"document": version.document.uid, "number": version.number,
                                                 "filename": version.filename, "media_type": version.media_type,
                                                 "size": version.size, "sha256": version.sha256})
@@ -113,12 +119,11 @@ def add_command(file, title, title_zh, description, description_zh, doc_type, fr
             document = service.create_document(sess, fields_, owner=owner, first_upload=upload,
                                                meta=_meta(effective, expires, audit_start, audit_end, issuer, notes),
                                                max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
-            audit.record(sess, "document.create", actor_id=owner.id, actor=f"cli:{owner.email}",
-                         object_type="document", object_id=document.uid,
+            audit.record(sess, "document.create", by=_cli_actor(owner), object_type="document", object_id=document.uid,
                          detail={"title": document.title_for("en"), "type": doc_type, "visibility": visibility})
             _audit_version(sess, document.versions[0], owner)
             service.commit_upload(sess, document.versions[0])
-    except validation.InvalidInput as exc:
+    except InvalidInput as exc:
         sess.rollback()
         raise click.ClickException(f"{file}: {exc}") from exc
     v = document.versions[0]
@@ -145,7 +150,7 @@ def upload_command(doc_uid, file, uploader_email, effective, expires, audit_star
                                           max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
             _audit_version(sess, version, uploader)
             service.commit_upload(sess, version)
-    except validation.InvalidInput as exc:
+    except InvalidInput as exc:
         sess.rollback()
         raise click.ClickException(f"{file}: {exc}") from exc
     click.echo(f"Uploaded version {version.number} of {document.uid} ({version.media_type}, {version.size} bytes).")

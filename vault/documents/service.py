@@ -20,6 +20,7 @@ from vault.documents.models import (LANGUAGES, Document, DocumentFramework, Docu
                                     DocumentVersion, Visibility, blob_context, new_uid)
 from vault.documents.status import Status, expiry_status
 from vault.documents.validation import ISSUER_MAX, NOTES_MAX, CheckedUpload, InvalidInput, VersionDates
+from vault.inputs import clean_text
 from vault.storage.service import EmptyFile, TooLarge, discard_blob, open_blob, save_blob
 
 
@@ -30,13 +31,9 @@ class VersionMeta(VersionDates):
 
     def checked(self) -> VersionMeta:
         validation.check_dates(self)
-        self.issuer, self.notes = (self.issuer or "").strip(), (self.notes or "").strip()
-        if len(self.issuer) > ISSUER_MAX:
-            raise InvalidInput("issuer", _l("The issuer name is too long (at most %(max)d characters).",
-                                            max=ISSUER_MAX), field="issuer")
-        if len(self.notes) > NOTES_MAX:
-            raise InvalidInput("notes", _l("The notes are too long (at most %(max)d characters).", max=NOTES_MAX),
-                               field="notes")
+        self.issuer = clean_text(self.issuer, field="issuer", max_len=ISSUER_MAX, label=_l("Issuer or auditor"),
+                                 multiline=False)
+        self.notes = clean_text(self.notes, field="notes", max_len=NOTES_MAX, label=_l("Notes"))
         return self
 
 

@@ -18,6 +18,7 @@ from typing import BinaryIO, Iterator
 
 from flask_babel import lazy_gettext as _l
 
+from vault.inputs import BIDI_AND_INVISIBLE, InvalidInput, clean_text
 from vault.tempcrypt import EncryptedTempFile
 from vault.watermark import inspect_pdf
 from vault.documents import mediatype
@@ -30,25 +31,11 @@ REASON_MAX = 2000
 ISSUER_MAX = 200
 NOTES_MAX = 5000
 CHUNK = 1024 * 1024
-# Invisible characters that can disguise a name ("invoice\u202Efdp.exe" shows as "invoiceexe.pdf").
-BIDI_AND_INVISIBLE = frozenset("\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                               "\u2066\u2067\u2068\u2069\ufeff")
-
-
-class InvalidInput(ValueError):
-    """Bad input; `field` names the form field, `code` is stable for tests and scripts."""
-
-    def __init__(self, code: str, message, field: str = "") -> None:
-        super().__init__(str(message))
-        self.code = code
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 class UploadRefused(InvalidInput):
+    """A refused upload (the message goes beside the file field)."""
+
     def __init__(self, code: str, message, field: str = "file") -> None:
         super().__init__(code, message, field)
 
@@ -269,27 +256,15 @@ def check_dates(d: VersionDates) -> None:
                            field="audit_period_end")
 
 
-def _no_controls(value: str, field: str) -> str:
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
-        raise InvalidInput("text", _l("This text contains control characters."), field=field)
-    return value
-
-
 def check_texts(texts: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """{language: (title, description)} -> cleaned; at least one title; a description needs a title."""
     cleaned: dict[str, tuple[str, str]] = {}
     for lang, (title, description) in texts.items():
-        title, description = (title or "").strip(), (description or "").strip()
-        if len(title) > TITLE_MAX:
-            raise InvalidInput("title", _l("The title is too long (at most %(max)d characters).", max=TITLE_MAX),
-                               field=f"title_{lang}")
-        if "\n" in title or "\r" in title:
+        if "\n" in (title or "").strip() or "\r" in (title or "").strip():
             raise InvalidInput("title", _l("The title must be a single line."), field=f"title_{lang}")
-        if len(description) > DESCRIPTION_MAX:
-            raise InvalidInput("description", _l("The description is too long (at most %(max)d characters).",
-                                                 max=DESCRIPTION_MAX), field=f"description_{lang}")
-        _no_controls(title, f"title_{lang}")
-        _no_controls(description, f"description_{lang}")
+        title = clean_text(title, field=f"title_{lang}", max_len=TITLE_MAX, label=_l("Title"), multiline=False)
+        description = clean_text(description, field=f"description_{lang}", max_len=DESCRIPTION_MAX,
+                                 label=_l("Description"))
         if description and not title:
             raise InvalidInput("title", _l("Give a title in this language too, or leave the description empty."),
                                field=f"title_{lang}")
@@ -309,26 +284,21 @@ def check_frameworks(known: list[str], custom: list[str]) -> list[str]:
         result.append(code)
     by_name = {name.casefold(): code for code, name in FRAMEWORKS.items()}
     for raw in custom:
-        name = " ".join((raw or "").split())
+        # Runs of spaces collapse on purpose: "ISO  27001" and "ISO 27001" are one framework.
+        name = clean_text(" ".join((raw or "").split()), field="custom_frameworks", max_len=FRAMEWORK_MAX,
+                          label=_l("Framework"), multiline=False)
         if not name:
             continue
-        if len(name) > FRAMEWORK_MAX:
-            raise InvalidInput("framework", _l("A framework name is too long (at most %(max)d characters).",
-                                               max=FRAMEWORK_MAX), field="custom_frameworks")
-        _no_controls(name, "custom_frameworks")
         key = name.casefold()
         result.append(by_name.get(key) or (key if key in FRAMEWORKS else name))
     return sorted(dict.fromkeys(result))
 
 
 def check_reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
+    reason = clean_text(reason, field="reason", max_len=REASON_MAX, label=_l("Reason"))
     if not reason:
         raise InvalidInput("reason", _l("Say why the version is withdrawn."), field="reason")
-    if len(reason) > REASON_MAX:
-        raise InvalidInput("reason", _l("The reason is too long (at most %(max)d characters).", max=REASON_MAX),
-                           field="reason")
-    return _no_controls(reason, "reason")
+    return reason
 
 
 @contextmanager

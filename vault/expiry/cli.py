@@ -46,7 +46,7 @@ def remind_command(now_text: str | None, dry_run: bool, deliver: bool) -> None:
         click.echo(f"error: {error}", err=True)
     click.echo(report.summary())
     if not dry_run and report.due:
-        audit.record(sess, "expiry.remind", actor="cli", object_type="expiry",
+        audit.record(sess, "expiry.remind", by=audit.Actor(label="cli"), object_type="expiry",
                      detail={"summary": report.summary(), "now": now.isoformat()})
         sess.commit()
     if deliver and not dry_run:

@@ -15,18 +15,11 @@ from vault.db import utcnow
 from vault.expiry.models import (DEFAULT_THRESHOLDS, CalendarFeed, ReminderDestination, ReminderSettings,
                                  SentReminder)
 from vault.expiry.obligations import Collected, Filters, Obligation, apply_filters, collect
+from vault.inputs import InvalidInput, clean_text, normalise_email
 
 MAX_THRESHOLDS = 12
 MAX_THRESHOLD_DAYS = 3650
 LABEL_MAX = 200
-
-
-class InvalidInput(ValueError):
-    """Bad input with a message for a person (shown on the form, or by the CLI); nothing is stored."""
-
-    def __init__(self, message, field: str = "") -> None:
-        super().__init__(str(message))
-        self.field = field
 
 
 # --- settings -------------------------------------------------------------------------------------
@@ -47,16 +40,17 @@ def parse_thresholds(text: str) -> list[int]:
     """"90, 30, 7, 1" -> [90, 30, 7, 1] (also spaces, semicolons, Chinese commas); refuses junk."""
     parts = [p for p in str(text or "").replace("，", ",").replace(";", ",").replace(" ", ",").split(",") if p]
     if not parts:
-        raise InvalidInput(_l("Give at least one number of days, for example 90, 30, 7, 1."), "thresholds")
+        raise InvalidInput("thresholds", _l("Give at least one number of days, for example 90, 30, 7, 1."),
+                           "thresholds")
     values = []
     for p in parts:
         if not p.isdigit() or int(p) > MAX_THRESHOLD_DAYS:
-            raise InvalidInput(_l("“%(value)s” is not a number of days from 0 to %(max)d.", value=p[:20],
+            raise InvalidInput("thresholds", _l("“%(value)s” is not a number of days from 0 to %(max)d.", value=p[:20],
                                   max=MAX_THRESHOLD_DAYS), "thresholds")
         values.append(int(p))
     values = sorted(set(values), reverse=True)
     if len(values) > MAX_THRESHOLDS:
-        raise InvalidInput(_l("Give at most %(max)d reminder days.", max=MAX_THRESHOLDS), "thresholds")
+        raise InvalidInput("thresholds", _l("Give at most %(max)d reminder days.", max=MAX_THRESHOLDS), "thresholds")
     return values
 
 
@@ -70,10 +64,11 @@ def parse_emails(text: str) -> list[str]:
         try:
             addr, _name = validate_target(line)
         except ValueError as exc:
-            raise InvalidInput(_l("“%(value)s” is not an email address: %(reason)s", value=line[:100],
+            raise InvalidInput("email", _l("“%(value)s” is not an email address: %(reason)s", value=line[:100],
                                   reason=str(exc)), "legal_emails") from exc
-        if addr.lower() not in out:
-            out.append(addr.lower())
+        addr = normalise_email(addr)
+        if addr not in out:
+            out.append(addr)
     return out
 
 
@@ -93,9 +88,10 @@ def update_settings(session: Session, f: SettingsFields) -> dict:
     thresholds = parse_thresholds(f.thresholds)
     emails = parse_emails(f.legal_emails)
     if not 1 <= int(f.overdue_repeat_days or 0) <= 365:
-        raise InvalidInput(_l("Repeat overdue reminders every 1 to 365 days."), "overdue_repeat_days")
+        raise InvalidInput("repeat_days", _l("Repeat overdue reminders every 1 to 365 days."), "overdue_repeat_days")
     if not 1 <= int(f.scheduler_interval_minutes or 0) <= 1440:
-        raise InvalidInput(_l("Run the in-app scheduler every 1 to 1440 minutes."), "scheduler_interval_minutes")
+        raise InvalidInput("interval", _l("Run the in-app scheduler every 1 to 1440 minutes."),
+                           "scheduler_interval_minutes")
     row = get_settings(session)
     new = {"thresholds": thresholds, "overdue_repeat_days": int(f.overdue_repeat_days),
            "notify_owner": bool(f.notify_owner), "notify_legal_role": bool(f.notify_legal_role),
@@ -118,22 +114,20 @@ def add_destination(session: Session, *, channel: str, target: str, secret: str 
     from vault import notify
     from vault.notify.channels import SIGNED_CHANNELS, URL_CHANNELS
 
-    channel, target, secret, label = channel.strip(), (target or "").strip(), (secret or "").strip() or None, \
-        (label or "").strip()
+    channel, target, secret = channel.strip(), (target or "").strip(), (secret or "").strip() or None
     if channel not in URL_CHANNELS:
-        raise InvalidInput(_l("Choose a channel."), "channel")
-    if len(label) > LABEL_MAX:
-        raise InvalidInput(_l("The name is too long (at most %(max)d characters).", max=LABEL_MAX), "label")
+        raise InvalidInput("channel", _l("Choose a channel."), "channel")
+    label = clean_text(label, field="label", max_len=LABEL_MAX, label=_l("Name"), multiline=False)
     if channel == "webhook" and not secret:
-        raise InvalidInput(_l("A generic webhook needs a signing secret."), "secret")
+        raise InvalidInput("secret", _l("A generic webhook needs a signing secret."), "secret")
     if secret and channel not in SIGNED_CHANNELS:
-        raise InvalidInput(_l("This channel takes no signing secret."), "secret")
+        raise InvalidInput("secret", _l("This channel takes no signing secret."), "secret")
     if len(target) > 2048:
-        raise InvalidInput(_l("The URL is too long."), "target")
+        raise InvalidInput("too_long", _l("The URL is too long."), "target")
     try:
         notify.check_target(channel, target, notify_settings)
     except notify.NotifyError as exc:
-        raise InvalidInput(str(exc), "target") from exc
+        raise InvalidInput("target", str(exc), "target") from exc
     row = ReminderDestination(channel=channel, target=target, secret=secret, label=label, enabled=True)
     session.add(row)
     session.flush()
@@ -187,9 +181,7 @@ def recent_reminders(session: Session, limit: int = 50) -> list[SentReminder]:
 
 def create_feed(session: Session, user: User, *, label: str = "", mine_only: bool = False) -> tuple[CalendarFeed, str]:
     """A new feed and its token (256 bits). The token is shown once; only its hash is stored."""
-    label = (label or "").strip()
-    if len(label) > LABEL_MAX:
-        raise InvalidInput(_l("The name is too long (at most %(max)d characters).", max=LABEL_MAX), "label")
+    label = clean_text(label, field="label", max_len=LABEL_MAX, label=_l("Name"), multiline=False)
     token = secrets.token_urlsafe(32)
     feed = CalendarFeed(user_id=user.id, token_hash=hash_token(token), label=label, mine_only=bool(mine_only))
     session.add(feed)

@@ -22,7 +22,8 @@ from vault.expiry.forms import ActionForm, DestinationForm, FeedForm, SettingsFo
 from vault.expiry.labels import HORIZON_LABELS, KIND_LABELS, kind_label, template_helpers, when_label
 from vault.expiry.obligations import Filters
 from vault.expiry.reminders import remind_once
-from vault.web import audit_event, current_staff, require
+from vault.inputs import InvalidInput
+from vault.web import audit_event, current_staff, form_error, require
 
 bp = Blueprint("expiry", __name__, url_prefix="/expiry")
 bp.context_processor(template_helpers)
@@ -115,7 +116,7 @@ def create_feed():
                                form=form, action_form=ActionForm()), 400
     try:
         feed, token = service.create_feed(sess, current_staff(), label=form.label.data or "", mine_only=form.mine_only.data)
-    except service.InvalidInput as exc:
+    except InvalidInput as exc:
         sess.rollback()
         form.label.errors = [str(exc)]
         return render_template("expiry/feeds.html", feeds=service.list_feeds(sess, current_staff()), everyone=False,
@@ -201,9 +202,9 @@ def save_settings():
             notify_owner=form.notify_owner.data, notify_legal_role=form.notify_legal_role.data,
             legal_emails=form.legal_emails.data or "", scheduler_enabled=form.scheduler_enabled.data,
             scheduler_interval_minutes=form.scheduler_interval_minutes.data))
-    except service.InvalidInput as exc:
+    except InvalidInput as exc:
         sess.rollback()
-        getattr(form, exc.field).errors = [str(exc)]
+        form_error(form, exc)
         return _settings_page(form, status=400)
     if changes:
         audit_event("expiry.settings", object_type="expiry_settings", detail={"changes": changes})
@@ -225,9 +226,9 @@ def add_destination():
         dest = service.add_destination(sess, channel=form.channel.data, target=form.target.data,
                                        secret=form.secret.data, label=form.label.data or "",
                                        notify_settings=Settings.from_config(current_app.config))
-    except service.InvalidInput as exc:
+    except InvalidInput as exc:
         sess.rollback()
-        getattr(form, exc.field).errors = [str(exc)]
+        form_error(form, exc)
         return _settings_page(dest_form=form, status=400)
     audit_event("expiry.destination.add", object_type="expiry_destination", object_id=dest.uid,
                 detail={"channel": dest.channel, "target": service.masked(dest), "label": dest.label})

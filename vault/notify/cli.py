@@ -14,9 +14,9 @@ from vault.notify.channels.base import Message
 notify_cli = click.Group("notify", help="Notifications: email and webhooks.")
 
 
-def _cli_actor() -> str:
-    from vault.auth.cli import _actor
-    return _actor().label
+def _cli_actor() -> audit.Actor:
+    from vault.auth.cli import cli_actor
+    return cli_actor()
 
 
 @notify_cli.command("deliver")
@@ -40,7 +40,7 @@ def purge_command(older_than: int | None, dead_older_than: int | None) -> None:
     """Delete old sent and failed messages; run it from cron once a day. Queued and retrying
     messages are never deleted, and a message with a dedupe key is kept at least 7 days. Audited."""
     sess = db.session()
-    report = service.purge_and_record(sess, actor=_cli_actor(), sent_days=older_than, dead_days=dead_older_than)
+    report = service.purge_and_record(sess, actor=_cli_actor().label, sent_days=older_than, dead_days=dead_older_than)
     sess.commit()
     click.echo(f"deleted {report.sent} sent (before {report.sent_before:%Y-%m-%d}) and {report.dead} failed "
                f"(before {report.dead_before:%Y-%m-%d}) notifications")
@@ -64,7 +64,7 @@ def test_command(channel: str, target: str, secret: str | None) -> None:
     except service.NotifyError as exc:
         sess.rollback()
         raise click.UsageError(str(exc)) from exc
-    audit.record(sess, "notify.test", actor=_cli_actor(), object_type="notification", object_id=row.id,
+    audit.record(sess, "notify.test", by=_cli_actor(), object_type="notification", object_id=row.id,
                  detail={"channel": channel, "target": service.masked_target(row)})
     sess.commit()
     report = service.deliver_pending(sess, ids=[row.id], limit=1)

@@ -14,11 +14,13 @@ from vault.documents import service as documents
 from vault.documents.mediatype import JPEG, PNG, detect
 from vault.documents.models import Document, DocumentType, DocumentVersion, Visibility, new_uid
 from vault.documents.status import Status, StatusKind
-from vault.documents.validation import InvalidInput, Spooled
+from vault.documents.validation import Spooled
+from vault.inputs import InvalidInput, clean_text
 from vault.storage.service import discard_blob, save_blob
 from vault.trust.models import TrustProfile, domain_list, logo_context
 
 LOGO_MAX_BYTES = 1024 * 1024
+COMPANY_NAME_MAX = 200
 SUMMARY_MAX = 5000
 NOTE_MAX = 500
 CARD_TYPES = (DocumentType.CERTIFICATION.value, DocumentType.AUDIT_REPORT.value)
@@ -79,25 +81,21 @@ def _check_domains(text: str, field: str) -> str:
 
 def update_profile(session: Session, f: ProfileFields) -> dict:
     """Check and apply; returns the changed fields for the audit trail."""
-    name = " ".join((f.company_name or "").split())
-    if len(name) > 200:
-        raise InvalidInput("company_name", _l("The company name is too long (at most 200 characters)."),
-                           field="company_name")
-    for field in ("summary_en", "summary_zh"):
-        if len(getattr(f, field) or "") > SUMMARY_MAX:
-            raise InvalidInput("summary", _l("The summary is too long (at most %(max)d characters).",
-                                             max=SUMMARY_MAX), field=field)
+    # Runs of white space in the name collapse on purpose: it is one line in the page header.
+    name = clean_text(" ".join((f.company_name or "").split()), field="company_name", max_len=COMPANY_NAME_MAX,
+                      label=_l("Company name"), multiline=False)
+    summary_en = clean_text(f.summary_en, field="summary_en", max_len=SUMMARY_MAX, label=_l("Summary (English)"))
+    summary_zh = clean_text(f.summary_zh, field="summary_zh", max_len=SUMMARY_MAX, label=_l("Summary (Chinese)"))
     if not 1 <= int(f.default_grant_days or 0) <= 365:
         raise InvalidInput("days", _l("Access lasts between 1 and 365 days."), field="default_grant_days")
     notes = {}
     for uid, texts in (f.renewal_notes or {}).items():
-        clean = {lang: (texts.get(lang) or "").strip() for lang in ("en", "zh")}
-        if any(len(v) > NOTE_MAX for v in clean.values()):
-            raise InvalidInput("note", _l("A renewal note is too long (at most %(max)d characters).", max=NOTE_MAX))
+        clean = {lang: clean_text(texts.get(lang), field="", max_len=NOTE_MAX, label=label)
+                 for lang, label in (("en", _l("Note (English)")), ("zh", _l("Note (Chinese)")))}
         if any(clean.values()):
             notes[uid] = clean
     values = {
-        "company_name": name, "summary_en": (f.summary_en or "").strip(), "summary_zh": (f.summary_zh or "").strip(),
+        "company_name": name, "summary_en": summary_en, "summary_zh": summary_zh,
         "free_mail_domains": _check_domains(f.free_mail_domains, "free_mail_domains"),
         "blocked_domains": _check_domains(f.blocked_domains, "blocked_domains"),
         "allowed_domains": _check_domains(f.allowed_domains, "allowed_domains"),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from vault.db import utcnow
 from vault.documents.models import new_uid
-from vault.documents.validation import BIDI_AND_INVISIBLE, InvalidInput
+from vault.inputs import BIDI_AND_INVISIBLE, InvalidInput, clean_text
 from vault.trust import notices
 from vault.trust.models import Subprocessor
 
@@ -47,29 +47,15 @@ class SubprocessorFields:
 
 # --- checks -------------------------------------------------------------------------------------
 
-def _refuse_hidden_characters(value: str, field: str, *, multiline: bool) -> None:
-    # NUL breaks PostgreSQL and invisible direction marks can disguise a name on a public page.
-    allowed = "\n\t" if multiline else ""
-    for ch in value:
-        if (unicodedata.category(ch) == "Cc" and ch not in allowed) or ch in BIDI_AND_INVISIBLE:
-            raise InvalidInput("control_character", _l("This field contains a control or invisible character; "
-                                                       "retype it without them."), field=field)
+def _line(value: str | None, field: str, maximum: int, label) -> str:
+    # Runs of white space collapse on purpose: a name or place is one line on the public page.
+    return clean_text(" ".join((value or "").split()), field=field, max_len=maximum, label=label,
+                      multiline=False)
 
 
-def _line(value: str | None, field: str, maximum: int, too_long) -> str:
-    text = " ".join((value or "").split())
-    _refuse_hidden_characters(text, field, multiline=False)
-    if len(text) > maximum:
-        raise InvalidInput("too_long", too_long, field=field)
-    return text
-
-
-def _text(value: str | None, field: str, maximum: int, too_long) -> str:
-    text = (value or "").replace("\r\n", "\n").strip()
-    _refuse_hidden_characters(text, field, multiline=True)
-    if len(text) > maximum:
-        raise InvalidInput("too_long", too_long, field=field)
-    return text
+def _text(value: str | None, field: str, maximum: int, label) -> str:
+    # Windows line ends become one "\n" on purpose, so a pasted text counts and shows the same everywhere.
+    return clean_text((value or "").replace("\r\n", "\n"), field=field, max_len=maximum, label=label)
 
 
 def check_website(value: str | None) -> str:
@@ -100,20 +86,18 @@ def check_website(value: str | None) -> str:
 
 def check_fields(f: SubprocessorFields) -> dict:
     """The cleaned values, or InvalidInput naming the field and the reason."""
-    name = _line(f.name, "name", NAME_MAX, _l("The name is too long (at most %(max)d characters).", max=NAME_MAX))
+    name = _line(f.name, "name", NAME_MAX, _l("Name"))
     if not name:
         raise InvalidInput("name", _l("Enter the subprocessor's name."), field="name")
-    purpose_too_long = _l("The purpose is too long (at most %(max)d characters).", max=PURPOSE_MAX)
-    categories_too_long = _l("The data categories are too long (at most %(max)d characters).", max=CATEGORIES_MAX)
-    location_too_long = _l("The location is too long (at most %(max)d characters).", max=LOCATION_MAX)
     values = {
         "name": name,
-        "purpose_en": _text(f.purpose_en, "purpose_en", PURPOSE_MAX, purpose_too_long),
-        "purpose_zh": _text(f.purpose_zh, "purpose_zh", PURPOSE_MAX, purpose_too_long),
-        "data_categories": _text(f.data_categories, "data_categories", CATEGORIES_MAX, categories_too_long),
-        "data_categories_zh": _text(f.data_categories_zh, "data_categories_zh", CATEGORIES_MAX, categories_too_long),
-        "location": _line(f.location, "location", LOCATION_MAX, location_too_long),
-        "location_zh": _line(f.location_zh, "location_zh", LOCATION_MAX, location_too_long),
+        "purpose_en": _text(f.purpose_en, "purpose_en", PURPOSE_MAX, _l("Purpose (English)")),
+        "purpose_zh": _text(f.purpose_zh, "purpose_zh", PURPOSE_MAX, _l("Purpose (Chinese)")),
+        "data_categories": _text(f.data_categories, "data_categories", CATEGORIES_MAX, _l("Data categories")),
+        "data_categories_zh": _text(f.data_categories_zh, "data_categories_zh", CATEGORIES_MAX,
+                                    _l("Data categories (Chinese)")),
+        "location": _line(f.location, "location", LOCATION_MAX, _l("Location")),
+        "location_zh": _line(f.location_zh, "location_zh", LOCATION_MAX, _l("Location (Chinese)")),
         "website": check_website(f.website),
         "effective_from": f.effective_from,
     }
