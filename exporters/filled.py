@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from openpyxl.utils.cell import get_column_letter
 
-from answers.language import guess_language
+from importers.language import guess_language
 from importers.model import Locator, Question, Questionnaire, csv_records_by_line
 
 

@@ -7,8 +7,9 @@ import pytest
 from packaging.version import Version
 
 PURE_MODULES = [
-    "importers", "importers.library", "exporters", "exporters.filled", "answers.matching", "answers.autofill",
-    "answers.fit", "answers.language", "vault.crypto", "vault.auth.secrets", "vault.watermark",
+    "importers", "importers.library", "importers.language", "exporters", "exporters.filled", "answers.matching",
+    "answers.autofill", "answers.autofill.plan", "answers.autofill.fit", "answers.autofill.fill", "vault.crypto",
+    "vault.auth.secrets", "vault.watermark",
 ]
 
 

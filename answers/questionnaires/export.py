@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from answers.library.service import Actor
+from answers.autofill.fill import keep_theirs
 from answers.questionnaires.models import QuestionItem, Questionnaire, SentAnswer
 from answers.questionnaires.service import (
     QuestionnaireError,
@@ -30,6 +30,7 @@ from exporters.filled import (
 from exporters.report import ReportInfo, ReportRow, summary_report_xlsx
 from importers.model import ImportErrorWithContext
 from vault import audit
+from vault.audit import Actor
 from vault.db import utcnow
 from vault.i18n import localized
 
@@ -65,16 +66,20 @@ def _name(qn: Questionnaire, suffix: str, ext: str) -> str:
 
 
 def export_filled(session: Session, actor: Actor, qn: Questionnaire, *, include_suggested: bool = False) -> Download:
-    """The customer's own file with the accepted answers written in; records what was sent."""
+    """The customer's own file with the accepted answers written in, never over an answer the file
+    already holds (`answers.autofill.fill.keep_theirs`); records what was sent."""
     items = _items(session, qn)
     parsed = parsed_from_items(qn, items)
-    answers, sent = [], []
+    answers, sent, kept = [], [], []
     for item, question in zip(items, parsed.questions):
         pair = _answers_of(item, include_suggested)
-        if pair and (pair[0] or pair[1]):
-            answers.append(FilledAnswer(question, *pair))
+        if not (pair and (pair[0] or pair[1])):
+            continue
+        [answer] = keep_theirs([FilledAnswer(question, *pair)], kept)
+        if answer.answer or answer.comment:
+            answers.append(answer)
             if item.status == "accepted":
-                sent.append(item)
+                sent.append((item, answer))  # as written: where the file kept its own, ours was not sent
     try:
         data, written = fill_questionnaire(read_original(qn), parsed, answers)
     except (*EXPORT_ERRORS, NothingToWrite,
@@ -83,30 +88,31 @@ def export_filled(session: Session, actor: Actor, qn: Questionnaire, *, include_
     _record_sent(session, actor, qn, sent)
     qn.exported_at = utcnow()
     ext, media = output_kind(parsed)
-    audit.record(session, "questionnaire.export", actor_id=actor.id, actor=actor.label, ip=actor.ip,
-                 object_type="questionnaire", object_id=qn.uid,
+    audit.record(session, "questionnaire.export", by=actor, object_type="questionnaire", object_id=qn.uid,
                  detail={"written": written, "accepted": len(sent), "include_suggested": include_suggested,
-                         "format": ext})
+                         "format": ext, "kept": len(kept)})
     session.flush()
     return Download(data, _name(qn, "-answered", ext), media)
 
 
-def _record_sent(session: Session, actor: Actor, qn: Questionnaire, items: list[QuestionItem]) -> None:
-    """One ledger row per answer sent; an identical answer sent again is not recorded twice."""
+def _record_sent(session: Session, actor: Actor, qn: Questionnaire,
+                 sent: list[tuple[QuestionItem, FilledAnswer]]) -> None:
+    """One ledger row per answer sent, as written into the file; an identical answer sent again is not
+    recorded twice."""
     last = {}
     for row in session.scalars(select(SentAnswer).where(SentAnswer.questionnaire_id == qn.id)
                                .order_by(SentAnswer.id)):
         last[row.item_id] = (row.answer, row.comment, row.entry_ref, row.entry_revision, row.accepted_by_id,
                              row.bulk_threshold)
-    for item in items:
+    for item, written in sent:
         # Who accepted, and how, is part of what was sent: a person confirming a bulk-accepted answer is a new row.
-        key = (item.final_answer, item.final_comment, item.final_entry_ref, item.final_entry_revision,
+        key = (written.answer, written.comment, item.final_entry_ref, item.final_entry_revision,
                item.reviewed_by_id, item.bulk_threshold)
         if last.get(item.id) == key:
             continue
         session.add(SentAnswer(customer=qn.customer, questionnaire_id=qn.id, item_id=item.id,
                                entry_ref=item.final_entry_ref, entry_revision=item.final_entry_revision,
-                               answer=item.final_answer, comment=item.final_comment, sent_by_id=actor.id,
+                               answer=written.answer, comment=written.comment, sent_by_id=actor.id,
                                accepted_by_id=item.reviewed_by_id, bulk_threshold=item.bulk_threshold))
 
 
@@ -120,7 +126,7 @@ def answer_sheet(session: Session, actor: Actor, qn: Questionnaire, fmt: str, *,
         rows.append(SheetRow(item.qid, item.section, item.text, pair[0], pair[1]))
     build = answer_sheet_xlsx if fmt == "xlsx" else answer_sheet_docx
     data = build(title, rows, **({"headers": headers} if headers else {}))
-    audit.record(session, "questionnaire.answer_sheet", actor_id=actor.id, actor=actor.label, ip=actor.ip,
+    audit.record(session, "questionnaire.answer_sheet", by=actor,
                  object_type="questionnaire", object_id=qn.uid, detail={"format": fmt})
     return Download(data, _name(qn, "-answers", fmt), SHEET_TYPES[fmt])
 
@@ -156,8 +162,7 @@ def report(session: Session, actor: Actor, qn: Questionnaire, labels: dict | Non
     info = ReportInfo(customer=qn.customer, filename=qn.filename, uploaded_by=_who(qn.created_by),
                       uploaded_at=_when(qn.created_at), exported_by=actor.label, exported_at=_when(utcnow()))
     data = summary_report_xlsx(info, rows, labels)
-    audit.record(session, "questionnaire.report", actor_id=actor.id, actor=actor.label, ip=actor.ip,
-                 object_type="questionnaire", object_id=qn.uid)
+    audit.record(session, "questionnaire.report", by=actor, object_type="questionnaire", object_id=qn.uid)
     return Download(data, _name(qn, "-report", "xlsx"), SHEET_TYPES["xlsx"])
 
 

@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from answers.library.models import LibraryEntry, LibraryEntryRevision

@@ -11,10 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from answers.autofill import propose_answers, review_flags
-from answers.fit import fit_to_choices, meaning_of
+from answers.autofill.fit import details_fit, fit_answer, fit_to_choices, meaning_of
 from answers.library import service as library
 from answers.library.models import LibraryEntry as EntryRow
-from answers.library.service import Actor
 from answers.questionnaires.models import (ITEM_STATUSES, ItemComment, QuestionItem, Questionnaire,
                                            SavedLayout, blob_context, new_uid)
 from importers import ImportErrorWithContext, Limits, layout_signature, load_questionnaire
@@ -22,6 +21,7 @@ from importers.i18n_marker import N_
 from importers.model import Locator, Question
 from importers.model import Questionnaire as Parsed
 from vault import audit
+from vault.audit import Actor
 from vault.db import utcnow
 from vault.i18n import localized
 from vault.storage.service import EmptyFile, TooLarge, discard_blob, open_blob, save_blob
@@ -31,7 +31,7 @@ MAX_ANSWER = 32_000  # below Excel's 32,767 characters per cell
 SAMPLES_PER_SHEET = 3
 CORRECTABLE = ("xlsx", "xlsm", "csv", "docx")  # formats whose importers take a layout hint
 
-__all__ = ["Actor", "QuestionnaireError", "Conflict", "upload", "apply_layout", "start_review", "match_again",
+__all__ = ["QuestionnaireError", "Conflict", "upload", "apply_layout", "start_review", "match_again",
            "review_item", "assign_item", "add_comment", "bulk_accept", "learn", "progress"]
 
 
@@ -172,8 +172,7 @@ def upload(session: Session, actor: Actor, *, customer: str, filename: str, data
     except BaseException:
         discard_blob(blob)
         raise
-    audit.record(session, "questionnaire.upload", actor_id=actor.id, actor=actor.label, ip=actor.ip,
-                 object_type="questionnaire", object_id=uid,
+    audit.record(session, "questionnaire.upload", by=actor, object_type="questionnaire", object_id=uid,
                  detail={"customer": customer, "filename": filename, "format": parsed.source_format,
                          "questions": len(parsed.questions), "layout": source})
     return qn
@@ -197,8 +196,7 @@ def apply_layout(session: Session, actor: Actor, qn: Questionnaire, hint: dict, 
             session.add(saved)
         saved.hint, saved.example_filename, saved.saved_by_id = hint, qn.filename, actor.id
         saved.updated_at = utcnow()
-    audit.record(session, "questionnaire.layout", actor_id=actor.id, actor=actor.label, ip=actor.ip,
-                 object_type="questionnaire", object_id=qn.uid,
+    audit.record(session, "questionnaire.layout", by=actor, object_type="questionnaire", object_id=qn.uid,
                  detail={"remember": remember, "questions": qn.question_count})
     session.flush()
 
@@ -231,28 +229,6 @@ def hint_from_form(detection: dict, form) -> dict:
 
 # ------------------------------------------------------------------ matching
 
-# Answer places where the full answer can follow the short one (Word cells and paragraphs, the
-# answer sheet): there the details are kept even without a comment column.
-_ROOM_FOR_DETAILS = (None, "docx-table", "docx-paragraph", "pdf-text")
-
-
-def details_fit(question: Question) -> bool:
-    kind = question.answer_at.kind if question.answer_at is not None else None
-    return question.comment_at is not None or kind in _ROOM_FOR_DETAILS
-
-
-def _fit(question: Question, short: str, full: str) -> tuple[str | None, str | None]:
-    """What goes where for one library answer: short answer fitted to the dropdown, full answer to
-    the comment column when there is one (same rule as answers.autofill)."""
-    short, full = (short or "").strip(), (full or "").strip()
-    if question.answer_at is None and question.comment_at is not None:
-        return None, full or short
-    if short:
-        fitted = fit_to_choices(short, question.choices)
-        return fitted if fitted is not None else short, full if details_fit(question) and full else None
-    return (full if not question.choices else None), None
-
-
 def _revisions(session: Session, proposals) -> dict:
     refs = {c.ref for p in proposals for c in p.result.candidates}
     if not refs:
@@ -281,7 +257,9 @@ def _propose_into(item: QuestionItem, p, entries: dict, revisions: dict) -> None
         e = entries.get(c.ref)
         if e is None or (item.proposed_entry_ref == c.ref):
             continue
-        answer, comment = _fit(q, e.answer_short, e.answer_full)
+        answer, comment = fit_answer(q, e.answer_short, e.answer_full, details=details_fit(q))
+        if answer is None and q.answer_at is not None and e.answer_short.strip():
+            answer = e.answer_short.strip()  # not one of the dropdown's choices: shown as the library has it
         # An alternative is one click from being accepted: it carries its reasons too (a past-breach
         # question's best candidate is often the incident-response entry, below "no good match").
         alts.append({"ref": c.ref, "revision": revisions.get(c.ref), "score": round(float(c.score), 4),
@@ -308,8 +286,7 @@ def start_review(session: Session, actor: Actor, qn: Questionnaire, index, entri
         session.add(item)
     qn.state, qn.matched_at, qn.question_count = "review", utcnow(), len(proposals)
     session.flush()
-    audit.record(session, "questionnaire.match", actor_id=actor.id, actor=actor.label, ip=actor.ip,
-                 object_type="questionnaire", object_id=qn.uid,
+    audit.record(session, "questionnaire.match", by=actor, object_type="questionnaire", object_id=qn.uid,
                  detail={"questions": len(proposals),
                          "suggested": sum(1 for p in proposals if p.status != "unanswered")})
     return len(proposals)
@@ -350,7 +327,7 @@ def match_again(session: Session, actor: Actor, qn: Questionnaire, index, entrie
             changed += 1
     qn.matched_at = utcnow()
     result = Rematch(reproposed=changed, unchanged=len(fresh) - changed, kept=len(items) - len(fresh))
-    audit.record(session, "questionnaire.match_again", actor_id=actor.id, actor=actor.label, ip=actor.ip,
+    audit.record(session, "questionnaire.match_again", by=actor,
                  object_type="questionnaire", object_id=qn.uid, detail=dataclasses.asdict(result))
     session.flush()
     return result
@@ -546,7 +523,7 @@ def review_item(session: Session, actor: Actor, item: QuestionItem, action: str,
               "entry": item.final_entry_ref}
     if flagged:
         detail["contradiction"] = True  # accepted (or saved) although answer and details disagree
-    audit.record(session, f"questionnaire.item.{action}", actor_id=actor.id, actor=actor.label, ip=actor.ip,
+    audit.record(session, f"questionnaire.item.{action}", by=actor,
                  object_type="questionnaire_item", object_id=item.uid, detail=detail)
     session.flush()
 
@@ -561,8 +538,7 @@ def assign_item(session: Session, actor: Actor, item: QuestionItem, user_id: int
             raise QuestionnaireError(_("questions can only be assigned to colleagues who can edit questionnaires"))
     item.assignee_id = user_id
     _touch(item, actor)
-    audit.record(session, "questionnaire.item.assign", actor_id=actor.id, actor=actor.label, ip=actor.ip,
-                 object_type="questionnaire_item", object_id=item.uid,
+    audit.record(session, "questionnaire.item.assign", by=actor, object_type="questionnaire_item", object_id=item.uid,
                  detail={"questionnaire": item.questionnaire.uid, "assignee_id": user_id})
     session.flush()
 
@@ -576,8 +552,7 @@ def add_comment(session: Session, actor: Actor, item: QuestionItem, body: str) -
     comment = ItemComment(item_id=item.id, author_id=actor.id, body=body)
     session.add(comment)
     session.flush()
-    audit.record(session, "questionnaire.item.comment", actor_id=actor.id, actor=actor.label, ip=actor.ip,
-                 object_type="questionnaire_item", object_id=item.uid,
+    audit.record(session, "questionnaire.item.comment", by=actor, object_type="questionnaire_item", object_id=item.uid,
                  detail={"questionnaire": item.questionnaire.uid})
     return comment
 
@@ -627,8 +602,7 @@ def bulk_accept(session: Session, actor: Actor, qn: Questionnaire, threshold: fl
                 item.proposed_entry_revision, "library", bulk_threshold=threshold)
         _touch(item, actor)
         result.accepted += 1
-    audit.record(session, "questionnaire.bulk_accept", actor_id=actor.id, actor=actor.label, ip=actor.ip,
-                 object_type="questionnaire", object_id=qn.uid,
+    audit.record(session, "questionnaire.bulk_accept", by=actor, object_type="questionnaire", object_id=qn.uid,
                  detail={"threshold": threshold, **dataclasses.asdict(result)})
     session.flush()
     return result
@@ -672,8 +646,7 @@ def learn(session: Session, actor: Actor, item: QuestionItem, mode: str, *, can_
     else:
         raise QuestionnaireError(_("unknown way to save to the library %(mode)s", mode=repr(mode)))
     item.learned_ref = entry.ref
-    audit.record(session, "questionnaire.item.learn", actor_id=actor.id, actor=actor.label, ip=actor.ip,
-                 object_type="questionnaire_item", object_id=item.uid,
+    audit.record(session, "questionnaire.item.learn", by=actor, object_type="questionnaire_item", object_id=item.uid,
                  detail={"questionnaire": qn.uid, "mode": mode, "entry": entry.ref})
     session.flush()
     return entry

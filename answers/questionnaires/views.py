@@ -26,7 +26,7 @@ from vault.auth.service import list_users
 from vault.errors import wants_json
 from vault.i18n import localized, localized_reason
 from vault.http import stream_download
-from vault.web import audit_event, client_ip, require
+from vault.web import audit_event, current_actor, require
 
 bp = Blueprint("questionnaires", __name__, url_prefix="/questionnaires")
 PAGE_SIZE = 50
@@ -39,10 +39,6 @@ def _labels():
             "role_labels": ROLE_LABELS, "roles": ROLES, "confidence_band": confidence_band,
             "flag_reasons": flag_reasons, "live_flags": live_flags,
             "shown_answer": service.shown_answer, "contradiction": service.contradiction}
-
-
-def _actor() -> service.Actor:
-    return service.Actor(id=current_user.id, label=current_user.email, ip=client_ip())
 
 
 def _qn_or_404(uid: str):
@@ -103,7 +99,7 @@ def new():
             form.file.errors.append(_("The file is larger than %(mb)d MB.", mb=limit // 1_000_000))
         else:
             try:
-                qn = service.upload(sess, _actor(), customer=form.customer.data, filename=upload.filename or "",
+                qn = service.upload(sess, current_actor(), customer=form.customer.data, filename=upload.filename or "",
                                     data=data)
             except (ImportErrorWithContext, service.QuestionnaireError) as exc:
                 sess.rollback()
@@ -161,7 +157,7 @@ def correct_detection(uid: str):
     sess = db.session()
     try:
         hint = service.hint_from_form(qn.detection, request.form)
-        service.apply_layout(sess, _actor(), qn, hint, remember=request.form.get("remember") == "1")
+        service.apply_layout(sess, current_actor(), qn, hint, remember=request.form.get("remember") == "1")
     except (ImportErrorWithContext, service.QuestionnaireError) as exc:
         sess.rollback()
         flash(_("The correction was not applied: %(reason)s", reason=localized(exc)), "error")
@@ -178,7 +174,7 @@ def match(uid: str):
     sess = db.session()
     try:
         with synced_index(sess) as index:
-            n = service.start_review(sess, _actor(), qn, index, app_index().entries(sess))
+            n = service.start_review(sess, current_actor(), qn, index, app_index().entries(sess))
     except (ImportErrorWithContext, service.QuestionnaireError) as exc:
         sess.rollback()
         flash(localized(exc), "error")
@@ -195,7 +191,7 @@ def match_again(uid: str):
     sess = db.session()
     try:
         with synced_index(sess) as index:
-            result = service.match_again(sess, _actor(), qn, index, app_index().entries(sess))
+            result = service.match_again(sess, current_actor(), qn, index, app_index().entries(sess))
     except (ImportErrorWithContext, service.QuestionnaireError) as exc:
         sess.rollback()
         flash(localized(exc), "error")
@@ -304,9 +300,9 @@ def act(uid: str, item_uid: str):
         if action == "assign":
             raw = request.form.get("assignee", "")
             user_id = int(raw) if raw.isdigit() and len(raw) < 10 and raw != "0" else None
-            service.assign_item(sess, _actor(), item, user_id, expected_revision=revision)
+            service.assign_item(sess, current_actor(), item, user_id, expected_revision=revision)
         else:
-            service.review_item(sess, _actor(), item, action, expected_revision=revision,
+            service.review_item(sess, current_actor(), item, action, expected_revision=revision,
                                 answer=request.form.get("answer"), comment=request.form.get("comment"),
                                 alternative=request.form.get("alternative"))
     except service.Conflict as exc:
@@ -325,7 +321,7 @@ def comment(uid: str, item_uid: str):
     item = _item_or_404(qn, item_uid)
     sess = db.session()
     try:
-        service.add_comment(sess, _actor(), item, request.form.get("body", ""))
+        service.add_comment(sess, current_actor(), item, request.form.get("body", ""))
     except service.QuestionnaireError as exc:
         sess.rollback()
         return _refused(qn, item, str(exc))
@@ -341,7 +337,7 @@ def learn(uid: str, item_uid: str):
     item = _item_or_404(qn, item_uid)
     sess = db.session()
     try:
-        entry = service.learn(sess, _actor(), item, request.form.get("mode", ""),
+        entry = service.learn(sess, current_actor(), item, request.form.get("mode", ""),
                               can_edit_library=current_user.can("library.edit"))
     except service.QuestionnaireError as exc:
         sess.rollback()
@@ -378,7 +374,7 @@ def bulk_accept(uid: str):
     sess = db.session()
     try:
         threshold = float(raw) / 100 if raw and len(raw) < 8 else -1
-        result = service.bulk_accept(sess, _actor(), qn, threshold)
+        result = service.bulk_accept(sess, current_actor(), qn, threshold)
     except (ValueError, service.QuestionnaireError) as exc:
         sess.rollback()
         flash(str(exc) if isinstance(exc, service.QuestionnaireError) else
@@ -402,7 +398,7 @@ def export_file(uid: str):
     qn = _qn_or_404(uid)
     sess = db.session()
     try:
-        download = export.export_filled(sess, _actor(), qn,
+        download = export.export_filled(sess, current_actor(), qn,
                                         include_suggested=request.form.get("include_suggested") == "1")
     except service.QuestionnaireError as exc:
         # a 4xx page with the one-line reason and a way back; nothing recorded, no file
@@ -420,7 +416,8 @@ def answer_sheet(uid: str, fmt: str):
         abort(404)
     sess = db.session()
     headers = (_("ID"), _("Section"), _("Question"), _("Answer"), _("Details"))
-    download = export.answer_sheet(sess, _actor(), qn, fmt, title=f"{qn.customer}: {qn.filename}", headers=headers)
+    download = export.answer_sheet(sess, current_actor(), qn, fmt, title=f"{qn.customer}: {qn.filename}",
+                                   headers=headers)
     sess.commit()
     return _send(download, qn)
 
@@ -430,7 +427,7 @@ def answer_sheet(uid: str, fmt: str):
 def report(uid: str):
     qn = _qn_or_404(uid)
     sess = db.session()
-    download = export.report(sess, _actor(), qn, report_labels())
+    download = export.report(sess, current_actor(), qn, report_labels())
     sess.commit()
     return _send(download, qn)
 

@@ -1,7 +1,7 @@
 """Proposals from match results: dropdown fitting, stale entries, answers in the other language."""
 import pytest
 
-from answers.autofill import _propose
+from answers.autofill.plan import _propose
 from answers.matching import Candidate, LibraryEntry, MatchResult
 from importers.model import Locator, Question
 

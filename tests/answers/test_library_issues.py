@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from answers.fit import meaning_of
+from answers.autofill.fit import meaning_of
 from answers.library.issues import SAME_QUESTION_THRESHOLD, AnswerDifference, IssuePair, answer_difference, find_issues
 from answers.matching import LibraryEntry, MatchIndex
 

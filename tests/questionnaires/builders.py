@@ -11,12 +11,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from answers.library import service as library
 from vault import audit, db
+from vault.audit import Actor
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 QUESTIONNAIRES = SHARED / "questionnaires"
 HECVAT = QUESTIONNAIRES / "HECVAT414.xlsx"
 DOCX_DIR = QUESTIONNAIRES / "docx"
-ACTOR = library.Actor(label="builder@example.com")
+ACTOR = Actor(label="builder@example.com")
 
 LIBRARY = [
     ("IAM-01", "Do you enforce multi-factor authentication for all employees?", "Yes",

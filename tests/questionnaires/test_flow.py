@@ -4,9 +4,12 @@ from __future__ import annotations
 import io
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from answers.questionnaires.models import SentAnswer
 from tests.questionnaires.builders import (JSON, add_library, events, item_by_qid, items, upload, upload_and_match,
                                            uid_from, workbook)
+from vault import db
 
 
 def test_upload_shows_detection_before_matching(app, client_as):
@@ -120,3 +123,33 @@ def test_answer_sheets_download(app, client_as):
             assert resp.status_code == 200 and resp.headers["Content-Disposition"].startswith("attachment")
             assert resp.get_data()[:2] == b"PK"  # both are zip packages
     assert c.get(f"/questionnaires/{uid}/answers.exe").status_code == 404
+
+
+def test_export_keeps_the_answers_the_customers_file_already_holds(app, client_as):
+    """The web export applies the CLI's rule (answers.autofill.fill.keep_theirs): a cell the customer
+    already answered keeps their text, even where the reviewer accepted a library answer."""
+    add_library(app)
+    wb = load_workbook(io.BytesIO(workbook()))
+    ws = wb["Security"]
+    ws["C4"], ws["D5"] = "NO", "Our own words on encryption."  # 1.1 answered, 1.2 commented by the customer
+    buf = io.BytesIO()
+    wb.save(buf)
+    c = client_as("sales")
+    uid = upload_and_match(c, buf.getvalue())
+    mfa, enc, bg, _swallow = items(app, uid)
+    for item in (mfa, enc, bg):
+        resp = c.post(f"/questionnaires/{uid}/items/{item.uid}", data={"action": "accept",
+                                                                       "revision": item.revision}, headers=JSON)
+        assert resp.json["ok"]
+    resp = c.post(f"/questionnaires/{uid}/export")
+    assert resp.status_code == 200
+    out = load_workbook(io.BytesIO(resp.data))["Security"]
+    assert out["C4"].value == "NO" and out["D4"].value.startswith("All staff")  # their answer, our details
+    assert out["C5"].value == "YES" and out["D5"].value == "Our own words on encryption."  # our answer, theirs
+    assert out["C6"].value == "YES" and out["D6"].value.startswith("Where local law")
+    [event] = events(app, "questionnaire.export")
+    assert event.detail["kept"] == 2 and event.detail["accepted"] == 3
+    with app.app_context():  # the ledger holds what was written, not the answer the file kept its own for
+        sent = {row.item_id: (row.answer, row.comment) for row in db.session().scalars(select(SentAnswer))}
+    assert sent[mfa.id] == (None, "All staff sign in through SSO with TOTP or WebAuthn.")
+    assert sent[enc.id] == ("YES", None)

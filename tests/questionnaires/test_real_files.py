@@ -100,16 +100,21 @@ def test_asvs_docx_round_trip(app, client_as):
 
 
 def test_pdf_form_round_trip(app, client_as):
-    add_library(app, [("AGENCY", "Enter name of Federal agency.", "Department of Examples", "")])
+    add_library(app, [("AGENCY", "Enter name of Federal agency.", "Department of Examples", ""),
+                      ("OTHER", "Enter other applicant type.", "Security vendor", "")])
     c = client_as("sales")
     uid = upload_and_match(c, pdf("SF424_page2.pdf").read_bytes(), "SF424_page2.pdf")
-    agency = item_by_qid(app, uid, "FederalAgencyName")
-    assert agency.proposed_entry_ref == "AGENCY"
+    agency, other = item_by_qid(app, uid, "FederalAgencyName"), item_by_qid(app, uid, "ApplicantOther")
+    assert (agency.proposed_entry_ref, other.proposed_entry_ref) == ("AGENCY", "OTHER")
     _accept(c, uid, agency)
+    _accept(c, uid, other)
     resp = c.post(f"/questionnaires/{uid}/export")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     from pypdf import PdfReader
-    assert PdfReader(io.BytesIO(resp.data)).get_fields()["FederalAgencyName"]["/V"] == "Department of Examples"
+    fields = PdfReader(io.BytesIO(resp.data)).get_fields()
+    assert fields["ApplicantOther"]["/V"] == "Security vendor"
+    # the form already names the agency: the customer's own answer is kept (answers.autofill.fill.keep_theirs)
+    assert fields["FederalAgencyName"]["/V"] == "U.S. Department of Interior, Fish and Wildlife Service"
 
 
 def test_chinese_csv_in_gb18030_round_trip(app, client_as):

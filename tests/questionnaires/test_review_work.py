@@ -14,6 +14,7 @@ from answers.questionnaires.models import SentAnswer
 from tests.questionnaires.builders import (JSON, LIBRARY, QUESTIONS, add_library, events, item_by_qid, upload_and_match,
                                            workbook)
 from vault import db
+from vault.audit import Actor
 
 YES_DETAILS = "Yes, covering Security, Availability and Confidentiality."
 
@@ -248,7 +249,7 @@ def test_edit_bulk_and_match_again_on_both_databases(any_db_app):
     from answers.questionnaires import export
     app = any_db_app
     add_library(app, [row for row in LIBRARY if row[0] != "HR-01"])
-    actor = service.Actor(label="svc@example.com")
+    actor = Actor(label="svc@example.com")
     with app.app_context():
         sess = db.session()
         qn = service.upload(sess, actor, customer="Hooli", filename="q.xlsx", data=workbook())

@@ -13,6 +13,7 @@ from answers.questionnaires import export, service
 from answers.questionnaires.models import SentAnswer
 from tests.questionnaires.builders import add_library, workbook
 from vault import db
+from vault.audit import Actor
 from vault.storage.models import StoredBlob
 from vault.storage.service import get_store
 
@@ -20,7 +21,7 @@ from vault.storage.service import get_store
 def test_flow_on_both_databases(any_db_app):
     app = any_db_app
     add_library(app)
-    actor = service.Actor(label="svc@example.com")
+    actor = Actor(label="svc@example.com")
     src = workbook()
     with app.app_context():
         sess = db.session()
@@ -59,7 +60,7 @@ def test_ledger_queries_on_both_databases(any_db_app):
     from answers.questionnaires import ledger
     app = any_db_app
     add_library(app)
-    actor = service.Actor(label="svc@example.com")
+    actor = Actor(label="svc@example.com")
     with app.app_context():
         sess = db.session()
         qn = service.upload(sess, actor, customer="Hooli", filename="q.xlsx", data=workbook())
@@ -78,11 +79,11 @@ def test_ledger_queries_on_both_databases(any_db_app):
         assert ledger.ledger_rows(sess, ledger.LedgerFilter(superseded=True)) == []
 
         iam = library.get_by_ref(sess, "IAM-01")
-        library.update_entry(sess, iam, library.Actor(label="t"), tags=["mfa"])
+        library.update_entry(sess, iam, Actor(label="t"), tags=["mfa"])
         sess.commit()
         [row] = ledger.ledger_rows(sess, ledger.LedgerFilter(superseded=True))
         assert row.superseded and not row.answer_changed and ledger.holders_of_old_answer(sess, iam) == []
-        library.update_entry(sess, iam, library.Actor(label="t"), answer_full="WebAuthn only.")
+        library.update_entry(sess, iam, Actor(label="t"), answer_full="WebAuthn only.")
         sess.commit()
         [row] = ledger.ledger_rows(sess, ledger.LedgerFilter(superseded=True))
         assert row.answer_changed and row.current_revision == iam.revision

@@ -1,4 +1,5 @@
-"""`vault library import|export` and `vault autofill` (a stable contract used by the quality benchmark)."""
+"""`vault autofill`: fill a questionnaire file from the library (a stable contract used by the quality
+benchmark)."""
 from __future__ import annotations
 
 import json
@@ -7,11 +8,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-CLI_ACTOR_LABEL = "cli"
-
 
 def _require_database() -> None:
-    """Before `vault init` there are no tables: say so rather than show an SQL traceback."""
+    """Before `vault init` there are no tables: say so rather than show an SQL traceback (the same check
+    as `vault library`, whose tables autofill reads)."""
     from flask import current_app
     from sqlalchemy import inspect
     from sqlalchemy.exc import SQLAlchemyError
@@ -51,95 +51,9 @@ def _check_output_extension(output: Path, questionnaire, input_name: str) -> Non
                                    f"of the input; no conversion to another format exists): use a .{ext} name")
 
 
-SKIPPED_SHOWN = 20  # per reason: HECVAT as a library repeats ~900 ids, one line each helps nobody
-
-
-def _explain_skipped(problems, shown: int | None) -> None:
-    """Each skipped row on stderr; past `shown` rows for one reason, one line that says how many more."""
-    from importers.i18n_marker import render
-
-    by_reason: dict[str, list] = {}
-    for problem in problems:
-        by_reason.setdefault(problem.template, []).append(problem)
-    printed: dict[str, int] = {}
-    for problem in problems:
-        printed[problem.template] = printed.get(problem.template, 0) + 1
-        if shown is None or printed[problem.template] <= shown:
-            click.echo(f"skipped {problem}", err=True)
-    for template, same in by_reason.items():
-        if shown is not None and len(same) > shown:
-            reason = render(template, {key: "…" for key in same[0].params})
-            click.echo(f"… and {len(same) - shown} more rows skipped because: {reason} "
-                       "(--verbose lists every row)", err=True)
-
-
 def _library_index():
     from answers.library.index import app_index
     return app_index()
-
-
-@click.group("library", help="The answer library.")
-def library_cli() -> None:
-    pass
-
-
-@library_cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
-@click.option("--status", type=click.Choice(["draft", "approved"]), default="approved",
-              help="Status of new entries when the file has no status column.")
-@click.option("--verbose", is_flag=True, help="List every skipped row (by default the first 20 per reason).")
-@with_appcontext
-def import_command(file: Path, dry_run: bool, status: str, verbose: bool) -> None:
-    """Import library entries from a CSV or XLSX file (updates entries with the same id)."""
-    from answers.library.importing import apply_import, plan_import
-    from answers.library.service import Actor
-    from importers.library import load_library_table
-    from importers.model import ImportErrorWithContext
-    from vault import db
-
-    _require_database()
-    try:
-        table = load_library_table(file.read_bytes(), file.name)
-    except ImportErrorWithContext as exc:
-        raise click.ClickException(str(exc)) from exc
-    for sheet, used in table.mapping["sheets"].items():  # what was read, so a wrong column shows
-        columns = ", ".join(f"{role} {letter}" for role, letter in used["columns"].items())
-        where = file.name if sheet == "csv" and len(table.mapping["sheets"]) == 1 else f'sheet "{sheet}"'
-        click.echo(f'{where}: header row {used["header_row"]}, {columns}', err=True)
-    for sheet in table.unread:
-        click.echo(f'sheet "{sheet}": not read (no table with a question column)', err=True)
-    sess = db.session()
-    plan = plan_import(sess, table, default_status=status)
-    _explain_skipped(plan.problems, None if verbose else SKIPPED_SHOWN)
-    s = plan.summary()
-    verb = "would create" if dry_run else "created"
-    click.echo(f"{file.name}: {verb} {s['create']}, {'would update' if dry_run else 'updated'} {s['update']}, "
-               f"unchanged {s['unchanged']}, rows with problems {s['problems']}")
-    if s["unanswered"]:
-        click.echo(f"{s['unanswered']} new entries have no answer yet: {'would be' if dry_run else 'imported as'} "
-                   "drafts, matchable but never used to fill a questionnaire until answered")
-    if dry_run:
-        return
-    apply_import(sess, plan, Actor(label=CLI_ACTOR_LABEL), source_file=file.name)
-    sess.commit()
-    changed = s["create"] + s["update"]
-    if changed > 500:  # sentence vectors take a few ms per entry: say what the wait is for
-        click.echo(f"Updating the matching index for {changed} entries…")
-    _library_index().sync(sess, progress=(lambda done, total: click.echo(f"  {done} / {total}"))
-                          if changed > 500 else None)
-
-
-@library_cli.command("export")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@with_appcontext
-def export_command(output: Path) -> None:
-    """Write the library to XLSX or CSV (by the output's extension)."""
-    from answers.library.export import write_library
-    from vault import db
-
-    count = write_library(db.session(), output)
-    click.echo(f"wrote {count} entries to {output}")
 
 
 @click.command("autofill")
@@ -152,7 +66,7 @@ def export_command(output: Path) -> None:
 def autofill_command(input_file: Path, output: Path | None, report_path: Path | None, top_k: int) -> None:
     """Detect the questions in INPUT, match them against the library, and fill what is confident."""
     from answers.autofill import propose_answers, report
-    from answers.fill import filled_copy, write_all
+    from answers.autofill.fill import filled_copy, write_all
     from exporters import EXPORT_ERRORS
     from importers import load_questionnaire
     from importers.model import ImportErrorWithContext

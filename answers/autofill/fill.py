@@ -1,4 +1,7 @@
-"""Proposals -> the customer's file with the confident answers written in."""
+"""Answers -> the customer's file with them written in, never over an answer the file already holds.
+
+`keep_theirs` is the one "never overwrite the customer's own answer" rule: the CLI's `vault autofill`
+(`filled_copy`) and the web export (`answers.questionnaires.export`) both pass their answers through it."""
 from __future__ import annotations
 
 import os
@@ -6,7 +9,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from answers.autofill import Proposal
+from answers.autofill.plan import Proposal
 from exporters.filled import FilledAnswer, fill_questionnaire
 from importers.model import Questionnaire
 
@@ -22,23 +25,25 @@ def write_filled(src: bytes, questionnaire: Questionnaire, proposals: list[Propo
 def filled_copy(src: bytes, questionnaire: Questionnaire, proposals: list[Proposal],
                 statuses: tuple[str, ...] = ("filled",), kept: list[str] | None = None) -> tuple[bytes, int]:
     """(the file with the confident answers written in, cells written). A cell the file already answers
-    is left as it is (its locator goes to `kept`): the customer's own answer is not ours to overwrite.
+    is left as it is (its locator goes to `kept`, see `keep_theirs`).
     Raises ImportErrorWithContext or one of exporters.EXPORT_ERRORS for a file that cannot be filled."""
-    answers = []
-    for p in proposals:
-        if p.status not in statuses:
-            continue
-        q = p.question
+    answers = [FilledAnswer(p.question, p.answer, p.comment) for p in proposals if p.status in statuses]
+    return fill_questionnaire(src, questionnaire, keep_theirs(answers, kept))
+
+
+def keep_theirs(answers: list[FilledAnswer], kept: list[str] | None = None) -> list[FilledAnswer]:
+    """The answers without the places the file already answers: the customer's own answer (or comment)
+    is not ours to overwrite. Each place kept where we had something to write goes to `kept` ("'Sheet'!C5")."""
+    result = []
+    for a in answers:
+        q = a.question
         theirs_answer, theirs_comment = _answered(q.existing_answer), _answered(q.existing_comment)
-        answer = None if theirs_answer else p.answer
-        comment = None if theirs_comment else p.comment
-        for loc, mine, theirs in ((q.answer_at, p.answer, theirs_answer),
-                                  (q.comment_at, p.comment, theirs_comment)):
+        for loc, mine, theirs in ((q.answer_at, a.answer, theirs_answer), (q.comment_at, a.comment, theirs_comment)):
             if kept is not None and loc is not None and mine and theirs:
                 marked = q.marked_cell(q.existing_answer) if loc is q.answer_at else None  # their mark's cell
                 kept.append(f"'{loc.sheet}'!{marked}" if marked else _where(loc))
-        answers.append(FilledAnswer(q, answer, comment))
-    return fill_questionnaire(src, questionnaire, answers)
+        result.append(FilledAnswer(q, None if theirs_answer else a.answer, None if theirs_comment else a.comment))
+    return result
 
 
 def write_all(files: dict[Path, bytes]) -> None:

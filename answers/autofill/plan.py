@@ -1,12 +1,12 @@
-"""Questionnaire + library index -> proposed answers, cell writes and the JSON report. Pure."""
+"""Questionnaire + library index -> proposed answers (filled, suggested, unanswered) and the JSON report. Pure."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from answers.fit import fit_to_choices
-from answers.language import guess_language
+from answers.autofill.fit import fit_answer
 from answers.matching import AUTOFILL_THRESHOLD, LibraryEntry, MatchIndex, MatchResult
-from answers.matching.intent import FLAG_AT, answer_fits, answer_kind, intent_mismatch, question_intent
+from answers.matching.intent import FLAG_AT, answer_fits, intent_mismatch
+from importers.language import guess_language
 from importers.model import Question, Questionnaire
 
 
@@ -22,12 +22,6 @@ class Proposal:
     # a past event, a third party's practice, a number asked for ...), "answer_type" (a Yes for a
     # number question), "stale", "draft". Empty when filled or when confidence alone decided.
     flags: list[str] = field(default_factory=list)
-
-
-def short_answers(question: str, short: str) -> bool:
-    """Whether the short answer is the kind the question asks for (a Yes for a yes/no question)."""
-    wants = question_intent(question).wants
-    return wants == "yesno" or answer_kind(short, "") == wants
 
 
 def review_flags(question: str, entry: LibraryEntry) -> list[str]:
@@ -53,18 +47,7 @@ def _propose(question: Question, result: MatchResult, entries: dict[str, Library
         # No match, or the best entry is a question the library has not answered yet.
         return Proposal(question, result, "unanswered", None, None, None)
     short, full = entry.answer_short.strip(), entry.answer_full.strip()
-    if question.answer_at is None and question.comment_at is not None:
-        answer, comment = None, full or short
-    elif short and full and not question.choices and not short_answers(question.text, short):
-        # "What is your RTO?" against "Yes" + "RTO 4 hours, RPO 15 minutes": the cell gets the text that
-        # holds what is asked, never a bare "Yes" (answer_fits has checked the full text holds it)
-        answer, comment = full, None
-    elif short:
-        answer = fit_to_choices(short, question.choices)
-        comment = full if question.comment_at is not None else None
-    else:
-        answer = full if not question.choices else None
-        comment = None
+    answer, comment = fit_answer(question, short, full, details=question.comment_at is not None)
     foreign = entry.language != guess_language(question.text)
     if foreign:
         # An answer in the other language is a lead, not something to send: only a dropdown choice
