@@ -1,8 +1,8 @@
 """Open a PDF with pypdf and refuse what cannot be watermarked: encrypted, unreadable, no pages.
 
-Standalone on purpose (no project imports): `inspect_pdf` loads this file by path in a child
-process with a memory limit, and `watermark_pdf` runs the very same checks in-process, so an upload
-that passed the check is one the watermark can open.
+Standalone on purpose (no project imports): `inspect_pdf` has `check` run by path in the
+memory-limited child process of `importers.sandbox`, and `watermark_pdf` runs the very same checks
+in-process, so an upload that passed the check is one the watermark can open.
 """
 from __future__ import annotations
 
@@ -58,22 +58,9 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text}"[:200]
 
 
-if __name__ == "__main__":  # the child process of inspect_pdf: <path, or - for stdin> <memory limit in bytes>
-    import json
-    import resource
-    import sys
-
-    limit = int(sys.argv[2])
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+def check(data: bytes) -> dict:
+    """In the sandbox child: {"pages": n}, {"encrypted": reason} or {"broken": reason}."""
     try:
-        if sys.argv[1] == "-":  # the parent pipes the bytes in: no plaintext copy on disk
-            data = sys.stdin.buffer.read()
-        else:
-            with open(sys.argv[1], "rb") as fh:
-                data = fh.read()
-        pdf = open_checked(data)
-        print(json.dumps({"pages": len(pdf.pages)}))
+        return {"pages": len(open_checked(data).pages)}
     except PdfProblem as problem:
-        print(json.dumps({problem.kind: problem.reason}))
-    except MemoryError:
-        print(json.dumps({"broken": "it needs too much memory to open"}))
+        return {problem.kind: problem.reason}

@@ -19,8 +19,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import subprocess
-import sys
 import threading
 import zlib
 from collections import OrderedDict
@@ -31,6 +29,7 @@ from typing import BinaryIO
 from pypdf.generic import (ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject,
                            TextStringObject)
 
+from importers.sandbox import SandboxError, run_bounded
 from vault.watermark import marks
 from vault.watermark._pdfcheck import PdfProblem, open_checked
 from vault.watermark.base import Recipient, WatermarkError, checked, diagonal_lines, footer_line
@@ -75,69 +74,41 @@ def inspect_pdf(src: Source, *, timeout: float = 60.0) -> PdfInfo:
     """Encrypted / broken / page count, from the same checks `watermark_pdf` runs, in a child process
     with a memory limit and a timeout (a crafted PDF can exhaust both).
 
-    A path is opened by the child; bytes or an open file (read from its current position, such as
-    an encrypted temporary file) go to it through a pipe, so no plaintext copy is written to disk."""
+    Bytes or an open file (read from its current position, such as an encrypted temporary file) go
+    to the child through a pipe, a piece at a time, so no plaintext copy is written to disk."""
     if isinstance(src, (str, Path)):
-        return _run_pdfcheck(str(src), Path(src).stat().st_size, None, timeout)
+        with open(src, "rb") as fh:
+            return _run_pdfcheck(Path(src).stat().st_size, iter(lambda: fh.read(PIPE_CHUNK), b""), timeout)
     if isinstance(src, (bytes, bytearray, memoryview)):
-        return _run_pdfcheck("-", len(src), _pieces_of(memoryview(src)), timeout)
+        return _run_pdfcheck(len(src), src, timeout)
     try:
         start = src.tell()
         size = src.seek(0, os.SEEK_END) - start
         src.seek(start)
     except (AttributeError, OSError, ValueError):  # not seekable: hold it (the child holds it anyway)
         data = read_source(src)
-        return _run_pdfcheck("-", len(data), _pieces_of(memoryview(data)), timeout)
-    return _run_pdfcheck("-", size, iter(lambda: src.read(PIPE_CHUNK), b""), timeout)
+        return _run_pdfcheck(len(data), data, timeout)
+    return _run_pdfcheck(size, iter(lambda: src.read(PIPE_CHUNK), b""), timeout)
 
 
-def _feed(pipe, pieces) -> None:
-    try:
-        for piece in pieces:
-            pipe.write(piece)
-    except (BrokenPipeError, ValueError, OSError):
-        pass  # the child stopped early (memory limit, timeout): its exit status says why
-    finally:
-        try:
-            pipe.close()
-        except OSError:
-            pass
+_PDFCHECK = f"{Path(__file__).with_name('_pdfcheck.py')}:check"  # by path: no vault (Flask) import in the child
 
 
-def _pieces_of(view: memoryview):
-    return (view[i:i + PIPE_CHUNK] for i in range(0, len(view), PIPE_CHUNK))
-
-
-def _run_pdfcheck(arg: str, size: int, pieces, timeout: float) -> PdfInfo:
+def _run_pdfcheck(size: int, data, timeout: float) -> PdfInfo:
     limit = 768 * 1024 * 1024 + 3 * size  # pypdf holds the whole file in memory
-    script = Path(__file__).with_name("_pdfcheck.py")
-    proc = subprocess.Popen([sys.executable, "-I", str(script), arg, str(limit)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    pipe, proc.stdin = proc.stdin, None  # fed by a thread, so the timeout below also covers the feeding
-    feeder = threading.Thread(target=_feed, args=(pipe, pieces or ()), daemon=True)
-    feeder.start()
     try:
-        stdout, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        return PdfInfo(None, broken_reason=f"it takes longer than {int(timeout)} seconds to open")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        feeder.join()  # the child has exited, so the feeder stops at once: `src` is ours again
-    import json
-    lines = stdout.decode("utf-8", "replace").strip().splitlines()
-    try:
-        result = json.loads(lines[-1]) if lines else {}
-    except json.JSONDecodeError:
-        result = {}
+        result = run_bounded(_PDFCHECK, data, {}, memory_bytes=limit, seconds=timeout)
+    except SandboxError as exc:
+        if exc.kind == "timeout":
+            return PdfInfo(None, broken_reason=f"it takes longer than {int(timeout)} seconds to open")
+        if exc.kind == "memory":
+            return PdfInfo(None, broken_reason="it needs too much memory to open")
+        return PdfInfo(None, broken_reason=f"the reader stopped ({exc.detail})")
     if "encrypted" in result:
         return PdfInfo(None, encrypted=True)
     if "pages" in result:
         return PdfInfo(int(result["pages"]))
-    return PdfInfo(None, broken_reason=result.get("broken") or f"the reader stopped (exit code {proc.returncode})")
+    return PdfInfo(None, broken_reason=result.get("broken") or "the reader stopped")
 
 
 def _refusal(problem: PdfProblem) -> WatermarkError:
