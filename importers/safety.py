@@ -118,6 +118,13 @@ def open_zip(data: bytes, filename: str, limits: Limits) -> zipfile.ZipFile:
         raise ImportErrorWithContext(
             N_("the file is damaged: it looks like a zip-based Office file but cannot be opened (%(error)s)"),
             params={"error": str(e)}, file=filename) from None
+    check_zip_limits(infos, filename, limits)
+    return zf
+
+
+def check_zip_limits(infos: list[zipfile.ZipInfo], filename: str, limits: Limits) -> None:
+    """Refuse an archive whose entry count, declared unpacked size or compression ratio is over the
+    limits (a zip bomb, or far larger than any document we read)."""
     if len(infos) > limits.max_zip_entries:
         raise ImportErrorWithContext(
             N_("the file contains %(parts)s parts (the limit is %(limit)s); it is not a normal spreadsheet"),
@@ -135,7 +142,6 @@ def open_zip(data: bytes, filename: str, limits: Limits) -> zipfile.ZipFile:
             N_("the file is compressed %(ratio)s times (the limit is %(limit)s); this is typical of a zip bomb"),
             params={"ratio": f"{total / packed:,.0f}", "limit": f"{limits.max_compression_ratio:g}"},
             file=filename)
-    return zf
 
 
 def read_member(zf: zipfile.ZipFile, name: str, filename: str, limits: Limits) -> bytes:

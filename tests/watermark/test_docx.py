@@ -8,6 +8,7 @@ import zipfile
 import docx
 import pytest
 
+from importers.safety import Limits
 from tests.watermark.builders import sectioned_docx
 from tests.watermark.test_pdf import JANE, ZHANG
 from vault.watermark import WatermarkError, find_download_id, watermark_docx
@@ -136,7 +137,7 @@ def test_unreadable_refused(data, message):
 
 
 def test_zip_bomb_refused(original, monkeypatch):
-    monkeypatch.setattr(wdocx, "MAX_UNCOMPRESSED", 1000)
+    monkeypatch.setattr(wdocx, "LIMITS", Limits(max_uncompressed_bytes=1000))
     with pytest.raises(WatermarkError, match="too large"):
         watermark_docx(original, io.BytesIO(), JANE)
 

@@ -13,13 +13,14 @@ from typing import BinaryIO
 
 from lxml import etree
 
+from importers.model import ImportErrorWithContext
+from importers.safety import DEFAULT_LIMITS, OLE_MAGIC, ZIP_DAMAGE, check_zip_limits
 from vault.watermark import marks
 from vault.watermark.docx_body import DEFAULT_LATIN, mark_body
 from vault.watermark.base import Recipient, WatermarkError, checked, footer_line
 from vault.watermark.pdf import Source, read_source
 
-MAX_UNCOMPRESSED = 256 * 1024 * 1024
-MAX_ENTRIES = 10_000
+LIMITS = DEFAULT_LIMITS  # zip entries, unpacked size and ratio: the one set of limits, importers.safety
 CUSTOM_PART = "/docProps/custom.xml"
 CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 CUSTOM_RT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
@@ -62,16 +63,19 @@ def _default_latin_font(document) -> str:
 
 def _check_archive(data: bytes) -> None:
     """Refuse what python-docx should not be handed: not a ZIP, encrypted, or a ZIP bomb."""
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if data[:8] == OLE_MAGIC:
         raise WatermarkError("The Word file is encrypted or password-protected (or in the old .doc format), "
                              "so it cannot be watermarked. Upload an unprotected .docx.")
     try:
         infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except zipfile.BadZipFile:
+    except ZIP_DAMAGE:
         raise WatermarkError("The Word file cannot be read (it is not a valid .docx archive), so it cannot be "
                              "watermarked. Save it again as .docx and upload it.") from None
-    if len(infos) > MAX_ENTRIES or sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
-        raise WatermarkError("The Word file unpacks to too many or too large parts to be watermarked.")
+    try:
+        check_zip_limits(infos, "the Word file", LIMITS)
+    except ImportErrorWithContext as exc:
+        raise WatermarkError(f"The Word file unpacks to too many or too large parts to be watermarked "
+                             f"({exc.reason}).") from None
 
 
 def watermark_docx(src: Source, dst: BinaryIO, recipient: Recipient) -> None:

@@ -17,11 +17,12 @@ import io
 import logging
 import re
 import zipfile
-import zlib
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from importers.model import ImportErrorWithContext
+from importers.safety import DEFAULT_LIMITS, ZIP_DAMAGE, check_zip_limits
 from vault.watermark import marks
 from vault.watermark.base import DOWNLOAD_ID_RE
 from vault.watermark.pdf_zw import zero_width_text
@@ -279,11 +280,7 @@ def dot_ids_on_page(page, reader) -> list[str]:
 
 # --- DOCX --------------------------------------------------------------------------------------
 
-_DOCX_MAX_UNCOMPRESSED = 256 * 1024 * 1024
-
-
-_ZIP_DAMAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
-               NotImplementedError, RuntimeError)
+LIMITS = DEFAULT_LIMITS  # zip entries, unpacked size and ratio: the one set of limits, importers.safety
 
 
 def _trace_docx(data: bytes) -> tuple[dict[str, Counter], list[str], str | None]:
@@ -291,10 +288,12 @@ def _trace_docx(data: bytes) -> tuple[dict[str, Counter], list[str], str | None]
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except _ZIP_DAMAGE as exc:
+    except ZIP_DAMAGE as exc:
         return found, [], f"the DOCX is damaged: it is not a readable ZIP archive ({_why(exc)})"
-    if sum(i.file_size for i in infos) > _DOCX_MAX_UNCOMPRESSED:
-        return found, [], "the DOCX unpacks to more than 256 MB: not read"
+    try:
+        check_zip_limits(infos, "the DOCX", LIMITS)
+    except ImportErrorWithContext as exc:
+        return found, [], f"the DOCX is not read: {exc.reason}"
     if any(i.flag_bits & 0x1 for i in infos):
         return found, [], "the DOCX is encrypted: it cannot be read"
     names = {i.filename for i in infos}
@@ -304,7 +303,7 @@ def _trace_docx(data: bytes) -> tuple[dict[str, Counter], list[str], str | None]
         nonlocal damaged
         try:
             return archive.read(name).decode("utf-8", "replace")
-        except _ZIP_DAMAGE as exc:
+        except ZIP_DAMAGE as exc:
             damaged = damaged or f'the DOCX is damaged: part "{name}" cannot be read ({_why(exc)})'
             return ""
 
