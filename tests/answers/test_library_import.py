@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from answers.library.importing import apply_import, plan_import
 from answers.library.models import LibraryEntry
-from answers.library.service import Actor
+from vault.audit import Actor
 from importers.library import load_library_table
 from importers.model import ImportErrorWithContext
 from vault import db

@@ -9,8 +9,9 @@ from answers.library.index import LibraryIndex, app_index
 from answers.matching import MatchIndex
 from tests.answers.test_library_views import _fields, _upload
 from vault import db
+from vault.audit import Actor
 
-ACTOR = service.Actor(label="security@example.com")
+ACTOR = Actor(label="security@example.com")
 QUESTIONS = ["Do you enforce multi-factor authentication for administrators?",
              "Is customer data encrypted at rest?", "Do you run yearly penetration tests?"]
 

@@ -14,6 +14,7 @@ from answers.library import pending, service
 from answers.library.models import LibraryEntry
 from tests.test_tempcrypt import MARKER, needs_proc, open_files_under
 from vault import audit, db
+from vault.audit import Actor
 from vault.crypto import Keyring
 
 SECRET = MARKER.decode()
@@ -113,7 +114,7 @@ def test_kept_upload_does_not_open_after_its_master_key_is_removed(tmp_path):
 
 def _big_library(app, n: int = 220) -> None:
     """Enough text (> 512 KB) that the export's temporary file moves to disk."""
-    actor = service.Actor(label="seed@example.com")
+    actor = Actor(label="seed@example.com")
     with app.app_context():
         sess = db.session()
         for i in range(n):

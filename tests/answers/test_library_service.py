@@ -7,8 +7,9 @@ from sqlalchemy import select
 from answers.library import service
 from answers.library.models import LibraryEntryRevision
 from vault import audit, db
+from vault.audit import Actor
 
-ACTOR = service.Actor(label="tester@example.com")
+ACTOR = Actor(label="tester@example.com")
 
 
 def test_history_records_every_change_and_restore_brings_back_the_old_answer(any_db_app):

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from answers.library import service
 from answers.library.models import LibraryEntry
 from vault import audit, db
+from vault.audit import Actor
 
-ACTOR = service.Actor(label="other@example.com")
+ACTOR = Actor(label="other@example.com")
 EDIT_ROLES = ["admin", "security"]
 READ_ONLY_ROLES = ["sales", "legal", "viewer"]
 

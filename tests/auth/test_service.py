@@ -3,6 +3,7 @@ import pytest
 
 from tests.conftest import TEST_PASSWORD
 from vault import db
+from vault.audit import Actor
 from vault.auth import service
 
 
@@ -14,7 +15,7 @@ def sess(app):
 
 def test_create_user_normalises_and_audits(sess):
     user = service.create_user(sess, email="  Mixed@Example.COM ", password=TEST_PASSWORD, role="legal",
-                               name=" Ann ", actor=service.Actor(label="boss@example.com", id=None, ip="10.0.0.1"))
+                               name=" Ann ", actor=Actor(label="boss@example.com", id=None, ip="10.0.0.1"))
     assert (user.email, user.name, user.role, user.active) == ("mixed@example.com", "Ann", "legal", True)
     assert user.password_hash.startswith("$argon2id$") and TEST_PASSWORD not in user.password_hash
     assert service.authenticate(sess, "MIXED@example.com", TEST_PASSWORD) is user

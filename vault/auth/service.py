@@ -115,6 +115,7 @@ def end_sessions(session: Session, user: User) -> None:
 
 def update_profile(session: Session, user: User, *, name: str, locale: str | None, actor: Actor | str) -> None:
     changes = {}
+    # Cut, not refused (unlike clean_text): the forms already limit it to 200; this only bounds the column.
     name = (name or "").strip()[:200]
     if name != user.name:
         changes["name"] = name
