@@ -22,7 +22,7 @@ import zlib
 from lxml import etree
 
 from importers.model import ImportErrorWithContext
-from importers.safety import DEFAULT_LIMITS, OLE_MAGIC, check_members, open_zip
+from importers.safety import DEFAULT_LIMITS, OLE_MAGIC, ZIP_DAMAGE, check_members, check_zip_limits
 
 __all__ = ["PackageError", "Package", "open_package", "write_package", "parse_xml", "xml_parser", "local_name"]
 
@@ -57,7 +57,6 @@ def local_name(tag) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
-
 def open_package(data: bytes, kind: str, error: type[PackageError] = PackageError) -> zipfile.ZipFile:
     """The zip archive of *data* (an *kind* file, e.g. ".xlsx"), after the zip limits of
     `importers.safety` (entries, declared size, compression ratio) and one unpacking of every part
@@ -68,13 +67,15 @@ def open_package(data: bytes, kind: str, error: type[PackageError] = PackageErro
             f"this is not an {kind} package but an OLE file: a legacy Office file or a "
             f"password-protected (encrypted) {kind}; ask for an unprotected {kind}")
     try:
-        zin = open_zip(data, f"the {kind} file", DEFAULT_LIMITS)
-    except ImportErrorWithContext as exc:
-        raise error(f"not an {kind} (zip) package: {exc.reason}") from None
-    names = [i.filename for i in zin.infolist()]
+        zin = zipfile.ZipFile(io.BytesIO(data))
+        infos = zin.infolist()
+    except ZIP_DAMAGE as exc:
+        raise error(f"not an {kind} (zip) package: {exc}") from None
+    names = [i.filename for i in infos]
     if len(set(n.lower() for n in names)) != len(names):
         raise error(f"package has duplicate part names; it is not a valid {kind}")
     try:
+        check_zip_limits(infos, f"the {kind} file", DEFAULT_LIMITS)
         check_members(zin, f"the {kind} file")
     except ImportErrorWithContext as exc:
         raise error(exc.reason) from None
