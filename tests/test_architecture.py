@@ -33,3 +33,95 @@ def test_installed_versions_include_the_advisory_fixes(package, floor):
 def test_openpyxl_parses_with_defusedxml():
     import openpyxl.xml
     assert openpyxl.xml.DEFUSEDXML is True
+
+
+# --- the direction of imports (docs/architecture.md) -------------------------------------------------
+
+PURE_CORE = ("importers", "exporters", "answers.matching", "answers.autofill", "vault.crypto", "vault.watermark",
+             "vault.cachedir", "vault.tokens")
+PLATFORM = ("vault.config", "vault.db", "vault.extensions", "vault.i18n", "vault.http", "vault.web", "vault.errors",
+            "vault.audit", "vault.inputs", "vault.confirmations", "vault.subscriptions", "vault.downloads",
+            "vault.tempcrypt", "vault.migrate", "vault.home", "vault.auth", "vault.storage", "vault.notify",
+            "vault.admin")
+# Wires the features into the app: the only platform code that may name them.
+COMPOSITION_ROOT = ("vault", "vault.features", "vault.cli", "vault.models", "vault.setup_cli", "vault.demo",
+                    "vault.demo_pdfs")
+FEATURES = ("vault.documents", "vault.access", "vault.trust", "vault.expiry", "status", "answers.library",
+            "answers.questionnaires")
+# The named interfaces: the only modules of a feature that another feature may import.
+INTERFACES = {
+    "vault.documents": ("vault.documents.models", "vault.documents.service", "vault.documents.status",
+                        "vault.documents.labels", "vault.documents.validation", "vault.documents.mediatype"),
+    "vault.expiry": ("vault.expiry.obligations",),  # features register their dates; expiry asks them
+    "answers.library": ("answers.library.models", "answers.library.service", "answers.library.index",
+                        "answers.library.stale"),
+    "answers.questionnaires": ("answers.questionnaires.ledger",),
+    "vault.trust": ("vault.trust.service",),
+    "vault.access": ("vault.access.models", "vault.access.service"),
+    "status": ("status.public",),  # the trust center asks status for its summary through one module
+}
+
+
+def _owner(module: str, groups) -> str | None:
+    for group in groups:
+        if module == group or module.startswith(group + "."):
+            return group
+    return None
+
+
+NAMESPACES = ("answers",)  # empty package files that only group the features
+
+
+def _layer(module: str) -> str:
+    if module in NAMESPACES:
+        return "namespace"
+    if module in COMPOSITION_ROOT:
+        return "root"
+    for name, groups in (("pure", PURE_CORE), ("platform", PLATFORM), ("feature", FEATURES)):
+        if _owner(module, groups):
+            return name
+    return "unassigned"
+
+
+@pytest.fixture(scope="module")
+def import_graph():
+    from tests.imports_graph import graph
+    return graph()
+
+
+def test_every_module_has_a_layer(import_graph):
+    assert [m for m in import_graph if _layer(m) == "unassigned"] == []
+
+
+def test_imports_run_one_way(import_graph):
+    """pure core <- platform <- features; a feature imports another only through its named interface."""
+    wrong = []
+    for module, targets in sorted(import_graph.items()):
+        layer = _layer(module)
+        for target in sorted(targets):
+            to = _layer(target)
+            if to == "root" and layer != "root":
+                wrong.append(f"{module} -> {target} (the composition root is imported by nobody)")
+            elif layer == "pure" and to != "pure":
+                wrong.append(f"{module} -> {target} (the pure core imports only the pure core)")
+            elif layer == "platform" and to == "feature":
+                wrong.append(f"{module} -> {target} (the platform imports no feature)")
+            elif layer == "feature" and to == "feature":
+                mine, theirs = _owner(module, FEATURES), _owner(target, FEATURES)
+                if mine != theirs and target not in INTERFACES.get(theirs, ()):
+                    wrong.append(f"{module} -> {target} (not a named interface of {theirs})")
+    assert wrong == []
+
+
+def test_no_module_imports_itself_back(import_graph):
+    """No circle between modules, even through imports inside functions."""
+    from tests.imports_graph import cycles
+    assert cycles(import_graph) == []
+
+
+def test_the_guards_catch_a_wrong_import(tmp_path):
+    """The two checks fail on a made-up graph that breaks them."""
+    from tests.imports_graph import cycles
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _layer("vault.db") == "platform" and _layer("vault.trust.views") == "feature"
+    assert "vault.trust.views" not in INTERFACES["vault.trust"]

@@ -76,8 +76,9 @@ def _init_extensions(app: Flask) -> None:
     def _template_globals():
         from flask_babel import get_locale
         from vault.auth.roles import Role, role_name
+        from vault.documents.status import expired_since
         return {"current_locale": str(get_locale()), "company_name": app.config["COMPANY_NAME"], "Role": Role,
-                "role_name": role_name}
+                "role_name": role_name, "expired_since": expired_since}  # one date rule for every template
 
 
 def _register_parts(app: Flask) -> None:

@@ -6,7 +6,7 @@ head row, so an edited, inserted or deleted entry (including the newest) is dete
 Someone who can write to the database can also cut the newest entries and rewrite `audit_head` to
 match: the chain that is left is consistent. So the head is also kept *outside* the database (an
 anchor): printed in every reminder digest, sent by `vault audit anchor` to AUDIT_ANCHOR_WEBHOOK through
-`vault.notify`, and checked with `vault audit verify --expect-head SEQ:HASH`: an anchored entry must
+`vault.notify` (`vault/admin/anchor.py`), and checked with `vault audit verify --expect-head SEQ:HASH`: an anchored entry must
 still be in the chain, unchanged (entries after it are fine: the trail grows).
 """
 from __future__ import annotations
@@ -166,20 +166,6 @@ def current_head(session: Session) -> Anchor:
     """The head as the database says it is now (what the reminder digest prints and the anchor sends)."""
     head = session.get(AuditHead, 1)
     return Anchor(hash=head.hash, seq=head.seq) if head is not None else Anchor(hash=GENESIS, seq=0)
-
-
-def send_anchor(session: Session, *, url: str, secret: str) -> object:
-    """Queue the current head to the external anchor (a signed generic webhook, through the one notify
-    path; the receiver keeps what it is sent, ideally append-only). Once per head: a run with no new
-    entry queues nothing new. Returns the outbox row."""
-    from vault import notify  # notify records audit events itself: imported when used
-
-    head = current_head(session)
-    message = notify.Message(subject=f"trustvault audit head #{head.seq}", text=str(head),
-                             data={"type": "audit.head", "seq": head.seq, "hash": head.hash,
-                                   "at": utcnow().isoformat()})
-    return notify.send(session, channel="webhook", target=url, message=message, secret=secret,
-                       dedupe_key=f"audit-head:{head.seq}:{head.hash}")
 
 
 def verify_chain(session: Session, limit_problems: int = 20, *, expect_head: Anchor | None = None) -> ChainReport:

@@ -1,21 +1,73 @@
-"""The parts of the app, in registration order: the one list `create_app` walks.
+"""The parts of the app and what each adds to it: the one list `create_app` and `vault.models` walk.
 
-Each package's `register(app)` adds its blueprints, its `vault` commands and its providers (for example
-the dates it puts on legal's timeline). A new feature is one package with the usual files and one line here.
+A part names its blueprints, its `vault` commands, its tables and its providers (modules that register
+themselves when imported, e.g. the dates a feature puts on legal's timeline, or the library's answer-uses
+hook). A new feature is one package with the usual files (docs/architecture.md) and one entry here.
+Written as strings so this list imports nothing until the app is built.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import import_module
 
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    blueprints: tuple[str, ...] = ()  # "module:attribute"
+    commands: tuple[str, ...] = ()  # "module:attribute"
+    models: tuple[str, ...] = ()  # modules defining tables
+    providers: tuple[str, ...] = ()  # modules imported for what they register
+
+
 PARTS = (
-    # platform parts with pages or commands
-    "vault.auth", "vault.admin", "vault.notify", "vault.storage",
+    # platform parts with pages, commands or tables
+    Part("vault.audit", models=("vault.audit",)),
+    Part("vault.auth", blueprints=("vault.auth.views:bp",), commands=("vault.auth.cli:users_cli",),
+         models=("vault.auth.models",)),
+    Part("vault.admin", blueprints=("vault.admin.views:bp",), commands=("vault.admin.cli:audit_cli",)),
+    Part("vault.notify", blueprints=("vault.notify.views:bp",), commands=("vault.notify.cli:notify_cli",),
+         models=("vault.notify.models",)),
+    Part("vault.storage", commands=("vault.storage.cli:keys_cli", "vault.storage.cli:storage_cli"),
+         models=("vault.storage.models",)),
     # features
-    "vault.documents", "answers.library", "vault.trust", "vault.access", "vault.expiry", "status",
-    "answers.questionnaires",
+    Part("vault.documents", blueprints=("vault.documents.views:bp",),
+         commands=("vault.documents.cli:documents_cli",), models=("vault.documents.models",),
+         providers=("vault.documents.obligations",)),
+    Part("answers.library", blueprints=("answers.library.views:bp",), commands=("answers.library.cli:library_cli",),
+         models=("answers.library.models",), providers=("answers.library.obligations",)),
+    Part("vault.trust", blueprints=("vault.trust.views:bp", "vault.trust.staff:bp"), models=("vault.trust.models",)),
+    Part("vault.access", blueprints=("vault.access.views:bp", "vault.access.staff:bp"),
+         commands=("vault.access.cli:trace_command",), models=("vault.access.models",),
+         providers=("vault.access.obligations",)),
+    Part("vault.expiry", blueprints=("vault.expiry.views:bp",),
+         commands=("vault.expiry.cli:remind_command", "vault.expiry.cli:expiry_cli"), models=("vault.expiry.models",)),
+    Part("status", blueprints=("status.views:bp", "status.admin_views:bp"), commands=("status.cli:status_cli",),
+         models=("status.models",)),
+    Part("answers.questionnaires", blueprints=("answers.questionnaires.views:bp",),
+         commands=("answers.questionnaires.cli:autofill_command",), models=("answers.questionnaires.models",),
+         providers=("answers.questionnaires.ledger",)),
 )
 
 
+def _load(ref: str):
+    module, _, attribute = ref.partition(":")
+    return getattr(import_module(module), attribute)
+
+
+def import_models() -> None:
+    """Every table into Base.metadata (Alembic, tests, `vault init`)."""
+    for part in PARTS:
+        for module in part.models:
+            import_module(module)
+
+
 def register_all(app) -> None:
-    for name in PARTS:
-        import_module(name).register(app)
+    import_models()
+    for part in PARTS:
+        for module in part.providers:
+            import_module(module)
+        for ref in part.blueprints:
+            app.register_blueprint(_load(ref))
+        for ref in part.commands:
+            app.cli.add_command(_load(ref))

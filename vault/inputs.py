@@ -62,7 +62,7 @@ def clean_text(value: str | None, *, field: str, max_len: int, label, multiline:
     `multiline`), invisible direction marks, or more than `max_len` characters are refused, never cut."""
     value = unicodedata.normalize("NFC", value or "").strip()
     allowed = "\n\t\r" if multiline else ""
-    if any((ord(ch) < 32 and ch not in allowed) or ord(ch) == 127 for ch in value):
+    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value):  # C0, DEL and C1
         raise error("control", _l("%(label)s contains control characters.", label=label), field)
     if any(ch in BIDI_AND_INVISIBLE for ch in value):
         raise error("invisible", _l("%(label)s contains invisible direction marks.", label=label), field)

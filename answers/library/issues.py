@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from answers.fit import meaning_of
+from answers.autofill.fit import meaning_of
 from answers.matching import LibraryEntry, MatchIndex
 from answers.matching.text import exact_key
 

@@ -89,14 +89,3 @@ def test_confidence_prefers_a_full_match_to_a_one_word_topical_hit():
     full = index.match("Is multi-factor authentication required for administrator access?")
     topical = index.match("Are you offering a cloud-based product?")
     assert full.candidates[0].ref == "MFA" and full.confidence > topical.confidence
-
-
-def test_round4_experiment_helpers():
-    from bench.matching.exp4 import char_grams, head_text
-
-    assert head_text("Do you encrypt backups? Backups leave the data centre on tape.") == "Do you encrypt backups?"
-    assert head_text("Backups leave the data centre. Do you encrypt them?") == "Do you encrypt them?"
-    assert head_text("Verify that X is done. For example, Y.") == "Verify that X is done."
-    assert head_text("Do you encrypt backups?") is None
-    grams = char_grams("mfa")
-    assert grams[" mf"] == 1 and grams["mfa "] == 1 and grams[" mfa "] == 1

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from vault import audit, db
 from vault.admin import service
+from vault.admin.anchor import send_anchor
 
 audit_cli = click.Group("audit", help="The audit trail.")
 
@@ -55,7 +56,7 @@ def anchor_command() -> None:
     from vault import notify
     sess = db.session()
     try:
-        audit.send_anchor(sess, url=url, secret=secret)
+        send_anchor(sess, url=url, secret=secret)
     except notify.NotifyError as exc:
         sess.rollback()
         click.echo(f"The anchor webhook is not acceptable: {exc}", err=True)

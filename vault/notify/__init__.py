@@ -16,13 +16,3 @@ from vault.notify.settings import Settings
 __all__ = ["BACKOFF", "CHANNELS", "MAX_ATTEMPTS", "DeliveryError", "DeliveryReport", "Message", "NotifyError",
            "Outbox", "PurgeReport", "Settings", "check_target", "deliver_pending", "purge_and_record", "send",
            "send_email"]
-
-
-def register(app) -> None:
-    """Add this part's pages, commands and providers to the app (called by `vault.features`)."""
-    from vault.notify.views import bp
-    from vault.notify.cli import notify_cli
-    for blueprint in (bp,):
-        app.register_blueprint(blueprint)
-    for command in (notify_cli,):
-        app.cli.add_command(command)

@@ -115,10 +115,3 @@ def get_keyring() -> Keyring:
 def keys_from_environment() -> bool:
     """True when the master keys come from VAULT_MASTER_KEYS (nothing may write a key file)."""
     return isinstance(current_app.extensions["vault.keyring"], EnvKeyring)
-
-
-def register(app) -> None:
-    """Add this part's pages, commands and providers to the app (called by `vault.features`)."""
-    from vault.storage.cli import keys_cli, storage_cli
-    for command in (keys_cli, storage_cli):
-        app.cli.add_command(command)
