@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_babel import get_locale, gettext as _
 
+from status import public as status_page
 from vault import db, downloads
 from vault.access import service as access
 from vault.auth.forms import ActionForm
@@ -45,19 +46,8 @@ def index():
     page = service.public_page(sess, today=_today(), warning_days=current_app.config["EXPIRY_WARNING_DAYS"])
     current = subs.current_subprocessors(sess, _today())
     sess.commit()  # the profile row may have just been created
-    return render_template("trust/index.html", profile=profile, page=page, service_status=_service_status(sess),
+    return render_template("trust/index.html", profile=profile, page=page, service_status=status_page.headline(sess),
                            subprocessors=current)
-
-
-def _service_status(sess):
-    """The status page's headline, so prospects see what is broken (and that we say so)."""
-    from status import labels, service as status_service
-    components = status_service.list_components(sess)
-    if not components:
-        return None
-    state = labels.worst([c.state for c in components])
-    return {"state": state, "text": labels.overall_text(state),
-            "incidents": len(status_service.active_incidents(sess))}
 
 
 @bp.get("/trust/logo")
