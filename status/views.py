@@ -8,7 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 
-from flask import (Blueprint, Response, abort, current_app, g, jsonify, make_response, redirect, render_template, request,
+from flask import (Blueprint, Response, abort, current_app, g, jsonify, redirect, render_template, request,
                    send_from_directory, url_for)
 from flask_babel import get_locale, gettext as _
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Iterator
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy import JSON, ForeignKey, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from exporters.safety import neutralise

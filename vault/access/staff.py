@@ -7,17 +7,15 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user
 
 from vault import db
+from vault.downloads import Audit as DownloadAudit, Failure, send as send_stored
 from vault.access import emails, service
 from vault.access.forms import ApproveForm, DenyForm, OfflineNdaForm, RevokeForm, TraceForm, UnmarkedForm
 from vault.access.models import RequestStatus, signed_copy_context
-from vault.crypto import IntegrityError
 from vault.db import utcnow
 from vault.documents import service as documents
 from vault.documents.labels import template_helpers
 from vault.documents.validation import check_upload, spool
 from vault.inputs import InvalidInput
-from vault.http import stream_download
-from vault.storage.base import StorageError
 from vault.storage.service import open_blob
 from vault.trust import service as trust
 from vault.web import audit_event, current_staff, form_error, require
@@ -276,12 +274,9 @@ def signed_copy(uid: str):
     acceptance = service.get_nda(sess, uid)
     if acceptance is None or acceptance.signed_copy_blob is None:
         abort(404)
-    try:
-        chunks = open_blob(acceptance.signed_copy_blob, context=signed_copy_context(acceptance.uid))
-    except (IntegrityError, StorageError):
-        abort(503)
-    audit_event("access.nda.download", object_type="nda_acceptance", object_id=acceptance.uid)
-    sess.commit()
-    return stream_download(chunks, filename=acceptance.signed_copy_filename or "signed-nda",
-                           media_type=acceptance.signed_copy_media_type or "application/octet-stream",
-                           size=acceptance.signed_copy_blob.size)
+    blob = acceptance.signed_copy_blob
+    return send_stored(lambda: (open_blob(blob, context=signed_copy_context(acceptance.uid)), blob.size),
+                          filename=acceptance.signed_copy_filename or "signed-nda",
+                          media_type=acceptance.signed_copy_media_type or "application/octet-stream",
+                          audit=DownloadAudit("access.nda.download", acceptance.uid, object_type="nda_acceptance"),
+                          unreadable=Failure(503))

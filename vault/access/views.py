@@ -28,10 +28,7 @@ bp.context_processor(template_helpers)
 
 @bp.context_processor
 def _public_layout() -> dict:
-    """Name and logo for the trust center's public layout, which these pages share."""
-    profile = trust.get_profile(db.session())
-    return {"trust_company": profile.company_name or current_app.config["COMPANY_NAME"],
-            "trust_logo": profile.logo_blob_id is not None}
+    return trust.layout_context(db.session(), current_app.config["COMPANY_NAME"])
 
 
 SESSION_KEY = "access_request"

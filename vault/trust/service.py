@@ -39,6 +39,12 @@ def get_profile(session: Session) -> TrustProfile:
     return profile
 
 
+def layout_context(session: Session, default_name: str) -> dict:
+    """Name and logo for the trust center's public layout (trust and access pages share it)."""
+    profile = get_profile(session)
+    return {"trust_company": profile.company_name or default_name, "trust_logo": profile.logo_blob_id is not None}
+
+
 @dataclass
 class Policy:
     """The access policy as plain lists (what rules.py takes)."""

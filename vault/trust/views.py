@@ -25,10 +25,7 @@ bp.context_processor(template_helpers)
 
 
 def trust_context() -> dict:
-    """Name and logo for the public layout (trust and access pages)."""
-    profile = service.get_profile(db.session())
-    return {"trust_company": profile.company_name or current_app.config["COMPANY_NAME"],
-            "trust_logo": profile.logo_blob_id is not None}
+    return service.layout_context(db.session(), current_app.config["COMPANY_NAME"])
 
 
 bp.context_processor(trust_context)
