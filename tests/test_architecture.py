@@ -125,3 +125,11 @@ def test_the_guards_catch_a_wrong_import(tmp_path):
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _layer("vault.db") == "platform" and _layer("vault.trust.views") == "feature"
     assert "vault.trust.views" not in INTERFACES["vault.trust"]
+
+
+def test_exporters_and_the_watermark_use_only_the_importers_interface(import_graph):
+    """The neutral structure, the untrusted-file limits and sandbox, and the language guess; no reader."""
+    allowed = {"importers", "importers.model", "importers.safety", "importers.sandbox", "importers.language"}
+    wrong = [f"{m} -> {t}" for m, targets in sorted(import_graph.items()) if m.startswith(("exporters", "vault.watermark"))
+             for t in sorted(targets) if t.startswith("importers") and t not in allowed]
+    assert wrong == []
