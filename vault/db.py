@@ -93,3 +93,21 @@ def session() -> Session:
 
 def engine() -> Engine:
     return current_app.extensions["vault.engine"]
+
+
+def require_initialised(table: str = "library_entries") -> None:
+    """For commands run before `vault init`: a clear ClickException instead of an SQL traceback."""
+    import click
+    from flask import current_app
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        ready = inspect(engine()).has_table(table)
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc.__class__.__name__
+        raise click.ClickException(f"the database cannot be opened ({reason}); for a new instance, "
+                                   "run `vault init` first") from exc
+    if not ready:
+        raise click.ClickException(f"the instance at {current_app.instance_path} has no database yet: "
+                                   "run `vault init` first")

@@ -7,26 +7,6 @@ import click
 from flask.cli import with_appcontext
 
 CLI_ACTOR_LABEL = "cli"
-
-
-def _require_database() -> None:
-    """Before `vault init` there are no tables: say so rather than show an SQL traceback."""
-    from flask import current_app
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import SQLAlchemyError
-    from vault import db
-
-    try:
-        ready = inspect(db.engine()).has_table("library_entries")
-    except SQLAlchemyError as exc:
-        reason = getattr(exc, "orig", None) or exc.__class__.__name__
-        raise click.ClickException(f"the database cannot be opened ({reason}); for a new instance, "
-                                   "run `vault init` first") from exc
-    if not ready:
-        raise click.ClickException(f"the instance at {current_app.instance_path} has no database yet: "
-                                   "run `vault init` first")
-
-
 SKIPPED_SHOWN = 20  # per reason: HECVAT as a library repeats ~900 ids, one line each helps nobody
 
 
@@ -74,7 +54,7 @@ def import_command(file: Path, dry_run: bool, status: str, verbose: bool) -> Non
     from vault import db
     from vault.audit import Actor
 
-    _require_database()
+    db.require_initialised()
     try:
         table = load_library_table(file.read_bytes(), file.name)
     except ImportErrorWithContext as exc:

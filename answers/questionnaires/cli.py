@@ -9,25 +9,6 @@ import click
 from flask.cli import with_appcontext
 
 
-def _require_database() -> None:
-    """Before `vault init` there are no tables: say so rather than show an SQL traceback (the same check
-    as `vault library`, whose tables autofill reads)."""
-    from flask import current_app
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import SQLAlchemyError
-    from vault import db
-
-    try:
-        ready = inspect(db.engine()).has_table("library_entries")
-    except SQLAlchemyError as exc:
-        reason = getattr(exc, "orig", None) or exc.__class__.__name__
-        raise click.ClickException(f"the database cannot be opened ({reason}); for a new instance, "
-                                   "run `vault init` first") from exc
-    if not ready:
-        raise click.ClickException(f"the instance at {current_app.instance_path} has no database yet: "
-                                   "run `vault init` first")
-
-
 def _explain_detection(questionnaire) -> None:
     """What was left out and why (skipped sheets, rows not read, warnings), on stderr: never silently."""
     for sheet in questionnaire.sheets:
@@ -72,7 +53,7 @@ def autofill_command(input_file: Path, output: Path | None, report_path: Path | 
     from importers.model import ImportErrorWithContext
     from vault import db
 
-    _require_database()
+    db.require_initialised()
     try:
         questionnaire = load_questionnaire(input_file)
     except ImportErrorWithContext as exc:
