@@ -47,14 +47,14 @@ PLATFORM = ("vault.config", "vault.db", "vault.extensions", "vault.i18n", "vault
 COMPOSITION_ROOT = ("vault", "vault.features", "vault.cli", "vault.models", "vault.setup_cli", "vault.demo",
                     "vault.demo_pdfs")
 FEATURES = ("vault.documents", "vault.access", "vault.trust", "vault.expiry", "status", "answers.library",
-            "answers.questionnaires")
+            "answers.questionnaires", "vault.faq")
 # The named interfaces: the only modules of a feature that another feature may import.
 INTERFACES = {
     "vault.documents": ("vault.documents.models", "vault.documents.service", "vault.documents.status",
                         "vault.documents.labels", "vault.documents.validation", "vault.documents.mediatype"),
     "vault.expiry": ("vault.expiry.obligations",),  # features register their dates; expiry asks them
     "answers.library": ("answers.library.models", "answers.library.service", "answers.library.index",
-                        "answers.library.stale"),
+                        "answers.library.stale", "answers.library.public"),
     "answers.questionnaires": ("answers.questionnaires.ledger",),
     "vault.trust": ("vault.trust.service",),
     "vault.access": ("vault.access.models", "vault.access.service"),

@@ -37,6 +37,7 @@ PARTS = (
     Part("answers.library", blueprints=("answers.library.views:bp",), commands=("answers.library.cli:library_cli",),
          models=("answers.library.models",), providers=("answers.library.obligations",)),
     Part("vault.trust", blueprints=("vault.trust.views:bp", "vault.trust.staff:bp"), models=("vault.trust.models",)),
+    Part("vault.faq", blueprints=("vault.faq.views:bp",)),  # the public FAQ: the library's public answers
     Part("vault.access", blueprints=("vault.access.views:bp", "vault.access.staff:bp"),
          commands=("vault.access.cli:trace_command",), models=("vault.access.models",),
          providers=("vault.access.obligations",)),

@@ -11,7 +11,7 @@ from importers.i18n_marker import N_
 from vault import audit
 from vault.audit import Actor
 
-ACTIONS = ("approve", "retire", "set_owner", "add_tag", "mark_reviewed")
+ACTIONS = ("approve", "retire", "set_owner", "add_tag", "mark_reviewed", "make_public", "make_private")
 
 
 def apply_bulk(session: Session, entries: list[LibraryEntry], actor: Actor, action: str, *,
@@ -30,6 +30,8 @@ def apply_bulk(session: Session, entries: list[LibraryEntry], actor: Actor, acti
             fields = service.update_entry(session, entry, actor, note=note, status="approved")
         elif action == "retire":
             fields = service.update_entry(session, entry, actor, note=note, status="retired")
+        elif action in ("make_public", "make_private"):
+            fields = service.update_entry(session, entry, actor, note=note, public=action == "make_public")
         elif action == "set_owner":
             fields = service.update_entry(session, entry, actor, note=note, owner_id=owner_id)
         elif action == "add_tag":

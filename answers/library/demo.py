@@ -75,7 +75,20 @@ ENTRIES = [
      "zh", 60),
     ("ZH-IAM-01", "身份与访问", "是否对所有员工账号启用多因素认证？", [], "是",
      "所有员工通过统一身份认证登录，并强制启用多因素认证（安全密钥或动态口令）。", "zh", 40),
+    ("ZH-ENC-01", "加密", "客户数据在存储时是否加密？", ["是否对静态数据加密？"], "是",
+     "所有客户数据在存储时均使用 AES-256 加密（云服务商密钥管理服务，密钥每年轮换）；备份使用独立密钥加密。", "zh", 60),
+    ("ZH-PRIV-02", "隐私", "合同终止后，客户数据能否按要求删除？", [], "是",
+     "合同终止后 30 天内删除客户数据，备份中的数据在 35 天内删除。", "zh", 45),
 ]
+
+# Published in the trust center's FAQ (answers.library.public): approved, reviewed within the year.
+PUBLIC = {"IAM-01", "IAM-02", "ENC-01", "ENC-02", "BCP-02", "VUL-01", "PRIV-01", "PRIV-02", "CERT-01", "CERT-02",
+          "ZH-MLPS-01", "ZH-PIPL-01", "ZH-IAM-01", "ZH-ENC-01", "ZH-PRIV-02"}
+# (translation, original): the FAQ shows one of the two, in the reader's language
+TRANSLATIONS = (("ZH-IAM-01", "IAM-01"), ("ZH-ENC-01", "ENC-01"), ("ZH-PRIV-02", "PRIV-02"))
+TAGS = {"IAM-01": ["MFA", "SSO"], "IAM-02": ["SSO"], "ENC-01": ["encryption"], "ENC-02": ["encryption", "TLS"],
+        "BCP-02": ["backups"], "PRIV-01": ["GDPR"], "PRIV-02": ["GDPR"], "ZH-IAM-01": ["多因素认证"],
+        "ZH-ENC-01": ["加密"], "ZH-PIPL-01": ["个人信息保护法"], "ZH-PRIV-02": ["个人信息保护法"]}
 
 
 def load_demo_library(session: Session, today: date) -> int:
@@ -91,10 +104,11 @@ def load_demo_library(session: Session, today: date) -> int:
         service.create_entry(session, actor, ref=ref, category=category, question=question,
                              alternatives=alternatives, answer_short=short, answer_full=full, language=language,
                              status="approved", owner_id=owner_id, last_reviewed_on=today - timedelta(days=reviewed),
-                             review_interval_days=365)
+                             review_interval_days=365, public=ref in PUBLIC, tags=TAGS.get(ref, []))
         created += 1
-    english = service.get_by_ref(session, "IAM-01")
-    chinese = service.get_by_ref(session, "ZH-IAM-01")
-    if english and chinese and chinese.translation_of_id is None:
-        service.update_entry(session, chinese, actor, translation_of_id=english.id)
+    for translation, original in TRANSLATIONS:
+        english = service.get_by_ref(session, original)
+        chinese = service.get_by_ref(session, translation)
+        if english and chinese and chinese.translation_of_id is None:
+            service.update_entry(session, chinese, actor, translation_of_id=english.id)
     return created

@@ -6,7 +6,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -18,8 +18,11 @@ FIELD_LABELS = {
     "tags": _l("Tags"), "framework_refs": _l("Framework references"), "status": _l("Status"),
     "language": _l("Language"), "owner_id": _l("Owner"), "last_reviewed_on": _l("Last reviewed"),
     "review_interval_days": _l("Review interval (days)"), "translation_of_id": _l("Translation of"),
-    "source": _l("Source"), "evidence": _l("Evidence documents"),
+    "source": _l("Source"), "evidence": _l("Evidence documents"), "public": _l("Public FAQ"),
 }
+# Why a public entry is not on the trust center's FAQ (answers.library.public.HIDDEN_REASONS)
+HIDDEN_LABELS = {"not_approved": _l("it is not approved"), "never_reviewed": _l("it was never reviewed"),
+                 "review_overdue": _l("its review is overdue"), "stale": _l("its evidence expired or was withdrawn")}
 ROLE_LABELS = {
     "id": _l("Reference id"), "question": _l("Question"), "answer": _l("Answer"), "comment": _l("Details"),
     "category": _l("Category"), "tags": _l("Tags"), "alternatives": _l("Other phrasings"),
@@ -74,6 +77,10 @@ class EntryForm(FlaskForm):
     evidence = SelectMultipleField(_l("Evidence documents"))
     translation_of = StringField(_l("Translation of (reference id)"), validators=[Optional(), Length(max=100)],
                                  description=_l("The entry in the other language that this one translates."))
+    public = BooleanField(_l("Publish in the trust center FAQ"),
+                          description=_l("Shown to anyone on the trust center while the entry is approved, "
+                                         "reviewed on time and its evidence is valid. Only the question, the "
+                                         "answers, category and tags are shown."))
     revision = HiddenField()
 
     def set_choices(self, users, documents, locale: str) -> None:
@@ -89,6 +96,7 @@ class EntryForm(FlaskForm):
             "tags": split_tags(self.tags.data), "framework_refs": split_refs(self.framework_refs.data),
             "status": self.status.data, "language": self.language.data,
             "owner_id": self.owner_id.data or None, "review_interval_days": self.review_interval_days.data,
+            "public": bool(self.public.data),
         }
 
     def fill(self, entry) -> None:
@@ -101,13 +109,15 @@ class EntryForm(FlaskForm):
         self.status.data, self.language.data = entry.status, entry.language
         self.owner_id.data = entry.owner_id or 0
         self.review_interval_days.data = entry.review_interval_days
+        self.public.data = bool(entry.public)
         self.evidence.data = [d.uid for d in entry.evidence]
         self.translation_of.data = entry.translation_of.ref if entry.translation_of else ""
         self.revision.data = str(entry.revision)
 
 
 BULK_ACTIONS = {"approve": _l("Approve"), "retire": _l("Retire"), "set_owner": _l("Set owner"),
-                "add_tag": _l("Add tag"), "mark_reviewed": _l("Mark reviewed")}
+                "add_tag": _l("Add tag"), "mark_reviewed": _l("Mark reviewed"),
+                "make_public": _l("Publish in the FAQ"), "make_private": _l("Remove from the FAQ")}
 
 
 class BulkForm(FlaskForm):

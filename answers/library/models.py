@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vault.db import Base, UTCDateTime, utcnow
@@ -44,6 +44,8 @@ class LibraryEntry(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
     last_reviewed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     review_interval_days: Mapped[int] = mapped_column(Integer, default=365)
+    # Published in the trust center's FAQ (answers.library.public) while approved, reviewed and not stale.
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[dict] = mapped_column(JSON, default=dict)  # where it came from (file, row, customer)
     revision: Mapped[int] = mapped_column(Integer, default=1)  # bumped on every change; optimistic lock
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

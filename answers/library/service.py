@@ -15,7 +15,7 @@ from vault.db import utcnow
 
 EDITABLE = ("ref", "question", "alternatives", "answer_short", "answer_full", "category", "tags",
             "framework_refs", "status", "language", "owner_id", "last_reviewed_on", "review_interval_days",
-            "translation_of_id", "source")
+            "translation_of_id", "source", "public")
 
 
 class LibraryError(TranslatableError):
@@ -44,6 +44,8 @@ def _clean(values: dict) -> dict:
             value = value.strip()
         if key in ("alternatives", "tags", "framework_refs"):
             value = [v.strip() for v in (value or []) if v and v.strip()]
+        if key == "public":
+            value = bool(value)
         if key == "last_reviewed_on" and isinstance(value, str):
             value = date.fromisoformat(value) if value else None
         out[key] = value
@@ -166,6 +168,7 @@ class EntryFilter:
     language: str = ""
     overdue_on: date | None = None  # only entries due for review on this day
     stale_on: date | None = None  # only entries whose evidence lapsed by this day (answers.library.stale)
+    public: bool | None = None  # only entries marked public (True) / private (False) for the trust center FAQ
     limit: int = 200
     offset: int = 0
     extra: dict = field(default_factory=dict)
@@ -185,6 +188,8 @@ def list_entries(session: Session, flt: EntryFilter) -> list[LibraryEntry]:
         stmt = stmt.where(LibraryEntry.language == flt.language)
     if flt.owner_id:
         stmt = stmt.where(LibraryEntry.owner_id == flt.owner_id)
+    if flt.public is not None:
+        stmt = stmt.where(LibraryEntry.public.is_(flt.public))
     entries = list(session.scalars(stmt))
     if flt.tag:
         entries = [e for e in entries if flt.tag in (e.tags or [])]

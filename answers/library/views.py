@@ -11,11 +11,11 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from answers.library import lookups, pending, preview, service
+from answers.library import lookups, pending, preview, public, service
 from answers.library.bulk import apply_bulk
 from answers.library.diff import as_text, snapshot_changes, text_diff
-from answers.library.forms import (BULK_ACTIONS, FIELD_LABELS, LANGUAGE_LABELS, ROLE_LABELS, STATUS_LABELS,
-                                   ActionForm, BulkForm, EntryForm, UploadForm)
+from answers.library.forms import (BULK_ACTIONS, FIELD_LABELS, HIDDEN_LABELS, LANGUAGE_LABELS, ROLE_LABELS,
+                                   STATUS_LABELS, ActionForm, BulkForm, EntryForm, UploadForm)
 from answers.library.index import app_index, sync_in_background, synced_index
 from answers.library.issues import find_issues
 from importers.model import ImportErrorWithContext
@@ -40,7 +40,8 @@ MEDIA_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadshee
 @bp.context_processor
 def _labels():
     return {"status_labels": STATUS_LABELS, "language_labels": LANGUAGE_LABELS, "field_labels": FIELD_LABELS,
-            "role_labels": ROLE_LABELS, "today": date.today(), "stale_sentence": _stale_sentence}
+            "role_labels": ROLE_LABELS, "today": date.today(), "stale_sentence": _stale_sentence,
+            "hidden_labels": HIDDEN_LABELS}
 
 
 def _stale_sentence(s) -> str:
@@ -89,11 +90,13 @@ def _filters(args) -> tuple[service.EntryFilter, dict]:
         "language": args.get("language") if args.get("language") in LANGUAGE_LABELS else "",
         "overdue": args.get("overdue") == "1",
         "stale": args.get("stale") == "1",
+        "public": args.get("public") == "1",
     }
     flt = service.EntryFilter(text="" if shown["match"] else shown["q"], category=shown["category"],
                               tag=shown["tag"], owner_id=shown["owner"], status=shown["status"],
                               language=shown["language"], overdue_on=date.today() if shown["overdue"] else None,
-                              stale_on=_today() if shown["stale"] else None, limit=ALL)
+                              stale_on=_today() if shown["stale"] else None, public=True if shown["public"] else None,
+                              limit=ALL)
     return flt, shown
 
 
@@ -177,6 +180,7 @@ def detail(uid: str):
     return render_template("library/detail.html", entry=entry, history=_history(entry, sess),
                            translations=lookups.translations_of(sess, entry),
                            stale=lookups.stale_evidence(entry, _today()),
+                           public_hidden=public.hidden_because(entry, _today()),
                            recipients=lookups.recipients(sess, entry) if can_see_ledger else None,
                            holders=lookups.holders_of_old_answer(sess, entry) if can_see_ledger else [])
 
