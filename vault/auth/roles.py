@@ -44,6 +44,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "access.view": frozenset({Role.ADMIN, Role.SECURITY, Role.SALES, Role.LEGAL}),
     "access.decide": frozenset({Role.ADMIN, Role.SALES, Role.LEGAL}),
     "ndas.manage": frozenset({Role.ADMIN, Role.LEGAL}),
+    "engagement.view": frozenset({Role.ADMIN, Role.SALES, Role.LEGAL}),
     "expiry.view": frozenset({Role.ADMIN, Role.SECURITY, Role.LEGAL}),
     "status.manage": frozenset({Role.ADMIN, Role.SECURITY}),
     "audit.view": frozenset({Role.ADMIN}),
