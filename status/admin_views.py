@@ -14,7 +14,7 @@ from status import push, service, subscriptions
 from status.forms import (ActionForm, choices, ComponentForm, GroupForm, IncidentForm, MaintenanceForm, ReportForm, StateForm,
                           TitleForm, TokenForm, UpdateForm)
 from status.labels import template_helpers
-from status.markdown import render as render_markdown
+from vault.markdown import render as render_markdown
 from status.models import State
 from status.service import StatusError, UpdateInput
 from vault import db

@@ -71,7 +71,7 @@ def overall_text_en(state: str) -> str:
 
 
 def template_helpers() -> dict:
-    from status.markdown import render
+    from vault.markdown import render
     from status.uptime import format_percent
     return {"state_label": state_label, "status_label": status_label, "impact_label": impact_label,
             "uptime_percent": format_percent, "render_markdown": render}

@@ -16,7 +16,7 @@ from status import api, badge, cache, feed, page, push, service, shapes, subscri
 from status.forms import ActionForm, SubscribeForm, choices
 from status.labels import overall_text, state_label, template_helpers, worst
 from status.links import external_url
-from status.markdown import render as render_markdown
+from vault.markdown import render as render_markdown
 from status.service import StatusError
 from vault import audit, db
 from vault.extensions import csrf, limiter

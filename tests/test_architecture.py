@@ -41,13 +41,13 @@ PURE_CORE = ("importers", "exporters", "answers.matching", "answers.autofill", "
              "vault.cachedir", "vault.tokens")
 PLATFORM = ("vault.config", "vault.db", "vault.extensions", "vault.i18n", "vault.http", "vault.web", "vault.errors",
             "vault.audit", "vault.inputs", "vault.confirmations", "vault.subscriptions", "vault.downloads",
-            "vault.tempcrypt", "vault.migrate", "vault.home", "vault.auth", "vault.storage", "vault.notify",
+            "vault.markdown", "vault.tempcrypt", "vault.migrate", "vault.home", "vault.auth", "vault.storage", "vault.notify",
             "vault.admin")
 # Wires the features into the app: the only platform code that may name them.
 COMPOSITION_ROOT = ("vault", "vault.features", "vault.cli", "vault.models", "vault.setup_cli", "vault.demo",
                     "vault.demo_pdfs")
 FEATURES = ("vault.documents", "vault.access", "vault.trust", "vault.expiry", "status", "answers.library",
-            "answers.questionnaires", "vault.engagement", "vault.faq")
+            "answers.questionnaires", "vault.engagement", "vault.faq", "vault.advisories")
 # The named interfaces: the only modules of a feature that another feature may import.
 INTERFACES = {
     "vault.documents": ("vault.documents.models", "vault.documents.service", "vault.documents.status",
@@ -59,6 +59,7 @@ INTERFACES = {
     "vault.trust": ("vault.trust.service",),
     "vault.access": ("vault.access.models", "vault.access.service"),
     "status": ("status.public",),  # the trust center asks status for its summary through one module
+    "vault.advisories": ("vault.advisories.service",),  # vulnerability disclosure publishes a fixed issue
 }
 
 

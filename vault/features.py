@@ -50,6 +50,8 @@ PARTS = (
          providers=("answers.questionnaires.ledger",)),
     Part("vault.engagement", blueprints=("vault.engagement.views:bp", "vault.engagement.staff:bp"),
          commands=("vault.engagement.cli:engagement_cli",), models=("vault.engagement.models",)),
+    Part("vault.advisories", blueprints=("vault.advisories.views:bp", "vault.advisories.staff:bp"),
+         models=("vault.advisories.models",)),
 )
 
 

@@ -209,13 +209,13 @@ def test_report_is_kept_as_a_vault_document_with_a_new_version_per_publication(a
     ('<a href="https://e.com" onclick="x()">a</a>', "<a "),
 ])
 def test_report_markdown_is_sanitised(markdown, forbidden):
-    from status.markdown import render
+    from vault.markdown import render
     html = str(render(markdown))
     assert forbidden not in html
 
 
 def test_report_markdown_keeps_formatting():
-    from status.markdown import render
+    from vault.markdown import render
     html = str(render("## Cause\n\n**bold** [link](https://example.com)\n\n| a | b |\n|---|---|\n| 1 | 2 |"))
     assert "<h2>Cause</h2>" in html and "<strong>bold</strong>" in html and "<table>" in html
     assert 'href="https://example.com"' in html and 'rel="noopener noreferrer nofollow"' in html

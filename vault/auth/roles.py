@@ -47,6 +47,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "engagement.view": frozenset({Role.ADMIN, Role.SALES, Role.LEGAL}),
     "expiry.view": frozenset({Role.ADMIN, Role.SECURITY, Role.LEGAL}),
     "status.manage": frozenset({Role.ADMIN, Role.SECURITY}),
+    "advisories.manage": frozenset({Role.ADMIN, Role.SECURITY}),
     "audit.view": frozenset({Role.ADMIN}),
     "users.manage": frozenset({Role.ADMIN}),
     "settings.manage": frozenset({Role.ADMIN}),

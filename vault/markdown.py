@@ -1,4 +1,5 @@
 """Markdown to safe HTML: markdown-it (raw HTML off) and then nh3, which keeps only a small allow-list.
+Platform: the status page's incident reports and the security advisories render through it.
 
 nh3 drops javascript:/data: links, event handlers and every tag not listed; links get rel="noopener
 noreferrer nofollow". The result is safe to mark as Markup.
