@@ -22,6 +22,9 @@ class Proposal:
     # a past event, a third party's practice, a number asked for ...), "answer_type" (a Yes for a
     # number question), "stale", "draft". Empty when filled or when confidence alone decided.
     flags: list[str] = field(default_factory=list)
+    # The entry is in the other language than the question: its free text is a lead for a person, never
+    # details beside the answer (the CLI and the web review both follow this).
+    foreign: bool = False
 
 
 def review_flags(question: str, entry: LibraryEntry) -> list[str]:
@@ -62,7 +65,7 @@ def _propose(question: Question, result: MatchResult, entries: dict[str, Library
     flags = review_flags(question.text, entry)
     status = "filled" if result.confidence >= AUTOFILL_THRESHOLD and fits and not flags else "suggested"
     return Proposal(question, result, status, entry, answer if answer is not None else (short or full), comment,
-                    flags)
+                    flags, foreign)
 
 
 def propose_answers(questionnaire: Questionnaire, index: MatchIndex, entries: dict[str, LibraryEntry],

@@ -244,8 +244,8 @@ def _propose_into(item: QuestionItem, p, entries: dict, revisions: dict) -> None
     if p.status != "unanswered" and p.entry is not None:
         item.status = "suggested"
         item.proposed_answer, item.proposed_comment = p.answer, p.comment
-        if p.comment is None and details_fit(q) and p.entry.answer_full.strip() and p.answer != \
-                p.entry.answer_full.strip():
+        if p.comment is None and not p.foreign and details_fit(q) and p.entry.answer_full.strip() and \
+                p.answer != p.entry.answer_full.strip():
             item.proposed_comment = p.entry.answer_full.strip()  # follows the answer in Word / sheets
         item.proposed_entry_ref = p.entry.ref
         item.proposed_entry_revision = revisions.get(p.entry.ref)
@@ -507,7 +507,10 @@ def review_item(session: Session, actor: Actor, item: QuestionItem, action: str,
             raise QuestionnaireError(_("that alternative is not offered for this question"))
         if not alt.get("answer") and not alt.get("comment"):
             raise QuestionnaireError(_("that library entry has no answer that fits this question"))
-        _accept(item, actor, alt.get("answer"), alt.get("comment"), alt["ref"], alt.get("revision"), "alternative")
+        # the same checks as a typed answer: an alternative shown "as the library has it" may not be one of
+        # the dropdown's choices, and must not reach the customer's file that way
+        answer = _check_answer(item, alt.get("answer"), _text(alt.get("comment")))
+        _accept(item, actor, answer, _text(alt.get("comment")), alt["ref"], alt.get("revision"), "alternative")
     elif action in ("reject", "reopen"):
         item.final_answer = item.final_comment = item.final_entry_ref = item.final_entry_revision = None
         item.how, item.bulk_threshold = "", None

@@ -33,6 +33,12 @@ def test_proposals(question, entry, status, answer, comment):
     assert (p.status, p.answer, p.comment) == (status, answer, comment)
 
 
+def test_an_answer_in_the_other_language_is_marked_so_no_page_adds_its_text_as_details():
+    q = _q("Do you enforce multi-factor authentication?", ["Yes", "No"])
+    assert _propose(q, _result("ZH-1"), {"ZH-1": ZH}).foreign is True
+    assert _propose(q, _result("EN-1"), {"EN-1": EN}).foreign is False
+
+
 def test_low_confidence_stale_and_draft_entries_are_only_suggested():
     q = _q("Do you enforce MFA?")
     assert _propose(q, _result("EN-1", 0.6), {"EN-1": EN}).status == "suggested"

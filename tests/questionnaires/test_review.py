@@ -60,6 +60,22 @@ def test_pick_an_alternative(app, client_as):
     assert _post(c, uid, enc, action="alternative", alternative="NOPE").status_code == 400
 
 
+def test_an_alternative_outside_the_dropdown_is_refused_like_a_typed_answer(app, client_as):
+    add_library(app)
+    c = client_as("sales")
+    uid = upload_and_match(c, workbook())
+    enc = item_by_qid(app, uid, "1.2")
+    with app.app_context():  # an alternative shown "as the library has it": not one of YES, NO, N/A
+        from vault import db
+        row = db.session().merge(enc)
+        row.alternatives = [{**a, "answer": "Partly"} if a["ref"] == "ENC-02" else a for a in row.alternatives]
+        db.session().commit()
+        enc = item_by_qid(app, uid, "1.2")
+    r = _post(c, uid, enc, action="alternative", alternative="ENC-02")
+    assert r.status_code == 400 and "YES, NO, N/A" in r.json["error"]
+    assert item_by_qid(app, uid, "1.2").final_answer is None
+
+
 def test_bulk_accept_above_threshold(app, client_as):
     add_library(app)
     c = client_as("sales")
