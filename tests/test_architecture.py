@@ -9,7 +9,7 @@ from packaging.version import Version
 PURE_MODULES = [
     "importers", "importers.library", "importers.language", "exporters", "exporters.filled", "answers.matching",
     "answers.autofill", "answers.autofill.plan", "answers.autofill.fit", "answers.autofill.fill", "vault.crypto",
-    "vault.auth.secrets", "vault.watermark",
+    "vault.auth.secrets", "vault.watermark", "exporters.trust_report",
 ]
 
 
