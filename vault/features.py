@@ -52,6 +52,7 @@ PARTS = (
          commands=("vault.engagement.cli:engagement_cli",), models=("vault.engagement.models",)),
     Part("vault.advisories", blueprints=("vault.advisories.views:bp", "vault.advisories.staff:bp"),
          models=("vault.advisories.models",)),
+    Part("vault.trustreports", blueprints=("vault.trustreports.staff:bp",), models=("vault.trustreports.models",)),
 )
 
 

@@ -157,6 +157,8 @@ class GrantDocument(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     grant_id: Mapped[int] = mapped_column(ForeignKey("access_grants.id", ondelete="CASCADE"), index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    # Made for this grant alone (a custom trust report): served to it although the document is internal.
+    personal: Mapped[bool] = mapped_column(Boolean, default=False)
 
     grant: Mapped[Grant] = relationship(back_populates="documents")
     document: Mapped[Document] = relationship()

@@ -419,12 +419,14 @@ def check_grant(session: Session, token: str, *, now: datetime) -> GrantCheck:
 
 
 def grant_items(grant: Grant) -> list[tuple[Document, DocumentVersion]]:
-    """The grant's documents that can be served now: still published, with a current version."""
+    """The grant's documents that can be served now: still published (or made for this grant alone, such as a
+    custom trust report, which stays internal everywhere else), with a current version."""
     items = []
     for link in grant.documents:
         doc = link.document
         current = documents.current_version(doc)
-        if doc.visibility in (Visibility.NDA.value, Visibility.PUBLIC.value) and current is not None:
+        shared = doc.visibility in (Visibility.NDA.value, Visibility.PUBLIC.value) or link.personal
+        if shared and current is not None:
             items.append((doc, current))
     return sorted(items, key=lambda pair: (pair[0].type, pair[0].title_for("en").casefold()))
 

@@ -16,7 +16,7 @@ from vault.documents.models import Document, DocumentType, DocumentVersion, Visi
 from vault.documents.status import Status, StatusKind
 from vault.documents.validation import Spooled
 from vault.inputs import InvalidInput, clean_text
-from vault.storage.service import discard_blob, save_blob
+from vault.storage.service import discard_blob, open_blob, save_blob
 from vault.trust.models import TrustProfile, domain_list, logo_context
 
 LOGO_MAX_BYTES = 1024 * 1024
@@ -138,6 +138,14 @@ def set_logo(session: Session, spooled: Spooled) -> TrustProfile:
         discard_blob(blob)
         raise
     return profile
+
+
+def logo_bytes(session: Session) -> bytes | None:
+    """The logo's bytes (PNG or JPEG, at most 1 MB) for documents we brand, e.g. a custom trust report."""
+    profile = get_profile(session)
+    if profile.logo_blob is None:
+        return None
+    return b"".join(open_blob(profile.logo_blob, context=logo_context(profile.logo_uid)))
 
 
 # --- the public page ----------------------------------------------------------------------------

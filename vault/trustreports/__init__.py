@@ -1,0 +1,1 @@
+"""Custom trust reports: a branded PDF for one prospect, delivered through their grant (docs/trust-center.md)."""
