@@ -45,7 +45,7 @@ def render(session: Session, *, lang: str, now: datetime) -> bytes:
     company = emails.company_name(session)
     ET.SubElement(feed, a("title")).text = _("%(company)s security advisories", company=company)
     ET.SubElement(feed, a("id")).text = _tag("advisories", "feed")
-    ET.SubElement(feed, a("link"), rel="self", href=external_url("advisories.feed"))
+    ET.SubElement(feed, a("link"), rel="self", href=external_url("advisories.feed_atom"))
     ET.SubElement(feed, a("link"), rel="alternate", href=external_url("advisories.index"))
     author = ET.SubElement(feed, a("author"))
     ET.SubElement(author, a("name")).text = company

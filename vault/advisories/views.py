@@ -34,6 +34,13 @@ def _defaults(state) -> None:
     state.app.config.setdefault("ADVISORY_SUBSCRIBE_LIMIT", "10 per hour")
 
 
+def _page(template: str, status: int = 200, **context):
+    """Render, then commit: the layout's trust profile row may have just been created (as on /trust/)."""
+    html = render_template(template, **context)
+    db.session().commit()
+    return html, status
+
+
 def _lang() -> str:
     return "zh" if str(get_locale()).startswith("zh") else "en"
 
@@ -41,14 +48,14 @@ def _lang() -> str:
 @bp.get("/trust/advisories")
 def index(form: SubscribeForm | None = None):
     sess = db.session()
-    return render_template("advisories/index.html", advisories=service.published_advisories(sess),
-                           announcements=service.announcements(sess, 20), form=form or SubscribeForm())
+    return _page("advisories/index.html", advisories=service.published_advisories(sess),
+                 announcements=service.announcements(sess, 20), form=form or SubscribeForm())
 
 
 @bp.get("/trust/advisories/<advisory_id>")
 def detail(advisory_id: str):
     advisory = service.get_published(db.session(), advisory_id) or abort(404)
-    return render_template("advisories/detail.html", advisory=advisory)
+    return _page("advisories/detail.html", advisory=advisory)
 
 
 @bp.get("/trust/advisories/<advisory_id>.json")
@@ -56,6 +63,7 @@ def csaf_json(advisory_id: str):
     advisory = service.get_published(db.session(), advisory_id) or abort(404)
     doc = csaf.document(advisory, publisher=emails.company_name(db.session()), namespace=public_base_url() or "",
                         self_url=external_url("advisories.csaf_json", advisory_id=advisory.advisory_id))
+    db.session().commit()  # the trust profile row may have just been created
     resp = jsonify(doc)
     resp.headers["Cache-Control"] = "public, max-age=300"
     resp.headers["Access-Control-Allow-Origin"] = "*"  # public data, read by vulnerability-management tools
@@ -65,12 +73,13 @@ def csaf_json(advisory_id: str):
 @bp.get("/trust/advisories/announcements/<uid>")
 def announcement(uid: str):
     row = service.get_announcement(db.session(), uid) or abort(404)
-    return render_template("advisories/announcement.html", announcement=row)
+    return _page("advisories/announcement.html", announcement=row)
 
 
 @bp.get("/trust/advisories.atom")
 def feed_atom():
     body = feed.render(db.session(), lang=_lang(), now=utcnow())
+    db.session().commit()  # the trust profile row may have just been created
     return Response(body, mimetype="application/atom+xml", headers={"Cache-Control": "public, max-age=300"})
 
 
@@ -81,7 +90,7 @@ def _subscribe_limit() -> str:
 
 
 def _message(title: str, message: str, status: int = 200):
-    return render_template("advisories/message.html", title=title, message=message), status
+    return _page("advisories/message.html", status, title=title, message=message)
 
 
 @bp.post("/trust/advisories/subscribe")
@@ -97,7 +106,8 @@ def subscribe():
         sess.rollback()
         form.email.errors = [str(exc) if isinstance(exc, InvalidInput)
                              else _("We cannot send email to this address. Check it and try again.")]
-        return index(form), 400
+        html, _status = index(form)
+        return html, 400
     audit_event("advisories.subscribe", object_type="advisory_subscriber", object_id=sub.uid)
     sess.commit()
     # The same answer for a new and an already subscribed address: the page tells nobody who follows us.
@@ -126,7 +136,7 @@ def confirm(token: str):
         return _message(_("Subscription confirmed"),
                         _("We will email %(email)s when we publish a security advisory. Every message has a "
                           "link to unsubscribe.", email=sub.email))
-    return render_template("advisories/confirm.html", form=form, sub=sub)
+    return _page("advisories/confirm.html", form=form, sub=sub)
 
 
 @bp.route("/trust/advisories/unsubscribe/<uid>/<token>", methods=["GET", "POST"])
@@ -144,4 +154,4 @@ def unsubscribe(uid: str, token: str):
                     detail={"one_click": request.form.get("List-Unsubscribe") == "One-Click"})
         sess.commit()
         return _message(_("Unsubscribed"), _("%(email)s will receive no more security advisories.", email=email))
-    return render_template("advisories/unsubscribe.html", sub=sub)
+    return _page("advisories/unsubscribe.html", sub=sub)
