@@ -86,7 +86,7 @@ def sections_for(session: Session, locale: str, today: date) -> list[Section]:
     language = _language(locale)
     out = []
     with force_locale(language):
-        for section in service.sections(session):
+        for section in service.sections(session, create=False):
             facts = _facts(section, language)
             items = tuple(_item(i, language, today) for i in sorted(section.items, key=lambda i: (i.position, i.id)))
             if facts or items:
@@ -97,7 +97,7 @@ def sections_for(session: Session, locale: str, today: date) -> list[Section]:
 def summary_for(session: Session, locale: str, today: date, default_contact: str = "") -> Summary:
     """The compact block on the trust center's front page: summary, a few key facts, the security contact."""
     language = _language(locale)
-    settings = service.get_settings(session)
+    settings = service.get_settings(session, create=False)
     shown = sections_for(session, language, today)
     highlights: list[tuple[str, str]] = []
     with force_locale(language):

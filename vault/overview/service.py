@@ -164,12 +164,15 @@ def check_facts(section_key: str, raw: dict) -> dict:
 
 # --- settings -------------------------------------------------------------------------------------
 
-def get_settings(session: Session) -> OverviewSettings:
+def get_settings(session: Session, *, create: bool = True) -> OverviewSettings:
+    """The one settings row; created on first use, or (create=False, public pages: they write nothing)
+    an unsaved empty row."""
     row = session.scalar(select(OverviewSettings).order_by(OverviewSettings.id).limit(1))
     if row is None:
-        row = OverviewSettings()
-        session.add(row)
-        session.flush()
+        row = OverviewSettings(summary_en="", summary_zh="", security_contact="")
+        if create:
+            session.add(row)
+            session.flush()
     return row
 
 
@@ -207,9 +210,10 @@ def update_settings(session: Session, *, summary_en: str, summary_zh: str, secur
 
 # --- sections -------------------------------------------------------------------------------------
 
-def sections(session: Session) -> list[OverviewSection]:
+def sections(session: Session, *, create: bool = True) -> list[OverviewSection]:
     """Every section in display order, with items and their evidence loaded; missing rows are created
-    (a new key added in a later release appears at the end)."""
+    (a new key added in a later release appears at the end), or with create=False (public pages: they
+    write nothing) stand in unsaved and empty."""
     rows = list(session.scalars(
         select(OverviewSection).order_by(OverviewSection.position, OverviewSection.id)
         .options(selectinload(OverviewSection.items).selectinload(OverviewItem.evidence)
@@ -220,11 +224,13 @@ def sections(session: Session) -> list[OverviewSection]:
     next_position = max((s.position for s in rows), default=-1) + 1
     for key in SECTION_KEYS:
         if key not in known:
-            section = OverviewSection(key=key, position=next_position, facts={})
-            session.add(section)
+            section = OverviewSection(key=key, position=next_position, facts={}, title_en="", title_zh="")
+            if create:
+                session.add(section)
             rows.append(section)
             next_position += 1
-    session.flush()
+    if create:
+        session.flush()
     return [s for s in rows if s.key in SECTION_KEYS]  # a key dropped by a later release is not shown
 
 

@@ -40,5 +40,6 @@ def index():
     sess = db.session()
     sections = public.sections_for(sess, _locale(), utcnow().date())
     summary = public.summary_for(sess, _locale(), utcnow().date(), current_app.config["SECURITY_CONTACT"])
-    sess.commit()  # section rows may have just been created
+    trust.get_profile(sess)
+    sess.commit()  # the trust profile row (the layout's name and logo) may have just been created
     return render_template("overview/public.html", sections=sections, summary=summary)
