@@ -47,7 +47,7 @@ PLATFORM = ("vault.config", "vault.db", "vault.extensions", "vault.i18n", "vault
 COMPOSITION_ROOT = ("vault", "vault.features", "vault.cli", "vault.models", "vault.setup_cli", "vault.demo",
                     "vault.demo_pdfs")
 FEATURES = ("vault.documents", "vault.access", "vault.trust", "vault.expiry", "status", "answers.library",
-            "answers.questionnaires", "vault.engagement", "vault.faq", "vault.advisories", "vault.trustreports")
+            "answers.questionnaires", "vault.engagement", "vault.faq", "vault.advisories", "vault.trustreports", "vault.overview")
 # The named interfaces: the only modules of a feature that another feature may import.
 INTERFACES = {
     "vault.documents": ("vault.documents.models", "vault.documents.service", "vault.documents.status",
@@ -59,6 +59,7 @@ INTERFACES = {
     "vault.trust": ("vault.trust.service",),
     "vault.access": ("vault.access.models", "vault.access.service"),
     "status": ("status.public",),  # the trust center asks status for its summary through one module
+    "vault.overview": ("vault.overview.public",),  # sections_for: the overview as plain data (custom reports)
     "vault.advisories": ("vault.advisories.service",),  # vulnerability disclosure publishes a fixed issue
 }
 

@@ -45,6 +45,8 @@ PARTS = (
          commands=("vault.expiry.cli:remind_command", "vault.expiry.cli:expiry_cli"), models=("vault.expiry.models",)),
     Part("status", blueprints=("status.views:bp", "status.admin_views:bp"), commands=("status.cli:status_cli",),
          models=("status.models",)),
+    Part("vault.overview", blueprints=("vault.overview.views:bp", "vault.overview.staff:bp"),
+         models=("vault.overview.models",)),
     Part("answers.questionnaires", blueprints=("answers.questionnaires.views:bp",),
          commands=("answers.questionnaires.cli:autofill_command",), models=("answers.questionnaires.models",),
          providers=("answers.questionnaires.ledger",)),

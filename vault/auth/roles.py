@@ -51,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.view": frozenset({Role.ADMIN}),
     "users.manage": frozenset({Role.ADMIN}),
     "settings.manage": frozenset({Role.ADMIN}),
+    "overview.manage": frozenset({Role.ADMIN, Role.SECURITY}),  # the trust center's security overview
 }
 
 
