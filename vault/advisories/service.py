@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterable
 
@@ -47,7 +47,6 @@ from vault.inputs import InvalidInput, clean_text
 TITLE_MAX, BODY_MAX, LINE_MAX, TIMELINE_MAX = 300, 50_000, 300, 500
 PRODUCTS_MAX, CVES_MAX = 50, 50
 CVE_RE = re.compile(r"^CVE-(\d{4})-(\d{4,19})$")
-ID_RE = re.compile(r"^[A-Z][A-Z0-9]{0,9}-(\d{4})-(\d{3,6})$")
 
 
 class AdvisoryInput(InvalidInput):
@@ -122,8 +121,9 @@ def parse_products(value: Iterable[tuple[str, str]] | str | None, *, field: str,
         for line in value.splitlines():
             if not line.strip():
                 continue
-            product, sep, versions = line.partition(":")
-            if not sep or not product.strip() or not versions.strip():
+            parts = re.split(r"[:：]", line, maxsplit=1)  # a Chinese keyboard types the full-width colon
+            product, versions = (parts + [""])[:2]
+            if len(parts) < 2 or not product.strip() or not versions.strip():
                 raise AdvisoryInput("product_line", _l("%(label)s: write one product per line as “Product: "
                                                        "versions” (“%(line)s” is not).", label=label,
                                                        line=line.strip()[:60]), field)
