@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from vault import audit, demo_pdfs
 from vault.auth.models import User
 from vault.documents import service, validation
+from vault.engagement.demo import load_demo_engagement
 from vault.overview.demo import load_demo_overview
 from vault.trust import subprocessors
 
@@ -181,6 +182,7 @@ def load_demo(session: Session, today: date | None = None) -> int:
             _create(session, spec, owner, Path(tmp), max_bytes)
             created += 1
     load_demo_subprocessors(session, owner, today)
+    load_demo_engagement(session, today, owner)  # eight weeks of trust-center visits, requests and downloads
     load_demo_overview(session, today)  # the security and privacy overview (cites the pen-test documents)
     return created
 

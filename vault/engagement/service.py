@@ -76,7 +76,8 @@ def classify(endpoint: str, view_args: dict | None) -> Page | None:
         return None
     args = view_args or {}
     name = endpoint.rsplit(".", 1)[-1]
-    document = str(args.get("document_uid") or (args.get("uid") if "document" in name else "") or "")[:32]
+    about_document = "document" in name or "download" in name  # e.g. trust.public_download(uid)
+    document = str(args.get("document_uid") or (args.get("uid") if about_document else "") or "")[:32]
     if endpoint == "trust.index":
         return Page("front")
     if "subprocessor" in name:

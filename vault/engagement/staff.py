@@ -43,8 +43,13 @@ def duration(hours: float | None) -> str:
     if hours < 1:
         return _("%(n)d min", n=max(1, round(hours * 60)))
     if hours < 48:
-        return _("%(n)s h", n=f"{hours:.1f}".rstrip("0").rstrip("."))
-    return _("%(n)s d", n=f"{hours / 24:.1f}".rstrip("0").rstrip("."))
+        return _("%(n)s h", n=_number(hours))
+    return _("%(n)s d", n=_number(hours / 24))
+
+
+def _number(value: float) -> str:
+    """One decimal, without a trailing .0 (5.5, 52)."""
+    return ("%.1f" % value).rstrip("0").rstrip(".")
 
 
 def week_label(day) -> str:

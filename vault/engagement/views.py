@@ -12,13 +12,13 @@ totals wrong by a share nobody can estimate (docs/engagement.md).
 
 Not counted: bots (by User-Agent), HEAD and other non-GET requests, error responses, signed-in staff
 previewing the pages, and non-pages (logo, JSON, static files). The count is one small insert on its
-own short transaction; a failure is logged and never breaks the page.
+own short transaction once the page's session is closed; a failure is logged and never breaks the page.
 """
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, request
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -42,6 +42,8 @@ def _defaults(state) -> None:
     config.setdefault("ENGAGEMENT_ENABLED", True)
     config.setdefault("ENGAGEMENT_COOKIE", "tv_visitor")
     config.setdefault("ENGAGEMENT_RETENTION_DAYS", service.RETENTION_DAYS)
+    # First in the list = run last (Flask runs these in reverse): after vault.db has closed the session.
+    state.app.teardown_appcontext_funcs.insert(0, _write_pending)
 
 
 def _is_public_trust_request() -> bool:
@@ -91,14 +93,26 @@ def _record(response) -> None:
             response.set_cookie(cookie_name, value, max_age=service.COOKIE_DAYS * 86400, httponly=True,
                                 samesite="Lax", secure=request.is_secure)
             visitor = service.visitor_key(value)
-    now = utcnow()
-    # Its own short transaction: the page's session has been committed or is left for the teardown to roll back.
-    with Session(db.engine()) as sess:
-        if is_request_post:
-            if not visitor:
-                return
-            service.link_visitor(sess, visitor=visitor, email=request.form.get("email"), now=now)
-        else:
-            service.record_visit(sess, visitor=visitor, page=page, endpoint=endpoint, language=str(get_locale()),
-                                 now=now)
-        sess.commit()
+    # Written once the request's own session is closed (see _write_pending): a page may leave a flushed,
+    # uncommitted row behind (rolled back at teardown), and on SQLite that holds the write lock.
+    g.engagement_pending = (visitor, page, endpoint, str(get_locale()), request.form.get("email") if is_request_post else None)
+
+
+def _write_pending(exc) -> None:
+    """Last teardown of the app context, after vault.db closed the request's session: one short transaction."""
+    pending = g.pop("engagement_pending", None)
+    if pending is None or exc is not None:
+        return
+    visitor, page, endpoint, language, email = pending
+    try:
+        with Session(db.engine()) as sess:
+            if page is None:
+                if not visitor:
+                    return
+                service.link_visitor(sess, visitor=visitor, email=email, now=utcnow())
+            else:
+                service.record_visit(sess, visitor=visitor, page=page, endpoint=endpoint, language=language,
+                                     now=utcnow())
+            sess.commit()
+    except Exception:  # noqa: BLE001 - counting must never break a page
+        log.exception("engagement: the visit was not recorded")
