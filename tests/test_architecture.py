@@ -47,7 +47,8 @@ PLATFORM = ("vault.config", "vault.db", "vault.extensions", "vault.i18n", "vault
 COMPOSITION_ROOT = ("vault", "vault.features", "vault.cli", "vault.models", "vault.setup_cli", "vault.demo",
                     "vault.demo_pdfs")
 FEATURES = ("vault.documents", "vault.access", "vault.trust", "vault.expiry", "status", "answers.library",
-            "answers.questionnaires", "vault.engagement", "vault.faq", "vault.advisories", "vault.trustreports", "vault.overview")
+            "answers.questionnaires", "vault.advisories", "vault.disclosure", "vault.faq",
+            "vault.engagement", "vault.overview", "vault.trustreports")
 # The named interfaces: the only modules of a feature that another feature may import.
 INTERFACES = {
     "vault.documents": ("vault.documents.models", "vault.documents.service", "vault.documents.status",

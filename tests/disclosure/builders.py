@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from tests.access.builders import LINK, last_mail_to, mail_text, path_of
+from tests.access.builders import LINK, mail_text, path_of
 from tests.conftest import mail_config, make_app
 
 BASE = "https://trust.example.com"
@@ -40,13 +40,22 @@ def file_report(client, app, files=(), **changes):
 
 
 def private_link(smtp_sink, email: str = "mallory@research.example") -> str:
-    text = mail_text(last_mail_to(smtp_sink, email))
-    return path_of(next(u for u in LINK.findall(text) if "/trust/security/report/" in u))
+    """From the acknowledgement (the one mail that carries it), however many updates came after it."""
+    for m in reversed(smtp_sink.messages):
+        if email in m["to"]:
+            links = [u for u in LINK.findall(mail_text(m["message"])) if "/trust/security/report/" in u]
+            if links:
+                return path_of(links[0])
+    raise AssertionError(f"no acknowledgement to {email}")
 
 
 def only_report(app):
     from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
     from vault import db
     from vault.disclosure.models import Report
     with app.app_context():
-        return db.session().scalars(select(Report).order_by(Report.id)).all()
+        rows = db.session().scalars(select(Report).options(selectinload(Report.attachments))
+                                    .order_by(Report.id)).all()
+        db.session().expunge_all()
+        return rows

@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "expiry.view": frozenset({Role.ADMIN, Role.SECURITY, Role.LEGAL}),
     "status.manage": frozenset({Role.ADMIN, Role.SECURITY}),
     "advisories.manage": frozenset({Role.ADMIN, Role.SECURITY}),
+    "disclosure.manage": frozenset({Role.ADMIN, Role.SECURITY}),
     "audit.view": frozenset({Role.ADMIN}),
     "users.manage": frozenset({Role.ADMIN}),
     "settings.manage": frozenset({Role.ADMIN}),
