@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from vault import audit, demo_pdfs
 from vault.auth.models import User
+from vault.advisories.demo import load_demo_advisories
 from vault.documents import service, validation
 from vault.engagement.demo import load_demo_engagement
 from vault.overview.demo import load_demo_overview
@@ -184,6 +185,7 @@ def load_demo(session: Session, today: date | None = None) -> int:
     load_demo_subprocessors(session, owner, today)
     load_demo_engagement(session, today, owner)  # eight weeks of trust-center visits, requests and downloads
     load_demo_overview(session, today)  # the security and privacy overview (cites the pen-test documents)
+    load_demo_advisories(session, today)  # two security advisories (one published, one draft), an announcement
     return created
 
 
