@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from vault import audit, demo_pdfs
 from vault.auth.models import User
 from vault.advisories.demo import load_demo_advisories
+from vault.disclosure.demo import load_demo_disclosure
 from vault.documents import service, validation
 from vault.engagement.demo import load_demo_engagement
 from vault.overview.demo import load_demo_overview
@@ -186,6 +187,7 @@ def load_demo(session: Session, today: date | None = None) -> int:
     load_demo_engagement(session, today, owner)  # eight weeks of trust-center visits, requests and downloads
     load_demo_overview(session, today)  # the security and privacy overview (cites the pen-test documents)
     load_demo_advisories(session, today)  # two security advisories (one published, one draft), an announcement
+    load_demo_disclosure(session, today)  # two vulnerability reports (fixed with a hall-of-fame credit, triaged)
     return created
 
 

@@ -119,3 +119,37 @@ def test_policy_text_is_editable_and_falls_back(client, app, client_as):
     assert "Our own policy: be kind." in client.get("/trust/security/disclosure?lang=zh").get_data(as_text=True)
     r = admin.post("/admin/disclosure/settings", data={"text_en": "bad \x07 bell", "text_zh": ""})
     assert r.status_code == 400 and "control characters" in r.get_data(as_text=True)
+
+
+def test_fixed_report_becomes_a_draft_advisory(client, app, client_as):
+    report = _filed(client, app, credit="y")
+    staff = client_as("security")
+    url = f"/admin/disclosure/{report.uid}"
+    assert staff.post(f"{url}/advisory").status_code == 409  # not fixed yet
+    for state in ("triaged", "accepted", "fixed"):
+        staff.post(f"{url}/state", data={"state": state, "severity": "high"})
+    assert "Publish as advisory" in staff.get(url).get_data(as_text=True)
+    r = staff.post(f"{url}/advisory")
+    assert r.status_code == 303 and "/admin/advisories/" in r.headers["Location"]
+    report = only_report(app)[0]
+    assert report.advisory_ref
+    from vault import db
+    from vault.advisories.service import get_advisory
+    with app.app_context():
+        advisory = get_advisory(db.session(), report.advisory_ref)
+        assert advisory.state == "draft" and advisory.title_en == "IDOR in invoice export"
+        assert "Mallory Finder" in advisory.body_en and "other tenants" not in advisory.body_en
+    assert staff.post(f"{url}/advisory").status_code == 409  # once
+
+
+def test_demo_shows_two_cases_and_a_credit(app, client):
+    from vault import db
+    from vault.db import utcnow
+    from vault.disclosure.demo import load_demo_disclosure
+    with app.app_context():
+        assert load_demo_disclosure(db.session(), utcnow().date()) == 2
+        db.session().commit()
+        assert load_demo_disclosure(db.session(), utcnow().date()) == 0
+    states = sorted(r.state for r in only_report(app))
+    assert states == ["fixed", "triaged"]
+    assert "Lin Wei" in client.get("/trust/security/thanks").get_data(as_text=True)

@@ -186,15 +186,6 @@ class ReportInput:
     language: str = "en"
 
 
-@dataclass(frozen=True)
-class AttachmentFile:
-    """A checked upload (vault.documents.validation.CheckedUpload, or any object with these fields)."""
-    filename: str
-    media_type: str
-    size: int
-    chunks: object  # callable returning an iterator of bytes
-
-
 def check_report(inp: ReportInput) -> ReportInput:
     """Cleaned fields, or DisclosureError naming the field."""
     name = clean_text(inp.name, field="name", max_len=NAME_MAX, label=_l("Your name"), multiline=False,
@@ -250,9 +241,10 @@ def _read_json(blob: StoredBlob, context: str) -> dict:
     return json.loads(b"".join(open_blob(blob, context=context)).decode("utf-8"))
 
 
-def create_report(session: Session, inp: ReportInput, files: Sequence[AttachmentFile], *, secret: str,
+def create_report(session: Session, inp: ReportInput, files: Sequence, *, secret: str,
                   settings: Settings, now: datetime) -> tuple[Report, str]:
-    """Check, encrypt and store a report with its attachments; returns it and the private link token.
+    """Check, encrypt and store a report with its attachments (checked uploads: filename, media_type, size,
+    chunks(), as vault.documents.validation.check_upload returns them); returns it and the link token.
 
     Stored objects are removed again if anything fails before the row is flushed (nothing half-written)."""
     inp = check_report(inp)
@@ -442,10 +434,26 @@ def visible_to_reporter(report: Report) -> list[Message]:
     return [m for m in report.messages if m.kind != MessageKind.NOTE.value]
 
 
-def set_advisory(session: Session, report: Report, ref: str, *, by: Actor, now: datetime) -> None:
-    report.advisory_ref = ref[:64]
-    if report.state == State.FIXED.value:
-        change_state(session, report, State.PUBLISHED.value, by=by, now=now)
+def can_become_advisory(report: Report) -> bool:
+    return report.state in (State.FIXED.value, State.PUBLISHED.value) and not report.advisory_ref
+
+
+def advisory_draft(report: Report, body: dict) -> dict:
+    """Keyword arguments for vault.advisories' create_advisory: the title, a summary to complete, the dates
+    and the credit the reporter agreed to. The reporter's description stays private."""
+    credit_en = f" We thank {report.credit_name} for reporting it responsibly." if report.credit_name else ""
+    credit_zh = f"感谢 {report.credit_name} 负责任地报告此问题。" if report.credit_name else ""
+    timeline = [(report.created_at.date(), "Reported to us", "收到报告")]
+    if report.fixed_at:
+        timeline.append((report.fixed_at.date(), "Fixed", "已修复"))
+    return {"title_en": body.get("title", "")[:200],
+            "body_en": f"[Describe the issue, who was affected and what to do.]{credit_en}",
+            "body_zh": f"[请描述问题、受影响范围及应对措施。]{credit_zh}", "timeline": timeline}
+
+
+def set_advisory(session: Session, report: Report, advisory_id: str, *, now: datetime) -> None:
+    report.advisory_ref = advisory_id[:64]
+    report.updated_at = now
     session.flush()
 
 

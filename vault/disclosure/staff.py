@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 
 from vault import db, downloads
+from vault.advisories.service import create_advisory
 from vault.db import utcnow
 from vault.disclosure import emails, service
 from vault.disclosure.forms import AdvisoryForm, NoteForm, PolicyForm, ReplyForm, StateForm, severity_choices
@@ -27,21 +28,7 @@ def settings() -> service.Settings:
 def _helpers() -> dict:
     today = utcnow().date()
     return {"state_label": service.state_label, "severity_label": service.severity_label,
-            "due_words": lambda due: service.due_words(due, today), "today": today,
-            "advisories_available": advisories_available()}
-
-
-def advisories_available() -> bool:
-    return _create_advisory() is not None
-
-
-def _create_advisory():
-    """vault.advisories' named interface, when that feature is installed."""
-    try:
-        from vault.advisories.service import create_advisory
-    except ImportError:
-        return None
-    return create_advisory
+            "due_words": lambda due: service.due_words(due, today), "today": today}
 
 
 def _report_or_404(uid: str):
@@ -175,13 +162,24 @@ def attachment(uid: str, att_uid: str):
 @bp.post("/<uid>/advisory")
 @require(PERMISSION)
 def publish_advisory(uid: str):
+    """A draft advisory in vault.advisories from a fixed report: title, a neutral summary and the timeline
+    (never the reporter's text, which may hold a working exploit); staff finish and publish it there."""
     report_row = _report_or_404(uid)
     if not AdvisoryForm().validate_on_submit():
         abort(400)
-    create = _create_advisory()
-    if create is None or report_row.state != State.FIXED.value:
-        abort(404)
-    abort(501)  # wired once vault.advisories' interface is known (see docs/trust-center.md)
+    if not service.can_become_advisory(report_row):
+        abort(409)
+    sess = db.session()
+    now = utcnow()
+    draft = service.advisory_draft(report_row, service.read_body(report_row))
+    advisory = create_advisory(sess, actor=current_actor(), now=now, **draft)
+    service.set_advisory(sess, report_row, advisory.advisory_id, now=now)
+    audit_event("disclosure.report.advisory", object_type="disclosure_report", object_id=report_row.uid,
+                detail={"advisory": advisory.advisory_id})
+    sess.commit()
+    flash(_("Draft advisory %(id)s created from %(reference)s: complete it and publish it here.",
+            id=advisory.advisory_id, reference=report_row.reference), "success")
+    return redirect(url_for("advisories_staff.edit", advisory_id=advisory.advisory_id), code=303)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
