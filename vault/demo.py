@@ -24,6 +24,7 @@ from vault.disclosure.demo import load_demo_disclosure
 from vault.documents import service, validation
 from vault.engagement.demo import load_demo_engagement
 from vault.overview.demo import load_demo_overview
+from vault.trustreports.demo import load_demo_reports
 from vault.trust import subprocessors
 
 DEMO_OWNER = "security@example.com"
@@ -186,6 +187,7 @@ def load_demo(session: Session, today: date | None = None) -> int:
     load_demo_subprocessors(session, owner, today)
     load_demo_engagement(session, today, owner)  # eight weeks of trust-center visits, requests and downloads
     load_demo_overview(session, today)  # the security and privacy overview (cites the pen-test documents)
+    load_demo_reports(session, owner)  # a custom trust report on the demo grants
     load_demo_advisories(session, today)  # two security advisories (one published, one draft), an announcement
     load_demo_disclosure(session, today)  # two vulnerability reports (fixed with a hall-of-fame credit, triaged)
     return created

@@ -143,11 +143,12 @@ def labels() -> writer.Labels:
         page=_("Page %(page)s of %(pages)s", page="{page}", pages="{pages}"))
 
 
-def _section(section: overview.Section) -> writer.Section:
-    paragraphs = [f"{fact.label}: {fact.text}" for fact in section.facts]
+def _section(section: overview.Section, language: str) -> writer.Section:
+    colon = "：" if language == "zh" else ": "
+    paragraphs = [f"{fact.label}{colon}{fact.text}" for fact in section.facts]
     items = []
     for item in section.items:
-        text = f"{item.title}: {item.text}" if item.text else item.title
+        text = f"{item.title}{colon}{item.text}" if item.text else item.title
         if item.evidence is not None:
             text += " " + _("(Evidence: %(title)s)", title=item.evidence.title)
         items.append(text)
@@ -184,7 +185,7 @@ def report_data(session: Session, grant: Grant, choice: Choice, *, today: date,
         raise ReportError("language", _l("Choose English or Chinese."), field="language")
     with force_locale(language):
         available = {s.key: s for s in overview_sections(session, language, today)}
-        sections = [_section(available[k]) for k in dict.fromkeys(choice.sections) if k in available]
+        sections = [_section(available[k], language) for k in dict.fromkeys(choice.sections) if k in available]
         shareable = {d.uid: (d, v) for d, v in shareable_documents(session)}
         wanted = list(dict.fromkeys(choice.documents))
         if any(uid not in shareable for uid in wanted):
