@@ -64,8 +64,8 @@ def test_state_transitions_are_validated(client, app, client_as, smtp_sink):
     assert staff.post(url, data={"state": "published", "severity": "critical"}).status_code == 303
     assert staff.post(url, data={"state": "triaged", "severity": "critical"}).status_code == 400  # published is final
     status_page = client.get(private_link(smtp_sink)).get_data(as_text=True)
-    assert "Published" in status_page and "Fixed" in status_page
-    assert "now “Published”" in mail_text(last_mail_to(smtp_sink, "mallory@research.example"))
+    assert "Publicly disclosed" in status_page and "Fixed" in status_page
+    assert "now “Publicly disclosed”" in mail_text(last_mail_to(smtp_sink, "mallory@research.example"))
 
 
 def test_reply_reaches_the_reporter_and_notes_do_not(client, app, client_as, smtp_sink):

@@ -470,7 +470,7 @@ def security_staff(session: Session) -> list[User]:
 STATE_LABELS = {
     State.NEW.value: _l("New"), State.TRIAGED.value: _l("Triaged"), State.ACCEPTED.value: _l("Accepted"),
     State.DUPLICATE.value: _l("Duplicate"), State.NOT_APPLICABLE.value: _l("Not applicable"),
-    State.SPAM.value: _l("Spam"), State.FIXED.value: _l("Fixed"), State.PUBLISHED.value: _l("Published"),
+    State.SPAM.value: _l("Spam"), State.FIXED.value: _l("Fixed"), State.PUBLISHED.value: _l("Publicly disclosed"),
 }
 SEVERITY_LABELS = {
     Severity.UNKNOWN.value: _l("Not sure"), Severity.LOW.value: _l("Low"), Severity.MEDIUM.value: _l("Medium"),
@@ -513,14 +513,15 @@ def deadlines(report: Report, settings: Settings) -> list[Deadline]:
 
 
 def due_words(due: date, today: date):
-    """'due today' when the day is today (not 'overdue by 1 day', not 'due in 0 days')."""
-    from flask_babel import lazy_ngettext
+    """'due today' when the day is today (not 'overdue by 1 day', not 'due in 0 days'). Called while a page
+    or mail is rendered, in its language."""
+    from flask_babel import gettext, ngettext
     days = (due - today).days
     if days == 0:
-        return _l("due today")
+        return gettext("due today")
     if days > 0:
-        return lazy_ngettext("due in %(num)d day", "due in %(num)d days", days)
-    return lazy_ngettext("overdue by %(num)d day", "overdue by %(num)d days", -days)
+        return ngettext("due in %(num)d day", "due in %(num)d days", days)
+    return ngettext("overdue by %(num)d day", "overdue by %(num)d days", -days)
 
 
 def next_deadline(report: Report, settings: Settings) -> Deadline | None:
