@@ -58,7 +58,7 @@ class TrendChart:
     left: int
     bottom: float
     series: list[Series]
-    ticks: list[tuple[float, str]]  # x, week label
+    ticks: list[tuple[float, str, str]]  # x, week label, text-anchor (the end ones stay inside)
     gridlines: list[tuple[float, int]]  # y, value
 
 
@@ -74,8 +74,8 @@ def _nice_max(value: int) -> int:
         step *= 10
 
 
-def trend_chart(labels: list[str], series: list[tuple[str, list[int]]]) -> TrendChart:
-    """Lines over weeks on one scale from zero; at most about seven week labels (phones)."""
+def trend_chart(labels: list[str], series: list[tuple[str, list[int]]], colours=COLOURS) -> TrendChart:
+    """Lines over weeks on one scale from zero; at most six week labels (phones)."""
     left, right, top, bottom = 34, 8, 10, TREND_HEIGHT - 26
     n = len(labels)
     peak = _nice_max(max((v for _, values in series for v in values), default=0))
@@ -88,11 +88,11 @@ def trend_chart(labels: list[str], series: list[tuple[str, list[int]]]) -> Trend
         return round(bottom - (bottom - top) * v / peak, 1)
 
     out = []
-    for (label, values), colour in zip(series, COLOURS):
+    for (label, values), colour in zip(series, colours):
         dots = [(x(i), y(v), v) for i, v in enumerate(values)]
         out.append(Series(label, colour, " ".join(f"{a},{b}" for a, b, _ in dots), dots))
-    every = max(1, -(-n // 7))
-    ticks = [(x(i), labels[i]) for i in range(0, n, every)]
+    every = max(1, -(-n // 6))
+    ticks = [(x(i), labels[i], "start" if i == 0 else "end" if i == n - 1 else "middle") for i in range(0, n, every)]
     grid = [(y(v), v) for v in (0, peak // 2, peak)]
     return TrendChart(width=TREND_WIDTH, height=TREND_HEIGHT, left=left, bottom=bottom, series=out, ticks=ticks,
                       gridlines=grid)

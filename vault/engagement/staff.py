@@ -15,7 +15,8 @@ from vault.engagement import charts, service
 from vault.engagement.forms import FilterForm
 from vault.web import audit_event, require
 
-bp = Blueprint("engagement_staff", __name__, url_prefix="/admin/engagement")
+bp = Blueprint("engagement_staff", __name__, url_prefix="/admin/engagement", static_folder="static",
+               static_url_path="/static")
 
 STAGES = {
     "visitors": _l("Visitors"),
@@ -76,14 +77,17 @@ def index():
     result = service.funnel(sess, period, domain)
     stages = [(str(STAGES[key]), value) for key, value in result.stages()]
     weeks = service.weekly(sess, period, domain)
-    trend = charts.trend_chart([week_label(w.start) for w in weeks], [
-        (_("Visits"), [w.visits for w in weeks]),
-        (_("Access requests"), [w.requests for w in weeks]),
-        (_("Downloads"), [w.downloads for w in weeks]),
-    ])
-    return render_template("engagement/index.html", form=form, funnel=charts.funnel_chart(stages), trend=trend,
+    labels = [week_label(w.start) for w in weeks]
+    # Two charts: visits are counted in hundreds, requests and downloads in ones; one scale hides the latter.
+    trends = [
+        ("trend-visits", _("Visits per week"), charts.trend_chart(labels, [(_("Visits"), [w.visits for w in weeks])])),
+        ("trend-access", _("Access requests and downloads per week"), charts.trend_chart(labels, [
+            (_("Access requests"), [w.requests for w in weeks]), (_("Downloads"), [w.downloads for w in weeks])],
+            colours=charts.COLOURS[1:])),
+    ]
+    return render_template("engagement/index.html", form=form, funnel=charts.funnel_chart(stages), trends=trends,
                            weeks=weeks, week_label=week_label, rows=service.company_rows(sess, period, domain),
-                           visitors=service.visitor_rows(sess, period, domain),
+                           visitors=service.visitor_rows(sess, period, domain, limit=15),
                            totals=service.totals(sess, period, domain), duration=duration, pages=PAGES,
                            period=period)
 
