@@ -25,7 +25,7 @@ We thank Lin Wei of Example Security Lab for reporting this issue responsibly.""
 PUBLISHED_BODY_ZH = """拥有问卷导出权限的用户可以构造文件名，使服务器将导出的工作簿写到导出目录之外（路径遍历）。
 利用此漏洞需要已登录的账户；无法通过它读取客户文档。
 
-**应对措施：**升级到 4.2.1。暂时无法升级的自托管部署可将 `EXPORT_DIR` 设置为独立卷上的目录。
+**应对措施**：升级到 4.2.1。暂时无法升级的自托管部署可将 `EXPORT_DIR` 设置为独立卷上的目录。
 
 感谢 Example Security Lab 的林伟负责任地报告此问题。"""
 
