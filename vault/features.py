@@ -50,8 +50,6 @@ PARTS = (
     Part("answers.questionnaires", blueprints=("answers.questionnaires.views:bp",),
          commands=("answers.questionnaires.cli:autofill_command",), models=("answers.questionnaires.models",),
          providers=("answers.questionnaires.ledger",)),
-    Part("vault.engagement", blueprints=("vault.engagement.views:bp", "vault.engagement.staff:bp"),
-         commands=("vault.engagement.cli:engagement_cli",), models=("vault.engagement.models",)),
     Part("vault.disclosure", blueprints=("vault.disclosure.views:bp", "vault.disclosure.staff:bp"),
          commands=("vault.disclosure.cli:disclosure_cli",), models=("vault.disclosure.models",)),
     Part("vault.engagement", blueprints=("vault.engagement.views:bp", "vault.engagement.staff:bp"),
