@@ -41,7 +41,7 @@ def section_form(key: str, formdata=None, data: dict | None = None) -> FlaskForm
 
     for spec in service.FACTS.get(key, ()):
         if spec.kind == "duration":
-            setattr(SectionForm, f"{spec.key}_amount", StringField(spec.label))
+            setattr(SectionForm, f"{spec.key}_amount", StringField(_l("Number")))  # the fieldset's legend names it
             setattr(SectionForm, f"{spec.key}_unit", SelectField(_l("Unit"), choices=UNIT_CHOICES,
                                                                  validate_choice=False))
         elif spec.kind == "choice":

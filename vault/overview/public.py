@@ -103,7 +103,7 @@ def summary_for(session: Session, locale: str, today: date, default_contact: str
     with force_locale(language):
         by_key = {s.key: s for s in shown}
         if "residency" in by_key and by_key["residency"].items:
-            highlights.append((_("Data regions"), ", ".join(i.title for i in by_key["residency"].items)))
+            highlights.append((_("Data regions"), ("、" if language == "zh" else ", ").join(i.title for i in by_key["residency"].items)))
         if "backups" in by_key:
             facts = {f.key: f.text for f in by_key["backups"].facts}
             parts = [f"RTO {facts['rto']}" if "rto" in facts else "", f"RPO {facts['rpo']}" if "rpo" in facts else ""]

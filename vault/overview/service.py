@@ -104,7 +104,7 @@ def fact_text(spec: FactSpec, value) -> str:
         return str(dict(spec.choices).get(value, value))
     if spec.kind == "choices":
         labels = dict(spec.choices)
-        return "; ".join(str(labels.get(v, v)) for v in value)
+        return "\n".join(str(labels.get(v, v)) for v in value)  # one per line (pages use white-space: pre-line)
     return str(value)
 
 

@@ -4,7 +4,7 @@ Every change is audited (`overview.*`)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import force_locale, get_locale, gettext as _
 
 from vault import db
 from vault.db import utcnow
@@ -92,7 +92,11 @@ def edit_section(key: str):
             sess.commit()
             flash(_("Section saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for("overview_staff.index", _anchor=f"section-{key}"))
-    return render_template("overview/section_form.html", form=form, section=section,
+    default_titles = {}
+    for language in ("en", "zh"):
+        with force_locale(language):
+            default_titles[language] = str(service.SECTION_TITLES[key])
+    return render_template("overview/section_form.html", form=form, section=section, default_titles=default_titles,
                            specs=service.FACTS.get(key, ())), 400 if request.method == "POST" else 200
 
 
