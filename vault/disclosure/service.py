@@ -503,7 +503,8 @@ def deadlines(report: Report, settings: Settings) -> list[Deadline]:
     received = report.created_at.astimezone(timezone.utc).date()
     items = [Deadline("acknowledge", received + timedelta(days=settings.sla_ack_days), report.acknowledged_at),
              Deadline("triage", received + timedelta(days=settings.sla_triage_days), report.triaged_at)]
-    if report.state in (State.ACCEPTED.value, State.FIXED.value, State.PUBLISHED.value) and report.triaged_at:
+    if report.state in (State.TRIAGED.value, State.ACCEPTED.value, State.FIXED.value, State.PUBLISHED.value) \
+            and report.triaged_at:
         start = report.triaged_at.astimezone(timezone.utc).date()
         days = settings.sla_fix_days.get(report.severity, FIX_DAYS[Severity.UNKNOWN.value])
         items.append(Deadline("fix", start + timedelta(days=days), report.fixed_at))
