@@ -123,3 +123,10 @@ def test_report_is_encrypted_at_rest(client, app, smtp_sink):
             data = path.read_bytes()
             for marker in markers:
                 assert marker not in data, (path, marker)
+
+
+def test_an_oversized_request_is_refused_before_it_is_read(client, app):
+    app.config["DISCLOSURE_MAX_ATTACHMENT_BYTES"] = 1000  # 3 files x 1000 bytes + 1 MB of text fields
+    r = file_report(client, app, files=[("a.txt", b"a" * (1024 * 1024 + 5000))])
+    assert r.status_code == 413
+    assert only_report(app) == []

@@ -139,6 +139,10 @@ def _refuse_bot(form: ReportForm, reason: str):
 @bp.route("/trust/security/report", methods=["GET", "POST"])
 @limiter.limit(_report_limit, methods=["POST"])
 def report():
+    if request.method == "POST":
+        # The whole request, before any part of it is read: the files allowed plus the text fields.
+        conf = settings()
+        request.max_content_length = conf.max_attachments * conf.max_attachment_bytes + 1024 * 1024
     form = ReportForm()
     if request.method == "GET":
         return _form_page(form)
