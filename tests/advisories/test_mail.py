@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import re
 
-from flask_login import FlaskLoginClient
 from sqlalchemy import select
 
-from tests.advisories.conftest import STAFF
 from tests.conftest import make_app, mail_config
 from vault import db, notify
 from vault.advisories import service

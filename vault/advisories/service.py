@@ -253,8 +253,7 @@ def update_advisory(session: Session, advisory: Advisory, fields: AdvisoryFields
         if not summary:
             raise AdvisoryInput("summary_missing", _l("Say what changed: readers see it in the revision history."),
                                 "change_summary")
-        if advisory.published:
-            _check_publishable(values)
+        _check_publishable(values)  # a published advisory keeps its description, vector and products
     for key, (_old, new) in changes.items():
         setattr(advisory, key, new)
     advisory.updated_at = now
