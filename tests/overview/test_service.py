@@ -164,6 +164,17 @@ def test_sections_for_is_plain_data_in_the_readers_language_with_fallback(app, s
     assert [f.label for f in zh[2].facts] == ["恢复时间目标（RTO）", "恢复点目标（RPO）"]
 
 
+def test_several_options_are_one_line_for_reports_and_one_per_line_for_pages(app, seeded):
+    set_facts(app, "privacy", {"transfer_basis": ["gdpr_sccs", "pipl_standard_contract"]})
+    with app.app_context():
+        en = public.sections_for(db.session(), "en", date.today())[0].facts[0]
+        zh = public.sections_for(db.session(), "zh", date.today())[0].facts[0]
+    assert en.text == "GDPR: standard contractual clauses; PIPL: standard contract filed with the regulator"
+    assert en.lines == ("GDPR: standard contractual clauses", "PIPL: standard contract filed with the regulator")
+    assert zh.text == "GDPR：标准合同条款；个人信息保护法：已向监管机构备案的标准合同"
+    assert en.value == ["gdpr_sccs", "pipl_standard_contract"]
+
+
 def test_reorder_sections_and_items(app, seeded):
     a = add_item(app, "sdlc", "A")
     b = add_item(app, "sdlc", "B")

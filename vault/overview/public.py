@@ -30,7 +30,8 @@ class Evidence:
 class Fact:
     key: str
     label: str
-    text: str
+    text: str  # on one line; several options joined with "; " (zh "；")
+    lines: tuple[str, ...]  # the same, one line per chosen option (what the page shows)
     value: object  # as stored: {"amount": 4, "unit": "hours"}, "annual", ["gdpr_sccs", ...], "dpo@example.com"
 
 
@@ -77,7 +78,8 @@ def _item(item, language: str, today: date) -> Item:
 
 def _facts(section, language: str) -> tuple[Fact, ...]:
     stored = section.facts or {}
-    return tuple(Fact(spec.key, str(spec.label), service.fact_text(spec, stored[spec.key]), stored[spec.key])
+    return tuple(Fact(spec.key, str(spec.label), service.fact_text(spec, stored[spec.key]),
+                      tuple(service.fact_lines(spec, stored[spec.key])), stored[spec.key])
                  for spec in service.FACTS.get(section.key, ()) if spec.key in stored)
 
 

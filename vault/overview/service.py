@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l, ngettext
+from flask_babel import get_locale, lazy_gettext as _l, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -96,16 +96,21 @@ def format_duration(value: dict) -> str:
     return ngettext("%(num)d day", "%(num)d days", amount)
 
 
-def fact_text(spec: FactSpec, value) -> str:
-    """A stored fact as a reader sees it (in the current locale)."""
+def fact_lines(spec: FactSpec, value) -> list[str]:
+    """A stored fact as a reader sees it (in the current locale): one line, or one per chosen option."""
     if spec.kind == "duration":
-        return format_duration(value)
+        return [format_duration(value)]
     if spec.kind == "choice":
-        return str(dict(spec.choices).get(value, value))
+        return [str(dict(spec.choices).get(value, value))]
     if spec.kind == "choices":
         labels = dict(spec.choices)
-        return "\n".join(str(labels.get(v, v)) for v in value)  # one per line (pages use white-space: pre-line)
-    return str(value)
+        return [str(labels.get(v, v)) for v in value]
+    return [str(value)]
+
+
+def fact_text(spec: FactSpec, value) -> str:
+    """The fact on one line (reports, summaries): options joined as the current language writes a list."""
+    return ("；" if str(get_locale()).startswith("zh") else "; ").join(fact_lines(spec, value))
 
 
 def check_duration(spec: FactSpec, amount_raw, unit_raw) -> dict | None:

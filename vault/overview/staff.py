@@ -18,7 +18,7 @@ bp = Blueprint("overview_staff", __name__, url_prefix="/admin/overview")
 bp.context_processor(template_helpers)
 bp.context_processor(lambda: {"section_titles": service.SECTION_TITLES, "section_hints": service.SECTION_HINTS,
                               "section_title": service.section_title, "fact_specs": service.FACTS,
-                              "fact_text": service.fact_text})
+                              "fact_lines": service.fact_lines})
 
 PERMISSION = "overview.manage"
 
