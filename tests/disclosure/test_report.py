@@ -130,3 +130,29 @@ def test_an_oversized_request_is_refused_before_it_is_read(client, app):
     r = file_report(client, app, files=[("a.txt", b"a" * (1024 * 1024 + 5000))])
     assert r.status_code == 413
     assert only_report(app) == []
+
+
+def test_reference_taken_meanwhile_goes_to_the_next_number(app, monkeypatch):
+    """Another worker filed VR-…-0001 between our look-up and our insert: we get 0002, not an error."""
+    from vault import db
+    from vault.db import utcnow
+    from vault.disclosure import service
+    with app.test_request_context():
+        sess = db.session()
+        now = utcnow()
+        first, _ = service.create_report(sess, service.ReportInput(email="a@research.example", title="One",
+                                         description=DESCRIPTION), [], secret="k", settings=service.Settings(), now=now)
+        sess.commit()
+        real = service.next_reference
+        calls = iter([first.reference])
+        monkeypatch.setattr(service, "next_reference", lambda s, n: next(calls, None) or real(s, n))
+        second, _ = service.create_report(sess, service.ReportInput(email="b@research.example", title="Two",
+                                          description=DESCRIPTION), [], secret="k", settings=service.Settings(), now=now)
+        sess.commit()
+        assert second.reference != first.reference and second.reference.endswith("-0002")
+
+
+def test_cross_site_post_without_csrf_token_is_refused(client, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert file_report(client, app).status_code == 400
+    assert only_report(app) == []

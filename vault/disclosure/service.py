@@ -13,6 +13,7 @@ from typing import Iterable, Mapping, Sequence
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vault import tokens
@@ -257,7 +258,7 @@ def create_report(session: Session, inp: ReportInput, files: Sequence, *, secret
                                               "Add to an existing report through its private link, or try "
                                               "again tomorrow."), "email")
     token = tokens.new_token()
-    report = Report(uid=new_uid(), reference=next_reference(session, now), token_hash=tokens.hash_token(token),
+    report = Report(uid=new_uid(), reference="", token_hash=tokens.hash_token(token),
                     email_hash=hashed, state=State.NEW.value, severity_guess=inp.severity_guess,
                     severity=inp.severity_guess, language=inp.language, credit_consent=inp.credit,
                     credit_name=inp.name if inp.credit else "", created_at=now, updated_at=now)
@@ -275,13 +276,26 @@ def create_report(session: Session, inp: ReportInput, files: Sequence, *, secret
         body = {"name": inp.name, "email": inp.email, "title": inp.title, "description": inp.description,
                 "product": inp.product, "attachments": listed}
         report.body_blob = _save_text(session, body, _context(report.uid, "body"), stored)
-        session.add(report)
-        session.flush()
+        _add_with_reference(session, report, now)
     except BaseException:
         for blob in stored:
             _discard_quietly(blob)
         raise
     return report, token
+
+
+def _add_with_reference(session: Session, report: Report, now: datetime) -> None:
+    """Two reports filed at the same moment: the unique reference decides, the loser takes the next one."""
+    for _attempt in range(5):
+        report.reference = next_reference(session, now)
+        try:
+            with session.begin_nested():
+                session.add(report)
+                session.flush()
+            return
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not assign a report reference")
 
 
 def _discard_quietly(blob: StoredBlob) -> None:
