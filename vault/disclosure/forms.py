@@ -28,7 +28,7 @@ class ReportForm(FlaskForm):
 
 
 class FollowupForm(FlaskForm):
-    text = TextAreaField(_l("Add information"))
+    text = TextAreaField(_l("Message"))
 
 
 class StateForm(FlaskForm):
