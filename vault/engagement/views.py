@@ -88,14 +88,17 @@ def _record(response) -> None:
         visitor = ""
     else:
         visitor = service.visitor_key(request.cookies.get(cookie_name))
-        if not visitor:
+        if not visitor and response.cache_control.public:
+            visitor = ""  # a response a shared cache may keep must not carry anyone's cookie
+        elif not visitor:
             value = service.new_cookie_value()
             response.set_cookie(cookie_name, value, max_age=service.COOKIE_DAYS * 86400, httponly=True,
                                 samesite="Lax", secure=request.is_secure)
             visitor = service.visitor_key(value)
     # Written once the request's own session is closed (see _write_pending): a page may leave a flushed,
     # uncommitted row behind (rolled back at teardown), and on SQLite that holds the write lock.
-    g.engagement_pending = (visitor, page, endpoint, str(get_locale()), request.form.get("email") if is_request_post else None)
+    email = request.form.get("email") if is_request_post else None
+    g.engagement_pending = (visitor, page, endpoint, str(get_locale()), email)
 
 
 def _write_pending(exc) -> None:
