@@ -200,3 +200,14 @@ def test_staff_forms_refuse_a_post_without_csrf(tmp_path, smtp_sink):
     with app.app_context():
         assert all(not s.items for s in service.sections(db.session()))
     app.extensions["vault.engine"].dispose()
+
+
+def test_typed_text_is_escaped_everywhere(app, seeded, client_as):
+    payload = '<img src=x onerror=alert(1)>'
+    add_item(app, "sdlc", payload, payload, f"[x](javascript:alert(1)) {payload}", payload)
+    set_settings(app, payload, payload, "security@example.com")
+    for html in (app.test_client().get("/trust/overview").get_data(as_text=True),
+                 app.test_client().get("/trust/?lang=zh").get_data(as_text=True),
+                 client_as("admin").get("/admin/overview").get_data(as_text=True)):
+        assert payload not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+        assert 'href="javascript:' not in html
