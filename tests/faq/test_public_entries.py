@@ -150,3 +150,18 @@ def test_tag_filter(app):
         assert questions(sess, tag="backups") == ["Backups?"]
         assert sorted(questions(sess, tag="resilience")) == ["Backups?", "Disaster recovery?"]
         assert questions(sess, tag="resilience", query="disaster") == ["Disaster recovery?"]
+
+
+def test_rules_and_search_on_sqlite_and_postgresql(any_db_app):
+    with any_db_app.app_context():
+        sess = db.session()
+        en = entry(sess, question="Is data ENCRYPTED at rest?", answer="AES-256; 100% of stores.")
+        entry(sess, question="数据是否加密存储？", language="zh", translation_of=en)
+        entry(sess, question="Encrypted private?", public=False)
+        entry(sess, question="Encrypted overdue?", reviewed=TODAY - timedelta(days=366))
+        sess.commit()
+        assert questions(sess, query="encrypted") == ["Is data ENCRYPTED at rest?"]
+        assert questions(sess, query="100%") == ["Is data ENCRYPTED at rest?"]
+        assert questions(sess, query="1_0") == []
+        assert questions(sess, "zh", query="加密") == ["数据是否加密存储？"]
+        assert questions(sess, "zh", query="aes") == ["数据是否加密存储？"]
