@@ -317,3 +317,20 @@ def test_demo_is_consistent_with_the_access_records(app, seeded):
         assert rows["globex.example"].nda_acceptances == 0
         f = service.funnel(sess, service.Period.last(90, utcnow()))
         assert (f.requests, f.nda, f.approved, f.downloaded) == (4, 3, 2, 2)
+
+
+def test_a_publicly_cacheable_page_never_sets_the_cookie(tmp_path, smtp_sink):
+    """A shared cache could hand a Set-Cookie to the next visitor: such a page counts anonymously."""
+    app = trust_app(tmp_path, smtp_sink)
+
+    def cached():
+        from flask import make_response
+        resp = make_response("<p>cached</p>")
+        resp.cache_control.public, resp.cache_control.max_age = True, 300
+        return resp
+
+    app.add_url_rule("/trust/cached-example", "cached_example", cached)
+    r = browser_client(app).get("/trust/cached-example")
+    assert r.status_code == 200 and set_cookies(r) == []
+    assert [(v.page, v.visitor) for v in visits(app)] == [("other", "")]
+    app.extensions["vault.engine"].dispose()
