@@ -58,11 +58,12 @@ def test_demo_fills_a_living_vault_once(tmp_path):
     assert run_vault(instance, "init", "--no-input").returncode == 0
     first = run_vault(instance, "demo")
     assert first.returncode == 0, first.stderr
-    assert "9 new documents" in first.stdout and "21 library entries" in first.stdout
+    assert "9 new documents" in first.stdout and "23 library entries" in first.stdout
     second = run_vault(instance, "demo")
     assert "0 new documents, 0 library entries, 0 status components" in second.stdout
     engine = create_engine(f"sqlite:///{instance / 'vault.db'}")
     with engine.connect() as conn:
         zh = conn.execute(text("select count(*) from library_entries where language = 'zh'")).scalar()
         incidents = conn.execute(text("select count(*) from status_incidents")).scalar()
-    assert zh == 3 and incidents == 1
+        public = conn.execute(text("select count(*) from library_entries where public")).scalar()
+    assert zh == 5 and incidents == 1 and public == 15  # the trust center FAQ shows the public ones
