@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from html import unescape
+from urllib.parse import unquote
 
 from tests.expiry.conftest import document, user
 from tests.faq.builders import TODAY, entry
@@ -89,6 +90,13 @@ def test_chinese_readers_get_chinese_first_and_english_marked(app, client, tmp_p
     assert html.index("是否强制启用多因素认证？") < html.index("Is customer data encrypted at rest?")
     assert 'lang="en">Is customer data encrypted at rest?' in html
     assert "安全问答" in html or "问答" in html  # the page itself is in Chinese
+
+
+def test_a_language_chosen_by_link_survives_the_search(app, client, tmp_path):
+    seed(app, tmp_path)
+    html = page(client, lang="zh")
+    assert '<input type="hidden" name="lang" value="zh">' in html and "/trust/faq?tag=多因素认证&lang=zh" in unquote(html)
+    assert 'name="lang"' not in page(client)
 
 
 def test_tag_links_filter_the_page(app, client, tmp_path):
