@@ -2,6 +2,7 @@
 front-page block and contact line, and the staff pages: who may use them, what they audit, CSRF."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -211,3 +212,14 @@ def test_typed_text_is_escaped_everywhere(app, seeded, client_as):
                  client_as("admin").get("/admin/overview").get_data(as_text=True)):
         assert payload not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
         assert 'href="javascript:' not in html
+
+
+def test_section_form_shows_the_stored_facts(app, seeded, client_as):
+    set_facts(app, "backups", {"rto_amount": "4", "rto_unit": "hours", "rpo_amount": "15", "rpo_unit": "minutes"})
+    set_facts(app, "privacy", {"gdpr_role": "processor", "transfer_basis": ["gdpr_sccs"]})
+    client = client_as("security")
+    html = client.get("/admin/overview/sections/backups").get_data(as_text=True)
+    assert 'name="rto_amount" type="text" value="4"' in html and '<option selected value="hours">' in html
+    assert '<option selected value="minutes">' in html
+    html = client.get("/admin/overview/sections/privacy").get_data(as_text=True)
+    assert '<option selected value="processor">' in html and re.search(r'<input checked[^>]*value="gdpr_sccs"', html)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from vault.overview import service
@@ -29,7 +30,12 @@ class CheckboxList(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-UNIT_CHOICES = (("", "—"), ("minutes", _l("minutes")), ("hours", _l("hours")), ("days", _l("days")))
+UNIT_CHOICES = [SelectChoice("", "—"), SelectChoice("minutes", _l("minutes")), SelectChoice("hours", _l("hours")),
+                SelectChoice("days", _l("days"))]
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def section_form(key: str, formdata=None, data: dict | None = None) -> FlaskForm:
@@ -45,10 +51,11 @@ def section_form(key: str, formdata=None, data: dict | None = None) -> FlaskForm
             setattr(SectionForm, f"{spec.key}_unit", SelectField(_l("Unit"), choices=UNIT_CHOICES,
                                                                  validate_choice=False))
         elif spec.kind == "choice":
-            setattr(SectionForm, spec.key, SelectField(spec.label, choices=(("", "—"),) + spec.choices,
+            setattr(SectionForm, spec.key, SelectField(spec.label, choices=_choices((("", "—"),) + spec.choices),
                                                        validate_choice=False))
         elif spec.kind == "choices":
-            setattr(SectionForm, spec.key, CheckboxList(spec.label, choices=list(spec.choices), validate_choice=False))
+            setattr(SectionForm, spec.key, CheckboxList(spec.label, choices=_choices(spec.choices),
+                                                         validate_choice=False))
         else:
             setattr(SectionForm, spec.key, StringField(spec.label))
     kwargs = {"formdata": formdata} if formdata is not None else {}

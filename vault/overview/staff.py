@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale, gettext as _
 
+from wtforms.fields.choices import SelectChoice
+
 from vault import db
 from vault.db import utcnow
 from vault.documents.labels import template_helpers, visibility_label
@@ -122,8 +124,9 @@ def _item_form(sess, obj=None) -> ItemForm:
     form = ItemForm(data={**{k: getattr(obj, k) for k in service.ITEM_FIELDS if k != "evidence"},
                           "evidence": obj.evidence.uid if obj.evidence else ""}
                     if obj is not None and request.method == "GET" else None)
-    form.evidence.choices = [("", _("No evidence document"))] + [
-        (d.uid, f"{d.title_for(_locale())} ({visibility_label(d.visibility)})") for d in service.evidence_choices(sess)]
+    form.evidence.choices = [SelectChoice("", _("No evidence document"))] + [
+        SelectChoice(d.uid, f"{d.title_for(_locale())} ({visibility_label(d.visibility)})")
+        for d in service.evidence_choices(sess)]
     return form
 
 
