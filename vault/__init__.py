@@ -77,8 +77,10 @@ def _init_extensions(app: Flask) -> None:
         from flask_babel import get_locale
         from vault.auth.roles import Role, role_name
         from vault.documents.status import expired_since
+        from vault.home import hub_links
         return {"current_locale": str(get_locale()), "company_name": app.config["COMPANY_NAME"], "Role": Role,
-                "role_name": role_name, "expired_since": expired_since}  # one date rule for every template
+                "role_name": role_name, "expired_since": expired_since,  # one date rule for every template
+                "hub_links": hub_links}
 
 
 def _register_parts(app: Flask) -> None:

@@ -1,8 +1,11 @@
-"""The staff landing page and the language switch."""
+"""The staff landing page, the two hub pages the staff nav groups links under, and the language switch."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, request, url_for
-from flask_login import current_user
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
 
 from vault.i18n import LANG_COOKIE, without_lang_param
 from vault.web import is_safe_next
@@ -34,3 +37,52 @@ def favicon():
 @bp.get("/healthz")
 def healthz():
     return {"status": "ok"}
+
+
+@dataclass(frozen=True)
+class HubLink:
+    permission: str
+    endpoint: str  # a name only: the hub links to features without importing them
+    title: object
+    text: object
+
+
+# The staff nav keeps the daily work; what a company sets up once and looks at now and then sits in a hub.
+HUBS = {
+    "trust": (_l("Trust center"), (
+        HubLink("settings.manage", "trust_staff.settings", _l("Trust center settings"),
+                _l("Company name, summary, logo, which documents show, subprocessors.")),
+        HubLink("overview.manage", "overview_staff.index", _l("Security overview"),
+                _l("Data residency, encryption, backups and recovery, privacy roles, with evidence.")),
+        HubLink("engagement.view", "engagement_staff.index", _l("Engagement"),
+                _l("Who visits, requests, signs and downloads: the funnel and trends.")),
+        HubLink("status.manage", "status_admin.index", _l("Status"),
+                _l("Components, incidents and maintenance on the public status page.")),
+        HubLink("advisories.manage", "advisories_staff.index", _l("Advisories"),
+                _l("Security advisories and announcements, and their subscribers.")),
+        HubLink("disclosure.manage", "disclosure_staff.index", _l("Vulnerabilities"),
+                _l("Reports from security researchers: triage, replies, credit.")),
+    )),
+    "admin": (_l("Administration"), (
+        HubLink("users.manage", "admin.users", _l("Users"), _l("Staff accounts, roles and two-factor sign-in.")),
+        HubLink("audit.view", "admin.audit", _l("Audit trail"), _l("Every security-relevant event, hash-chained.")),
+        HubLink("settings.manage", "notify.index", _l("Notifications"),
+                _l("Mail and chat channels, and the outbox of what was sent.")),
+    )),
+}
+
+
+def hub_links(hub: str) -> list[HubLink]:
+    """The links of `hub` the signed-in user may open (the nav shows the hub only when there is one)."""
+    if not current_user.is_authenticated:
+        return []
+    return [link for link in HUBS[hub][1] if current_user.can(link.permission)]
+
+
+@bp.get("/staff/<any(trust, admin):hub>")
+@login_required
+def hub(hub: str):
+    links = hub_links(hub)
+    if not links:
+        abort(403)
+    return render_template("home/hub.html", title=HUBS[hub][0], links=links)
