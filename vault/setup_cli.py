@@ -98,13 +98,15 @@ def demo_command() -> None:
     from status.demo import load_demo_status
     from vault import db
     from vault.db import utcnow
-    from vault.demo import load_demo
+    from vault.demo import load_demo, load_demo_trust_reports
 
     sess = db.session()
     documents = load_demo(sess)
     sess.commit()
     entries = load_demo_library(sess, date.today())
     components = load_demo_status(sess, utcnow())
+    sess.commit()
+    load_demo_trust_reports(sess)
     sess.commit()
     click.echo(f"Demo data loaded: {documents} new documents, {entries} library entries, "
                f"{components} status components.")

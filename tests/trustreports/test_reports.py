@@ -138,9 +138,30 @@ def test_refusals_name_the_field_and_store_nothing(app, seeded, granted, staff):
     with app.app_context():
         assert db.session().scalar(select(func.count(TrustReport.id))) == 0
         assert db.session().scalar(select(func.count(Document.id)).where(Document.type == "other")) == 2
+        assert db.session().scalar(select(func.count(Document.id)).where(Document.type == "trust_report")) == 0
     staff.post(f"/admin/access/grants/{uid}/revoke", data={})
     r = generate(staff, uid)
     assert r.status_code == 400 and "revoked or has expired" in r.get_data(as_text=True)
+
+
+def test_a_report_document_stays_internal_and_keeps_its_type(app, seeded, granted, staff):
+    uid, _link = granted
+    assert generate(staff, uid).status_code in (200, 302, 303)
+    from vault import db
+    from vault.documents import service as documents
+    from vault.documents.models import Document
+    from vault.inputs import InvalidInput
+    with app.app_context():
+        sess = db.session()
+        report = sess.scalar(select(Document).where(Document.type == "trust_report"))
+        texts = {t.language: (t.title, t.description) for t in report.texts}
+        for doc_type, visibility in (("trust_report", "public"), ("trust_report", "nda"), ("other", "internal")):
+            with pytest.raises(InvalidInput) as refused:
+                documents.update_document(sess, report, documents.DocumentFields(
+                    doc_type=doc_type, visibility=visibility, texts=texts, frameworks=[]))
+            assert refused.value.code == "trust_report"
+        sess.rollback()
+        assert sess.get(Document, report.id).visibility == "internal"
 
 
 @pytest.mark.parametrize("role", ["security", "viewer"])

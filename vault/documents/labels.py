@@ -15,6 +15,7 @@ TYPE_LABELS = {
     DocumentType.NDA_TEMPLATE: _l("NDA template"),
     DocumentType.WHITEPAPER: _l("Whitepaper"),
     DocumentType.OTHER: _l("Other"),
+    DocumentType.TRUST_REPORT: _l("Custom trust report"),
 }
 
 VISIBILITY_LABELS = {

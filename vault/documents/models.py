@@ -32,6 +32,7 @@ class DocumentType(StrEnum):
     NDA_TEMPLATE = "nda_template"
     WHITEPAPER = "whitepaper"
     OTHER = "other"
+    TRUST_REPORT = "trust_report"  # a custom report made for one grant (vault.trustreports): always internal
 
 
 class Visibility(StrEnum):

@@ -37,6 +37,11 @@ class VersionMeta(VersionDates):
         return self
 
 
+def _personal_report() -> InvalidInput:
+    return InvalidInput("trust_report", _l("A custom trust report is made for one grant: it stays internal "
+                                           "and keeps its type."), field="visibility")
+
+
 @dataclass
 class DocumentFields:
     doc_type: str
@@ -50,6 +55,8 @@ class DocumentFields:
         if self.visibility not in set(Visibility):
             raise InvalidInput("visibility", _l("Unknown visibility “%(name)s”.", name=self.visibility),
                                field="visibility")
+        if self.doc_type == DocumentType.TRUST_REPORT and self.visibility != Visibility.INTERNAL:
+            raise _personal_report()
         self.texts = validation.check_texts(self.texts)
         known = [f for f in self.frameworks if f in validation.FRAMEWORKS]
         custom = [f for f in self.frameworks if f not in validation.FRAMEWORKS]
@@ -101,6 +108,8 @@ def update_document(session: Session, document: Document, fields_: DocumentField
                     owner: User | None = None) -> dict:
     """Change metadata; returns {field: [old, new]} for the audit trail (empty: nothing changed)."""
     fields_.checked()
+    if document.type == DocumentType.TRUST_REPORT and fields_.doc_type != document.type:
+        raise _personal_report()  # it would reach the public library or another company's approval
     before = _snapshot(document)
     _apply_fields(document, fields_)
     if owner is not None:

@@ -227,7 +227,7 @@ def _document_fields(grant: Grant, today: date) -> documents.DocumentFields:
             texts[lang] = (_("Security and trust report for %(company)s", company=grant.company)[:300],
                            _("Prepared for %(name)s (%(email)s) on %(date)s. Shared only through this person's "
                              "access link.", name=grant.name, email=grant.email, date=today.isoformat()))
-    return documents.DocumentFields(doc_type=DocumentType.OTHER.value, visibility=Visibility.INTERNAL.value,
+    return documents.DocumentFields(doc_type=DocumentType.TRUST_REPORT.value, visibility=Visibility.INTERNAL.value,
                                     texts=texts, frameworks=[])
 
 
