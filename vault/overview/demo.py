@@ -18,6 +18,12 @@ from vault.trust import service as trust
 
 ACTOR = audit.Actor(label="vault demo")
 
+# The front page's intro says what the page is for; the overview's summary (below it) says how we run.
+PROFILE_EN = ("Example Cloud Ltd. hosts document collaboration for regulated companies in Europe and China. Here "
+              "you find our certifications and audit reports, how we protect your data, our subprocessors and "
+              "live service status; reports under NDA are one request away.")
+PROFILE_ZH = ("Example Cloud Ltd. 为欧洲和中国受监管企业提供文档协作云服务。您可以在此查看我们的认证与审计报告、"
+              "数据保护方式、子处理者以及实时服务状态；受保密协议保护的报告提交申请即可获取。")
 SUMMARY_EN = ("Example Cloud runs in two isolated regions: customers in Europe are served from eu-central and "
               "customers in mainland China from cn-north, and customer data stays in the region the customer "
               "chose. Data is encrypted at rest and in transit, backups are tested every quarter, and independent "
@@ -104,7 +110,7 @@ def _fill_trust_profile(session: Session) -> None:
     if profile.company_name or profile.summary_en or profile.summary_zh:
         return
     changes = trust.update_profile(session, trust.ProfileFields(
-        company_name="Example Cloud Ltd.", summary_en=SUMMARY_EN, summary_zh=SUMMARY_ZH,
+        company_name="Example Cloud Ltd.", summary_en=PROFILE_EN, summary_zh=PROFILE_ZH,
         free_mail_domains=profile.free_mail_domains, blocked_domains=profile.blocked_domains,
         allowed_domains=profile.allowed_domains, default_grant_days=profile.default_grant_days or 30,
         show_expired=profile.show_expired, renewal_notes=profile.renewal_notes or {}))
