@@ -12,7 +12,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -64,32 +64,20 @@ def check_webhook_url(url: str | None) -> str:
 
 def subscribe_email(session: Session, *, email: str, component_ids=(), all_components: bool = True,
                     locale: str = "en", now: datetime) -> Subscriber:
-    """A pending subscription and its confirmation mail. A confirmed subscription of the same address is
-    replaced only when the new one is confirmed, so nobody can change someone else's choice. While a
-    confirmation to the address is pending and younger than the window, nothing is added or sent."""
+    """A pending subscription and its confirmation mail (`sensitive`: the link is erased from the outbox once
+    sent). A confirmed subscription of the same address is replaced only when the new one is confirmed, so
+    nobody can change someone else's choice. While a confirmation to the address is pending and younger than the window, nothing is added or sent."""
     email = check_email(email, error=StatusError)  # before the components: a bad address is named first
     components = _components(session, component_ids, all_components)  # a bad choice is refused either way
-    sub, token = EMAILS.start(session, email, now=now, error=StatusError, channel="email",
-                              locale=locale if locale in ("en", "zh") else "en", all_components=all_components,
-                              components=components)
-    if token is None:
-        return sub  # one pending confirmation per address per window, whoever asks: no second mail
-    link = external_url("status.confirm", token=token)
-    with force_locale(sub.locale):
-        subject = _("Confirm your subscription to %(company)s status updates",
-                    company=current_app.config["COMPANY_NAME"])
-        text = render_template("status/mail/confirm.txt", link=link, sub=sub)
-    notify.send_email(session, to=email, subject=subject, text=text)
-    return sub
 
+    def compose(sub: Subscriber, token: str) -> tuple[str, str]:
+        return (_("Confirm your subscription to %(company)s status updates",
+                  company=current_app.config["COMPANY_NAME"]),
+                render_template("status/mail/confirm.txt", link=external_url("status.confirm", token=token),
+                                sub=sub))
 
-def pending_by_token(session: Session, token: str, *, now: datetime) -> Subscriber | None:
-    return EMAILS.pending_by_token(session, token, now=now)
-
-
-def confirm(session: Session, sub: Subscriber, *, now: datetime) -> None:
-    """Confirm (the view allows POST only: mail scanners follow GET links); older rows of the address go."""
-    EMAILS.confirm(session, sub, now=now)
+    return EMAILS.start_and_mail(session, email, now=now, locale=locale, compose=compose, error=StatusError,
+                                 channel="email", all_components=all_components, components=components)
 
 
 # --- webhooks and chat tools -------------------------------------------------------------------
@@ -119,10 +107,6 @@ def subscribe_webhook(session: Session, *, channel: str, url: str, component_ids
 
 
 # --- unsubscribe -------------------------------------------------------------------------------
-
-def by_unsubscribe_token(session: Session, uid: str, token: str) -> Subscriber | None:
-    return EMAILS.by_unsubscribe_token(session, uid, token)
-
 
 def unsubscribe(session: Session, sub: Subscriber) -> None:
     """Also for webhooks (their payloads carry the same link) and for staff removing a subscriber."""

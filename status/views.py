@@ -20,6 +20,7 @@ from vault.markdown import render as render_markdown
 from status.service import StatusError
 from vault import audit, db
 from vault.extensions import csrf, limiter
+from vault.subscriptions.pages import ListPages
 from vault.web import audit_event, client_ip, form_error, is_safe_next
 
 bp = Blueprint("status", __name__, url_prefix="/status", static_folder="static", static_url_path="/static")
@@ -242,43 +243,36 @@ def subscribe():
     return render_template("status/subscribe.html", form=form, lang=_lang()), 400 if form.errors else 200
 
 
+def _message(title: str, message: str, status: int = 200):
+    return render_template("status/message.html", lang=_lang(), title=title, message=message), status
+
+
+EMAIL_PAGES = ListPages(
+    subscriptions.EMAILS, object_type="status_subscriber", message=_message,
+    invalid_title=lambda: _("Link not valid"),
+    invalid=lambda: _("This confirmation link has expired or was already used. Subscribe again to get a new one."),
+    confirmed=lambda email: _("You will receive status updates at %(email)s. Every message has a link to "
+                              "unsubscribe.", email=email),
+    unknown=lambda: _("This subscription does not exist (any more)."),
+    unsubscribed=lambda target: _("%(target)s will receive no more status updates.", target=target))
+
+
 @bp.route("/subscribe/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):
-    """GET shows a button; only the POST confirms (mail scanners follow links)."""
-    sess = db.session()
-    sub = subscriptions.pending_by_token(sess, token, now=service.clock())
-    if sub is None:
-        return render_template("status/message.html", lang=_lang(), title=_("Link not valid"),
-                               message=_("This confirmation link has expired or was already used. Subscribe again "
-                                         "to get a new one.")), 404
-    form = ActionForm()
-    if request.method == "POST" and form.validate():
-        subscriptions.confirm(sess, sub, now=service.clock())
-        audit_event("status.subscribe.confirm", object_type="status_subscriber", object_id=sub.uid)
-        sess.commit()
-        return render_template("status/message.html", lang=_lang(), title=_("Subscription confirmed"),
-                               message=_("You will receive status updates at %(email)s. Every message has a link "
-                                         "to unsubscribe.", email=sub.target))
-    return render_template("status/confirm.html", form=form, sub=sub, lang=_lang())
+    """GET shows a button; only the POST confirms (mail scanners follow links); a stale form shows it again."""
+    return EMAIL_PAGES.confirm(token, ActionForm(), now=service.clock(), audit_action="status.subscribe.confirm",
+                               button=lambda form, sub: render_template("status/confirm.html", form=form, sub=sub,
+                                                                        lang=_lang()),
+                               stale_form_shows_button=True)
 
 
 @bp.route("/unsubscribe/<uid>/<token>", methods=["GET", "POST"])
 @csrf.exempt  # RFC 8058 one-click: the mail client POSTs without our form; the URL's HMAC is the proof
 def unsubscribe(uid: str, token: str):
-    sess = db.session()
-    sub = subscriptions.by_unsubscribe_token(sess, uid, token)
-    if sub is None:
-        return render_template("status/message.html", lang=_lang(), title=_("Not subscribed"),
-                               message=_("This subscription does not exist (any more).")), 404
-    if request.method == "POST":
-        target = sub.target
-        subscriptions.unsubscribe(sess, sub)
-        audit_event("status.unsubscribe", object_type="status_subscriber", object_id=uid,
-                    detail={"one_click": request.form.get("List-Unsubscribe") == "One-Click"})
-        sess.commit()
-        return render_template("status/message.html", lang=_lang(), title=_("Unsubscribed"),
-                               message=_("%(target)s will receive no more status updates.", target=target))
-    return render_template("status/unsubscribe.html", sub=sub, lang=_lang())
+    """Also for webhooks: their payloads carry the same link."""
+    return EMAIL_PAGES.unsubscribe(uid, token, audit_action="status.unsubscribe",
+                                   button=lambda sub: render_template("status/unsubscribe.html", sub=sub,
+                                                                      lang=_lang()))
 
 
 # --- monitoring push API ------------------------------------------------------------------------

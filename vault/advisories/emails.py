@@ -22,10 +22,9 @@ from vault.advisories.labels import severity_name
 from vault.advisories.models import Advisory, AdvisorySubscriber
 from vault.inputs import InvalidInput
 from vault.trust import service as trust
-from vault.subscriptions import CONFIRM_TTL, OptInList
+from vault.subscriptions import CONFIRM_HOURS, OptInList
 from vault.web import external_url
 
-LANGUAGES = ("en", "zh")
 SUBSCRIBERS = OptInList(AdvisorySubscriber, address="email", purpose="advisories-unsubscribe")
 
 
@@ -46,38 +45,18 @@ def company_name(session: Session) -> str:
 def subscribe(session: Session, *, email: str, locale: str, now: datetime) -> AdvisorySubscriber:
     """A pending subscription and its confirmation mail; the same answer whether or not the address is
     already on the list. A bad address is an InvalidInput; one the mail channel refuses a NotifyError."""
-    sub, token = SUBSCRIBERS.start(session, email, now=now, error=InvalidInput, uid=secrets.token_hex(16),
-                                   locale=locale if locale in LANGUAGES else "en")
-    if token is None:
-        return sub  # a confirmation went to this address within the window: no second mail
-    company = company_name(session)
-    with force_locale(sub.locale):
-        subject = _("Confirm your subscription to %(company)s security advisories", company=company)
-        text = render_template("advisories/email/confirm.txt", company=company,
-                               link=_link("advisories.confirm", token=token),
-                               hours=int(CONFIRM_TTL.total_seconds() // 3600))
-    notify.send_email(session, to=sub.email, subject=subject, text=text, sensitive=True)
-    return sub
+    def compose(_sub, token: str) -> tuple[str, str]:
+        company = company_name(session)
+        return (_("Confirm your subscription to %(company)s security advisories", company=company),
+                render_template("advisories/email/confirm.txt", company=company, hours=CONFIRM_HOURS,
+                                link=_link("advisories.confirm", token=token)))
 
-
-def pending_by_token(session: Session, token: str, *, now: datetime) -> AdvisorySubscriber | None:
-    return SUBSCRIBERS.pending_by_token(session, token, now=now)
-
-
-def confirm(session: Session, sub: AdvisorySubscriber, *, now: datetime) -> None:
-    SUBSCRIBERS.confirm(session, sub, now=now)
+    return SUBSCRIBERS.start_and_mail(session, email, now=now, locale=locale, compose=compose, error=InvalidInput,
+                                      uid=secrets.token_hex(16))
 
 
 def unsubscribe_url(sub: AdvisorySubscriber) -> str:
     return _link("advisories.unsubscribe", uid=sub.uid, token=SUBSCRIBERS.unsubscribe_token(sub))
-
-
-def by_unsubscribe_token(session: Session, uid: str, token: str) -> AdvisorySubscriber | None:
-    return SUBSCRIBERS.by_unsubscribe_token(session, uid, token)
-
-
-def unsubscribe(session: Session, sub: AdvisorySubscriber) -> None:
-    SUBSCRIBERS.unsubscribe(session, sub)
 
 
 def confirmed_subscribers(session: Session) -> list[AdvisorySubscriber]:

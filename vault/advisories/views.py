@@ -3,7 +3,7 @@ announcements and the subscribe form, one advisory, one announcement, the Atom f
 the mailing list's confirm and unsubscribe links. Drafts do not exist here (404)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template
 from flask_babel import get_locale, gettext as _
 
 from vault import db
@@ -13,11 +13,10 @@ from vault.advisories.labels import template_helpers
 from vault.auth.forms import ActionForm
 from vault.db import utcnow
 from vault.extensions import csrf, limiter
-from vault.inputs import InvalidInput
 from vault.markdown import render as render_markdown
-from vault.notify import NotifyError
+from vault.subscriptions.pages import ListPages
 from vault.trust import service as trust
-from vault.web import audit_event, external_url, public_base_url
+from vault.web import external_url, public_base_url
 
 bp = Blueprint("advisories", __name__)
 bp.context_processor(template_helpers)
@@ -93,65 +92,32 @@ def _message(title: str, message: str, status: int = 200):
     return _page("advisories/message.html", status, title=title, message=message)
 
 
+LIST_PAGES = ListPages(
+    emails.SUBSCRIBERS, object_type="advisory_subscriber", message=_message,
+    invalid=lambda: _("The confirmation link has expired, was already used, or is not complete. Subscribe again "
+                      "on the advisories page to get a new one."),
+    confirmed=lambda email: _("We will email %(email)s when we publish a security advisory. Every message has a "
+                              "link to unsubscribe.", email=email),
+    unsubscribed=lambda email: _("%(email)s will receive no more security advisories.", email=email))
+
+
 @bp.post("/trust/advisories/subscribe")
 @limiter.limit(_subscribe_limit)
 def subscribe():
-    form = SubscribeForm()
-    if not form.validate_on_submit():
-        abort(400)  # the CSRF token is missing or stale
-    sess = db.session()
-    try:
-        sub = emails.subscribe(sess, email=form.email.data, locale=_lang(), now=utcnow())
-    except (InvalidInput, NotifyError) as exc:
-        sess.rollback()
-        form.email.errors = [str(exc) if isinstance(exc, InvalidInput)
-                             else _("We cannot send email to this address. Check it and try again.")]
-        html, _status = index(form)
-        return html, 400
-    audit_event("advisories.subscribe", object_type="advisory_subscriber", object_id=sub.uid)
-    sess.commit()
-    # The same answer for a new and an already subscribed address: the page tells nobody who follows us.
-    return _message(_("Check your inbox"),
-                    _("If %(email)s can receive mail, a confirmation link is on its way. Your subscription "
-                      "starts when you open it and press the button.", email=sub.email))
+    return LIST_PAGES.subscribe(SubscribeForm(), audit_action="advisories.subscribe", form_page=index,
+                                start=lambda sess, email: emails.subscribe(sess, email=email, locale=_lang(),
+                                                                           now=utcnow()))
 
 
 @bp.route("/trust/advisories/confirm/<token>", methods=["GET", "POST"])
 @limiter.limit(_subscribe_limit, methods=["POST"])
 def confirm(token: str):
-    """GET shows a button; only the POST confirms (mail scanners follow links)."""
-    sess = db.session()
-    sub = emails.pending_by_token(sess, token, now=utcnow())
-    if sub is None:
-        return _message(_("This link is not valid"),
-                        _("The confirmation link has expired, was already used, or is not complete. "
-                          "Subscribe again on the advisories page to get a new one."), 404)
-    form = ActionForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        emails.confirm(sess, sub, now=utcnow())
-        audit_event("advisories.subscribe.confirm", object_type="advisory_subscriber", object_id=sub.uid)
-        sess.commit()
-        return _message(_("Subscription confirmed"),
-                        _("We will email %(email)s when we publish a security advisory. Every message has a "
-                          "link to unsubscribe.", email=sub.email))
-    return _page("advisories/confirm.html", form=form, sub=sub)
+    return LIST_PAGES.confirm(token, ActionForm(), now=utcnow(), audit_action="advisories.subscribe.confirm",
+                              button=lambda form, sub: _page("advisories/confirm.html", form=form, sub=sub))
 
 
 @bp.route("/trust/advisories/unsubscribe/<uid>/<token>", methods=["GET", "POST"])
 @csrf.exempt  # RFC 8058 one-click: the mail client POSTs without our form; the URL's HMAC is the proof
 def unsubscribe(uid: str, token: str):
-    sess = db.session()
-    sub = emails.by_unsubscribe_token(sess, uid, token)
-    if sub is None:
-        return _message(_("Not subscribed"),
-                        _("This subscription does not exist (any more), or the link is not complete."), 404)
-    if request.method == "POST":
-        email = sub.email
-        emails.unsubscribe(sess, sub)
-        audit_event("advisories.unsubscribe", object_type="advisory_subscriber", object_id=uid,
-                    detail={"one_click": request.form.get("List-Unsubscribe") == "One-Click"})
-        sess.commit()
-        return _message(_("Unsubscribed"), _("%(email)s will receive no more security advisories.", email=email))
-    return _page("advisories/unsubscribe.html", sub=sub)
+    return LIST_PAGES.unsubscribe(uid, token, audit_action="advisories.unsubscribe",
+                                  button=lambda sub: _page("advisories/unsubscribe.html", sub=sub))

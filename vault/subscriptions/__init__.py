@@ -5,14 +5,17 @@ that holds the address, and does the steps every list shares:
 - `start`: check the address (`vault.inputs.check_email`), then a pending row holding only the SHA-256 of a
   one-time confirmation token and its expiry. While a confirmation to the address is younger than the
   window of `vault.confirmations`, nothing is added and no token is given, so no second mail goes; after
-  it the new request replaces the pending row (rows never pile up). The caller mails the link.
+  it the new request replaces the pending row (rows never pile up).
+- `start_and_mail`: `start`, then the confirmation mail in the subscriber's language, through `vault.notify`
+  and `sensitive` (the one-time link is erased from the outbox once sent); the feature composes the mail.
 - `pending_by_token`, `confirm` (the caller allows only POST: mail scanners follow GET links; older rows
   of the address go, so a confirmed choice is replaced only by another confirmed one), `purge_expired`.
 - `unsubscribe_token`: an HMAC of the row's uid under the app secret (nothing stored, nothing to guess),
   `by_unsubscribe_token`, `unsubscribe`.
 
 The address is compared case-insensitively (`Victim@` is the same mailbox). Time is always passed in.
-Platform code: it knows no feature; the feature passes its model, and sends its own mails.
+Platform code: it knows no feature; the feature passes its model and writes its own mails. The public pages
+around a list (subscribe, confirm, unsubscribe) are `vault.subscriptions.pages`.
 """
 from __future__ import annotations
 
@@ -20,16 +23,21 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import Callable
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from vault import notify
 from vault.confirmations import confirm_mail_may_go
 from vault.inputs import InvalidInput, check_email
 from vault.tokens import hash_token
 
 CONFIRM_TTL = timedelta(hours=48)
+CONFIRM_HOURS = int(CONFIRM_TTL.total_seconds() // 3600)  # for the confirmation mails' "valid for N hours"
+LANGUAGES = ("en", "zh")  # the subscriber's language, for the mails; any other becomes "en"
 TOKEN_MAX = 100  # a confirmation token is 43 characters; anything much longer is not one of ours
 UID_MAX = 64
 MAC_MAX = 128
@@ -67,6 +75,25 @@ class OptInList:
         session.flush()
         return row, token
 
+    def start_and_mail(self, session: Session, email: str | None, *, now: datetime, locale: str,
+                       compose: Callable[[object, str], tuple[str, str]],
+                       error: type[InvalidInput] = InvalidInput, **fields):
+        """`start` (`locale` one of LANGUAGES, else "en"), and when a token was given, the confirmation
+        mail: `compose(row, token)` returns its subject and text and runs under the subscriber's locale; the
+        mail is `sensitive`. Returns the row, the same whether or not a mail went (the answer must not tell
+        who is subscribed). A bad address raises `error`; one the mail channel refuses a `NotifyError`."""
+        locale = locale if locale in LANGUAGES else "en"
+        row, token = self.start(session, email, now=now, error=error, locale=locale, **fields)
+        if token is None:
+            return row  # one pending confirmation per address per window, whoever asks: no second mail
+        with force_locale(row.locale):
+            subject, text = compose(row, token)
+        notify.send_email(session, to=self.address_of(row), subject=subject, text=text, sensitive=True)
+        return row
+
+    def address_of(self, row) -> str:
+        return getattr(row, self._address_key)
+
     def _pending(self, session: Session, email: str):
         """The newest unconfirmed row of the address."""
         return session.scalars(select(self.model).where(
@@ -85,7 +112,7 @@ class OptInList:
     def confirm(self, session: Session, row, *, now: datetime) -> None:
         """The link is used up; every other row of the address goes (one subscription per address)."""
         row.confirmed_at, row.confirm_hash, row.confirm_expires_at = now, None, None
-        email = getattr(row, self._address_key)
+        email = self.address_of(row)
         session.execute(delete(self.model).where(*self.only, func.lower(self.address) == email.lower(),
                                                  self.model.id != row.id))
         session.flush()

@@ -19,12 +19,11 @@ from sqlalchemy.orm import Session
 
 from vault import notify
 from vault.documents.validation import InvalidInput
-from vault.subscriptions import CONFIRM_TTL, OptInList
+from vault.subscriptions import CONFIRM_HOURS, OptInList
 from vault.trust.models import Subprocessor, SubprocessorSubscriber
 from vault.web import external_url
 
 CHANGES = ("added", "removed", "restored")
-LANGUAGES = ("en", "zh")
 SUBSCRIBERS = OptInList(SubprocessorSubscriber, address="email", purpose="trust-subprocessors-unsubscribe")
 
 
@@ -47,27 +46,14 @@ def subscribe(session: Session, *, email: str, locale: str, now: datetime) -> Su
     list (the answer must not tell). A confirmed subscription is replaced only when the new one is
     confirmed, so nobody can end or change someone else's. A bad address is an InvalidInput; one the
     mail channel refuses is a NotifyError (the view says so)."""
-    sub, token = SUBSCRIBERS.start(session, email, now=now, error=InvalidInput, uid=secrets.token_hex(16),
-                                   locale=locale if locale in LANGUAGES else "en")
-    if token is None:
-        return sub  # one pending confirmation per address per window, whoever asks: no second mail
-    company = _company(session)
-    with force_locale(sub.locale):
-        subject = _("Confirm your subscription to %(company)s subprocessor changes", company=company)
-        text = render_template("trust/email/subprocessor_confirm.txt", company=company,
-                               link=_link("trust.subprocessor_confirm", token=token),
-                               hours=int(CONFIRM_TTL.total_seconds() // 3600))
-    notify.send_email(session, to=sub.email, subject=subject, text=text, sensitive=True)
-    return sub
+    def compose(_sub, token: str) -> tuple[str, str]:
+        company = _company(session)
+        return (_("Confirm your subscription to %(company)s subprocessor changes", company=company),
+                render_template("trust/email/subprocessor_confirm.txt", company=company, hours=CONFIRM_HOURS,
+                                link=_link("trust.subprocessor_confirm", token=token)))
 
-
-def pending_by_token(session: Session, token: str, *, now: datetime) -> SubprocessorSubscriber | None:
-    return SUBSCRIBERS.pending_by_token(session, token, now=now)
-
-
-def confirm(session: Session, sub: SubprocessorSubscriber, *, now: datetime) -> None:
-    """The link is used up; older subscriptions of the same address go (one per address)."""
-    SUBSCRIBERS.confirm(session, sub, now=now)
+    return SUBSCRIBERS.start_and_mail(session, email, now=now, locale=locale, compose=compose, error=InvalidInput,
+                                      uid=secrets.token_hex(16))
 
 
 def purge_expired(session: Session, *, now: datetime) -> int:
@@ -78,14 +64,6 @@ def purge_expired(session: Session, *, now: datetime) -> int:
 
 def unsubscribe_url(sub: SubprocessorSubscriber) -> str:
     return _link("trust.subprocessor_unsubscribe", uid=sub.uid, token=SUBSCRIBERS.unsubscribe_token(sub))
-
-
-def by_unsubscribe_token(session: Session, uid: str, token: str) -> SubprocessorSubscriber | None:
-    return SUBSCRIBERS.by_unsubscribe_token(session, uid, token)
-
-
-def unsubscribe(session: Session, sub: SubprocessorSubscriber) -> None:
-    SUBSCRIBERS.unsubscribe(session, sub)
 
 
 # --- fan-out ------------------------------------------------------------------------------------

@@ -11,10 +11,9 @@ from vault.auth.forms import ActionForm
 from vault.db import utcnow
 from vault.documents import service as documents
 from vault.documents.labels import template_helpers
-from vault.documents.validation import InvalidInput
 from vault.extensions import csrf, limiter
 from vault.storage.service import open_blob
-from vault.notify import NotifyError
+from vault.subscriptions.pages import ListPages
 from vault.trust import notices, service, subprocessors as subs
 from vault.trust.forms import SubprocessorSubscribeForm
 from vault.trust.models import logo_context
@@ -104,69 +103,40 @@ def _notice_page(title: str, message: str, status: int = 200):
     return render_template("trust/subprocessor_notice_message.html", title=title, message=message), status
 
 
+NOTICE_PAGES = ListPages(
+    notices.SUBSCRIBERS, object_type="subprocessor_subscriber", message=_notice_page,
+    invalid=lambda: _("The confirmation link has expired, was already used, or is not complete. Subscribe again "
+                      "on the subprocessors page to get a new one."),
+    confirmed=lambda email: _("We will email %(email)s when a subprocessor is added, removed or restored. Every "
+                              "message has a link to unsubscribe.", email=email),
+    unsubscribed=lambda email: _("%(email)s will receive no more notices of subprocessor changes.", email=email))
+
+
+def _start(sess, email: str):
+    locale = "zh" if str(get_locale()).startswith("zh") else "en"
+    return notices.subscribe(sess, email=email, locale=locale, now=utcnow())
+
+
 @bp.post("/trust/subprocessors/subscribe")
 @limiter.limit(_subscribe_limit)
 def subprocessor_subscribe():
-    form = SubprocessorSubscribeForm()
-    if not form.validate_on_submit():
-        abort(400)  # the CSRF token is missing or stale
-    sess = db.session()
-    locale = "zh" if str(get_locale()).startswith("zh") else "en"
-    try:
-        sub = notices.subscribe(sess, email=form.email.data, locale=locale, now=utcnow())
-    except (InvalidInput, NotifyError) as exc:
-        sess.rollback()
-        form.email.errors = [str(exc) if isinstance(exc, InvalidInput)
-                             else _("We cannot send email to this address. Check it and try again.")]
-        return subprocessors(form), 400
-    audit_event("trust.subprocessors.subscribe", object_type="subprocessor_subscriber", object_id=sub.uid)
-    sess.commit()
-    # The same answer for a new and an already subscribed address: the page tells nobody who follows us.
-    return _notice_page(_("Check your inbox"),
-                        _("If %(email)s can receive mail, a confirmation link is on its way. Your subscription "
-                          "starts when you open it and press the button.", email=sub.email))
+    return NOTICE_PAGES.subscribe(SubprocessorSubscribeForm(), audit_action="trust.subprocessors.subscribe",
+                                  start=_start, form_page=subprocessors)
 
 
 @bp.route("/trust/subprocessors/confirm/<token>", methods=["GET", "POST"])
 @limiter.limit(_subscribe_limit, methods=["POST"])
 def subprocessor_confirm(token: str):
-    """GET shows a button; only the POST confirms (mail scanners follow links)."""
-    sess = db.session()
-    sub = notices.pending_by_token(sess, token, now=utcnow())
-    if sub is None:
-        return _notice_page(_("This link is not valid"),
-                            _("The confirmation link has expired, was already used, or is not complete. "
-                              "Subscribe again on the subprocessors page to get a new one."), 404)
-    form = ActionForm()
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        notices.confirm(sess, sub, now=utcnow())
-        audit_event("trust.subprocessors.subscribe.confirm", object_type="subprocessor_subscriber", object_id=sub.uid)
-        sess.commit()
-        return _notice_page(_("Subscription confirmed"),
-                            _("We will email %(email)s when a subprocessor is added, removed or restored. Every "
-                              "message has a link to unsubscribe.", email=sub.email))
-    return render_template("trust/subprocessor_confirm.html", form=form, sub=sub)
+    return NOTICE_PAGES.confirm(token, ActionForm(), now=utcnow(), audit_action="trust.subprocessors.subscribe.confirm",
+                                button=lambda form, sub: render_template("trust/subprocessor_confirm.html", form=form,
+                                                                         sub=sub))
 
 
 @bp.route("/trust/subprocessors/unsubscribe/<uid>/<token>", methods=["GET", "POST"])
 @csrf.exempt  # RFC 8058 one-click: the mail client POSTs without our form; the URL's HMAC is the proof
 def subprocessor_unsubscribe(uid: str, token: str):
-    sess = db.session()
-    sub = notices.by_unsubscribe_token(sess, uid, token)
-    if sub is None:
-        return _notice_page(_("Not subscribed"),
-                            _("This subscription does not exist (any more), or the link is not complete."), 404)
-    if request.method == "POST":
-        email = sub.email
-        notices.unsubscribe(sess, sub)
-        audit_event("trust.subprocessors.unsubscribe", object_type="subprocessor_subscriber", object_id=uid,
-                    detail={"one_click": request.form.get("List-Unsubscribe") == "One-Click"})
-        sess.commit()
-        return _notice_page(_("Unsubscribed"),
-                            _("%(email)s will receive no more notices of subprocessor changes.", email=email))
-    return render_template("trust/subprocessor_unsubscribe.html", sub=sub)
+    return NOTICE_PAGES.unsubscribe(uid, token, audit_action="trust.subprocessors.unsubscribe",
+                                    button=lambda sub: render_template("trust/subprocessor_unsubscribe.html", sub=sub))
 
 
 @bp.get("/trust/subprocessors.json")
