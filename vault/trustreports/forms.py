@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -17,7 +18,9 @@ class Checkboxes(SelectMultipleField):
 
 
 class ReportForm(FlaskForm):
-    language = RadioField(_l("Language of the report"), choices=[("en", "English"), ("zh", "中文")], default="en")
+    language = RadioField(_l("Language of the report"),
+                          choices=[SelectChoice("en", "English"), SelectChoice("zh", "中文")],
+                          default="en")
     sections = Checkboxes(_l("Security overview sections"), choices=[])
     documents = Checkboxes(_l("Documents (title, type, validity and public summary)"), choices=[])
     answers = Checkboxes(_l("Library answers"), choices=[])
