@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import docx
 import pytest
@@ -16,7 +17,7 @@ from importers import ImportErrorWithContext, load_questionnaire
 from importers import safety
 from importers.safety import check_docx_safe
 
-from tests.corpus import SHARED_DATA
+from tests.corpus import SHARED_DATA, need
 
 DIR = str(SHARED_DATA / "questionnaires" / "docx")
 ASVS_EN = f"{DIR}/owasp_asvs_4.0.3-en.docx"
@@ -26,12 +27,12 @@ ICO = f"{DIR}/ico_dpia-template_practical-data-privacy.docx"
 
 @pytest.fixture(scope="module")
 def asvs_en():
-    return load_questionnaire(ASVS_EN)
+    return load_questionnaire(str(need(Path(ASVS_EN))))
 
 
 @pytest.fixture(scope="module")
 def asvs_zh():
-    return load_questionnaire(ASVS_ZH)
+    return load_questionnaire(str(need(Path(ASVS_ZH))))
 
 
 def save(d) -> bytes:
@@ -88,7 +89,7 @@ def test_asvs_zh_matches_en_by_id(asvs_en, asvs_zh):
 # ------------------------------------------------------------------ ICO DPIA form
 
 def test_ico_dpia_form():
-    q = load_questionnaire(ICO)
+    q = load_questionnaire(str(need(Path(ICO))))
     assert len(q.questions) == 28 and not q.warnings
     texts = [x.text for x in q.questions]
     # label/value rows: the answer is the empty cell to the right

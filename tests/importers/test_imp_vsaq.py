@@ -11,13 +11,13 @@ import pytest
 from importers import ImportErrorWithContext, Limits, load_questionnaire
 from importers.vsaq import cond_refs, to_strict_json
 
-from tests.corpus import SHARED_DATA
+from tests.corpus import SHARED_DATA, need
 
 DIR = SHARED_DATA / "questionnaires"
 
 
 def load(name: str):
-    return load_questionnaire(DIR / name)
+    return load_questionnaire(need(DIR / name))
 
 
 def by_id(q, qid):
@@ -155,7 +155,7 @@ def test_bad_json_names_file_line_and_column(text, line, col):
 
 
 def test_real_file_with_syntax_error_reports_its_position():
-    raw = (DIR / "vsaq_webapp.json").read_text().splitlines(keepends=True)
+    raw = need(DIR / "vsaq_webapp.json").read_text().splitlines(keepends=True)
     n = next(i for i in range(100, len(raw)) if '"type": "radiogroup"' in raw[i])
     col = raw[n].index('"radiogroup"') + 1
     raw[n] = raw[n].replace('"type": "radiogroup"', '"type"  "radiogroup"')
