@@ -36,7 +36,41 @@ def favicon():
 
 @bp.get("/healthz")
 def healthz():
+    """The process answers (a load balancer's liveness probe): nothing else is touched."""
     return {"status": "ok"}
+
+
+@bp.get("/readyz")
+def readyz():
+    """Whether this instance can serve: the database answers, the object store answers, and the rate-limit
+    storage answers (Redis when configured). 503 names what failed; the reason goes to the log only."""
+    from sqlalchemy import text
+
+    from vault import db
+    from vault.extensions import limiter
+    from vault.storage import get_store
+
+    def database():
+        with db.engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def object_store():
+        get_store().check()
+
+    def rate_limits():
+        if not limiter.storage.check():
+            raise RuntimeError("the rate-limit storage did not answer")
+
+    checks = {}
+    for name, probe in (("database", database), ("object_store", object_store), ("rate_limits", rate_limits)):
+        try:
+            probe()
+            checks[name] = "ok"
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready; the log says which and why
+            current_app.logger.error("readiness check %s failed: %s", name, exc)
+            checks[name] = "failed"
+    ready = all(v == "ok" for v in checks.values())
+    return {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503
 
 
 @dataclass(frozen=True)

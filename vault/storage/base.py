@@ -27,6 +27,9 @@ class ObjectStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def check(self) -> None:
+        """Raise StorageError unless the store answers and can be written (the readiness probe)."""
+
     def keys(self) -> Iterator[str]:
         """Every key in the store (for `vault storage check`)."""
 

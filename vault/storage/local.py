@@ -66,6 +66,14 @@ class LocalStore:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def check(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)  # what the first put would do anyway
+        except OSError as exc:
+            raise StorageError(f"the storage folder {self.root} cannot be created: {exc}") from exc
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise StorageError(f"the storage folder {self.root} is not writable")
+
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 

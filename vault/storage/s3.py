@@ -134,6 +134,12 @@ class S3Store:
     def exists(self, key: str) -> bool:
         return self._head(key) is not None
 
+    def check(self) -> None:
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"bucket {self.bucket} does not answer: {exc}") from exc
+
     def modified(self, key: str) -> datetime:
         head = self._head(key)
         if head is None:
