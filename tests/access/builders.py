@@ -103,6 +103,11 @@ def links_in(message, fragment: str) -> list[str]:
     return [u for u in LINK.findall(mail_text(message)) if fragment in u]
 
 
+def mails_to(smtp_sink, email: str) -> list:
+    """Every message the sink received for `email`, oldest first."""
+    return [m["message"] for m in smtp_sink.messages if email in m["to"]]
+
+
 def last_mail_to(smtp_sink, email: str):
     for m in reversed(smtp_sink.messages):
         if email in m["to"]:

@@ -7,6 +7,7 @@ import re
 
 from sqlalchemy import select
 
+from tests.access.builders import mail_text, mails_to
 from tests.conftest import make_app, mail_config
 from vault import db, notify
 from vault.advisories import service
@@ -16,22 +17,14 @@ from vault.notify.models import Outbox
 BASE = "http://vault.test"
 
 
-def _mails(sink, address):
-    return [m["message"] for m in sink.messages if address in m["to"]]
-
-
-def _text(message) -> str:
-    return message.get_body(("plain",)).get_content()
-
-
 def _subscribe(client, sink, email, lang="en"):
-    before = len(_mails(sink, email))
+    before = len(mails_to(sink, email))
     resp = client.post("/trust/advisories/subscribe", data={"email": email},
                        headers={"Accept-Language": "zh-CN" if lang == "zh" else "en"})
     assert resp.status_code == 200
-    mails = _mails(sink, email)
+    mails = mails_to(sink, email)
     assert len(mails) == before + 1
-    return re.search(r"http://vault\.test/trust/advisories/confirm/\S+", _text(mails[-1])).group(0)
+    return re.search(r"http://vault\.test/trust/advisories/confirm/\S+", mail_text(mails[-1])).group(0)
 
 
 def _confirm(client, link):
@@ -47,12 +40,12 @@ def test_double_opt_in_then_exactly_one_mail_per_subscriber_on_publish(app, clie
     draft = make_advisory()
     assert staff.post(f"/admin/advisories/{draft}/publish").status_code == 302
 
-    [en] = [m for m in _mails(smtp_sink, "ciso@customer.example") if draft in m["Subject"]]
-    [zh] = [m for m in _mails(smtp_sink, "anquan@kehu.example") if draft in m["Subject"]]
-    assert [m for m in _mails(smtp_sink, "never@customer.example") if draft in m["Subject"]] == []
-    assert "Stored XSS in document titles" in en["Subject"] and "Critical" in _text(en)
-    assert "文档标题中的存储型 XSS" in zh["Subject"] and "严重" in _text(zh) and "精心构造的" in _text(zh)
-    assert f"{BASE}/trust/advisories/{draft}" in _text(en)
+    [en] = [m for m in mails_to(smtp_sink, "ciso@customer.example") if draft in m["Subject"]]
+    [zh] = [m for m in mails_to(smtp_sink, "anquan@kehu.example") if draft in m["Subject"]]
+    assert [m for m in mails_to(smtp_sink, "never@customer.example") if draft in m["Subject"]] == []
+    assert "Stored XSS in document titles" in en["Subject"] and "Critical" in mail_text(en)
+    assert "文档标题中的存储型 XSS" in zh["Subject"] and "严重" in mail_text(zh) and "精心构造的" in mail_text(zh)
+    assert f"{BASE}/trust/advisories/{draft}" in mail_text(en)
     # the unsubscribe header the way status mails do it: <https://...> plus RFC 8058 one-click
     unsub = en["List-Unsubscribe"]
     assert re.fullmatch(r"<http://vault\.test/trust/advisories/unsubscribe/[0-9a-f]+/[0-9a-f]+>", unsub)
@@ -67,7 +60,7 @@ def test_double_opt_in_then_exactly_one_mail_per_subscriber_on_publish(app, clie
         sess.commit()
         notify.deliver_pending(sess)
         assert len(sess.scalars(select(Outbox).where(Outbox.subject.contains(draft))).all()) == 2
-    assert len([m for m in _mails(smtp_sink, "ciso@customer.example") if draft in m["Subject"]]) == 1
+    assert len([m for m in mails_to(smtp_sink, "ciso@customer.example") if draft in m["Subject"]]) == 1
 
     # one-click unsubscribe (no CSRF token, the URL is the proof): no mail for the next advisory
     one_click = unsub.strip("<>").removeprefix(BASE)
@@ -76,8 +69,8 @@ def test_double_opt_in_then_exactly_one_mail_per_subscriber_on_publish(app, clie
     second = make_advisory(publish=True, title_en="Session fixation", cve_ids="")  # outside a request: queued
     with app.app_context():
         notify.deliver_pending(db.session())  # what `vault notify deliver` does
-    assert [m for m in _mails(smtp_sink, "ciso@customer.example") if second in m["Subject"]] == []
-    assert len([m for m in _mails(smtp_sink, "anquan@kehu.example") if second in m["Subject"]]) == 1
+    assert [m for m in mails_to(smtp_sink, "ciso@customer.example") if second in m["Subject"]] == []
+    assert len([m for m in mails_to(smtp_sink, "anquan@kehu.example") if second in m["Subject"]]) == 1
 
 
 def test_the_answer_is_the_same_for_known_and_new_addresses(client, smtp_sink):

@@ -10,6 +10,7 @@ import pytest
 from flask_login import FlaskLoginClient
 from sqlalchemy import select
 
+from tests.access.builders import mail_text, mails_to
 from tests.conftest import mail_config, make_app
 from vault import db
 from vault.db import utcnow
@@ -33,22 +34,14 @@ def admin(app, make_user):
     return app.test_client(user=make_user("admin"))
 
 
-def _mails(sink, address):
-    return [m["message"] for m in sink.messages if address in m["to"]]
-
-
-def _text(message) -> str:
-    return message.get_body(("plain",)).get_content()
-
-
 def _subscribe(client, sink, email, lang="en"):
-    before = len(_mails(sink, email))
+    before = len(mails_to(sink, email))
     resp = client.post("/trust/subprocessors/subscribe", data={"email": email},
                        headers={"Accept-Language": "zh-CN" if lang == "zh" else "en"})
     assert resp.status_code == 200
-    mails = _mails(sink, email)
+    mails = mails_to(sink, email)
     assert len(mails) == before + 1
-    return resp, re.search(r"http://vault\.test/trust/subprocessors/confirm/\S+", _text(mails[-1])).group(0)
+    return resp, re.search(r"http://vault\.test/trust/subprocessors/confirm/\S+", mail_text(mails[-1])).group(0)
 
 
 def _confirm(client, link):
@@ -80,16 +73,16 @@ def test_subscribe_confirm_notice_unsubscribe_then_silence(app, client, admin, s
 
     effective = (utcnow() + timedelta(days=30)).date()
     _add(admin, "Snowflake Inc.", effective_from=effective.isoformat())
-    mails = _mails(smtp_sink, "dpo@customer.example")
+    mails = mails_to(smtp_sink, "dpo@customer.example")
     assert len(mails) == 2  # the confirmation, then exactly one notice
     notice = mails[-1]
     assert "Snowflake Inc." in notice["Subject"] and "new subprocessor" in notice["Subject"]
-    body = _text(notice)
+    body = mail_text(notice)
     for expected in ("Snowflake Inc. does hosting", "Frankfurt, Germany", "Usage metrics", effective.isoformat(),
                      f"{BASE}/trust/subprocessors"):
         assert expected in body
     assert "德国法兰克福" not in body and "使用指标" not in body
-    assert len(_mails(smtp_sink, "never@customer.example")) == 1  # unconfirmed: only its confirmation
+    assert len(mails_to(smtp_sink, "never@customer.example")) == 1  # unconfirmed: only its confirmation
 
     unsub = re.search(r"http://vault\.test/trust/subprocessors/unsubscribe/\S+", body).group(0)
     assert notice["List-Unsubscribe"] == f"<{unsub}>"
@@ -99,10 +92,10 @@ def test_subscribe_confirm_notice_unsubscribe_then_silence(app, client, admin, s
     uid = _uid(app, "Snowflake Inc.")
     admin.post(f"/admin/trust/subprocessors/{uid}", data={"name": "Snowflake Inc.", "purpose_en": "Data warehouse",
                                                           "location": "Frankfurt, Germany"})
-    assert len(_mails(smtp_sink, "dpo@customer.example")) == 2
+    assert len(mails_to(smtp_sink, "dpo@customer.example")) == 2
     admin.post(f"/admin/trust/subprocessors/{uid}/remove")
     admin.post(f"/admin/trust/subprocessors/{uid}/restore")
-    subjects = [m["Subject"] for m in _mails(smtp_sink, "dpo@customer.example")[2:]]
+    subjects = [m["Subject"] for m in mails_to(smtp_sink, "dpo@customer.example")[2:]]
     assert subjects == ["Example Cloud Ltd.: subprocessor Snowflake Inc. removed",
                         "Example Cloud Ltd.: subprocessor Snowflake Inc. in use again"]
 
@@ -112,7 +105,7 @@ def test_subscribe_confirm_notice_unsubscribe_then_silence(app, client, admin, s
     assert resp.status_code == 200 and b"no more notices" in resp.data
     assert client.post(unsub.removeprefix(BASE)).status_code == 404
     _add(admin, "Datadog, Inc.")
-    assert len(_mails(smtp_sink, "dpo@customer.example")) == 4
+    assert len(mails_to(smtp_sink, "dpo@customer.example")) == 4
     with app.app_context():
         assert notices.confirmed_subscribers(db.session()) == []
 
@@ -121,9 +114,9 @@ def test_notice_in_the_language_chosen_at_subscription(app, client, admin, smtp_
     _, link = _subscribe(client, smtp_sink, "legal@kunde.example", lang="zh")
     _confirm(client, link)
     _add(admin, "阿里云")
-    notice = _mails(smtp_sink, "legal@kunde.example")[-1]
+    notice = mails_to(smtp_sink, "legal@kunde.example")[-1]
     assert notice["Subject"] == "Example Cloud Ltd.：新增子处理者 阿里云"
-    body = _text(notice)
+    body = mail_text(notice)
     assert "阿里云 提供托管" in body and "退订" in body
     assert "德国法兰克福" in body and "使用指标" in body and "Frankfurt" not in body and "Usage metrics" not in body
 
@@ -135,7 +128,7 @@ def test_same_answer_whether_subscribed_or_not_and_one_row_per_address(app, clie
     assert again.data == first.data  # the page does not tell that the address already follows the list
     _confirm(client, link2)
     _add(admin, "Mailgun")
-    assert len(_mails(smtp_sink, "a@customer.example")) == 3  # two confirmations, one notice (not two)
+    assert len(mails_to(smtp_sink, "a@customer.example")) == 3  # two confirmations, one notice (not two)
 
 
 def test_confirmation_link_is_sensitive_in_the_outbox(app, client, smtp_sink):
@@ -201,7 +194,7 @@ def test_repeated_requests_for_one_address_send_one_confirmation(app, client, sm
         again = client.post("/trust/subprocessors/subscribe", data={"email": email},
                             environ_base={"REMOTE_ADDR": f"198.51.100.{i}"})
         assert again.status_code == 200 and again.data == first.data
-    assert len(_mails(smtp_sink, "victim@customer.example")) == 1
+    assert len(mails_to(smtp_sink, "victim@customer.example")) == 1
     with app.app_context():
         sess = db.session()
         assert len(sess.scalars(select(SubprocessorSubscriber)).all()) == 1
