@@ -10,7 +10,7 @@ import pytest
 from flask_login import FlaskLoginClient
 from sqlalchemy import create_engine, text
 
-from tests.services import PostgresServer, S3Server, SmtpSink
+from tests.services import PostgresServer, RedisServer, S3Server, SmtpSink
 
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 IN_CI = os.environ.get("CI") == "true"
@@ -85,6 +85,18 @@ def s3_endpoint():
         url = server.start()
     except Exception as exc:  # noqa: BLE001
         _need_service(exc, "S3 server")
+    yield url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real Redis on loopback for the whole run; tests that share it use their own key prefix or db."""
+    try:
+        server = RedisServer()
+        url = server.start()
+    except Exception as exc:  # noqa: BLE001
+        _need_service(exc, "Redis")
     yield url
     server.stop()
 

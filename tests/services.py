@@ -1,4 +1,4 @@
-"""Real services for the tests, started by the tests themselves: PostgreSQL, an S3 server, an SMTP sink."""
+"""Real services for the tests, started by the tests themselves: PostgreSQL, an S3 server, an SMTP sink, Redis."""
 from __future__ import annotations
 
 import glob
@@ -130,3 +130,33 @@ class SmtpSink:
 
     def stop(self) -> None:
         self.controller.stop()
+
+
+class RedisServer:
+    """A throw-away redis-server on a loopback port, no persistence."""
+
+    def __init__(self) -> None:
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            raise RuntimeError("redis-server not found (install Debian's redis-server package)")
+        self.dir = Path(tempfile.mkdtemp(prefix="vault-redis-"))
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> str:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return f"redis://127.0.0.1:{self.port}/0"
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not listen on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
