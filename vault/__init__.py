@@ -63,6 +63,8 @@ def _init_extensions(app: Flask) -> None:
     from vault.extensions import babel, csrf, limiter, login_manager
 
     db.init_app(app)
+    from vault import jobs
+    jobs.init_app(app)  # runs jobs after the commit that enqueued them (JOBS_RUN)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)

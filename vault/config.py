@@ -48,6 +48,9 @@ DEFAULTS: dict = {
     "HSTS_MAX_AGE": 365 * 86400,  # seconds; None switches the header off
     "HSTS_INCLUDE_SUBDOMAINS": True,
     "REMEMBER_COOKIE_DURATION": 14 * 86400,  # token lives as long as the session
+    # Background jobs (docs/jobs.md): "inline" (tests' default), "thread" (default: a worker thread in the
+    # web process, one command) or "worker" (production: `vault worker` processes on any number of hosts).
+    "JOBS_RUN": None,
 }
 
 

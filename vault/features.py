@@ -30,6 +30,8 @@ PARTS = (
          models=("vault.notify.models",)),
     Part("vault.storage", commands=("vault.storage.cli:keys_cli", "vault.storage.cli:storage_cli"),
          models=("vault.storage.models",)),
+    Part("vault.jobs", commands=("vault.jobs.cli:worker_command", "vault.jobs.cli:jobs_cli"),
+         models=("vault.jobs.models",)),  # background jobs; handlers come from each feature's providers
     # features
     Part("vault.documents", blueprints=("vault.documents.views:bp",),
          commands=("vault.documents.cli:documents_cli",), models=("vault.documents.models",),
