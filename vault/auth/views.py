@@ -17,6 +17,7 @@ from vault.auth.roles import Role
 from vault.errors import wants_json
 from vault.extensions import limiter
 from vault.inputs import normalise_email
+from vault.sso import hooks as sso  # SSO only, break-glass, RP-initiated logout
 from vault.web import audit_event, current_actor, is_safe_next
 
 bp = Blueprint("auth", __name__)
@@ -113,7 +114,11 @@ def login():
     error = None
     if form.validate_on_submit():
         sess = db.session()
-        user = service.authenticate(sess, form.email.data, form.password.data)
+        refusal = sso.password_refusal(form.email.data)
+        if refusal:
+            sess.commit()
+            return render_template("auth/login.html", form=form, error=refusal), 403
+        user = sso.break_glass(service.authenticate(sess, form.email.data, form.password.data))
         if user is not None and user.totp_enabled:
             sess.commit()  # keeps an upgraded password hash
             session.clear()
@@ -170,6 +175,7 @@ def login_totp():
 
 @bp.post("/logout")
 def logout():
+    provider_logout = sso.logout_target() if current_user.is_authenticated else None
     if current_user.is_authenticated:
         user = current_user._get_current_object()
         sess = db.session()
@@ -179,14 +185,14 @@ def logout():
     session.clear()
     logout_user()  # after clear(): it asks flask-login to delete the remember-me cookie
     flash(_("You are signed out."), "success")
-    return redirect(url_for(".login"))
+    return redirect(provider_logout or url_for(".login"))
 
 
 # --- the account page ---------------------------------------------------------------------
 
 def _must_enrol(user) -> bool:
     return bool(current_app.config.get("REQUIRE_ADMIN_2FA") and user.role == Role.ADMIN.value
-                and not user.totp_enabled)
+                and not user.totp_enabled and not sso.signed_in_with_sso())  # SSO: the IdP's own MFA
 
 
 @bp.before_app_request

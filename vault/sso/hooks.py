@@ -1,0 +1,70 @@
+"""What the password sign-in and sign-out of vault/auth ask single sign-on: is a password allowed for this
+email (SSO only, break-glass admin), did this session come from SSO, and where to end it at the provider."""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app, session, url_for
+from flask_babel import gettext as _
+
+from vault import db
+from vault.sso import oidc, service
+from vault.sso.errors import SsoRefused
+from vault.web import audit_event, external_url
+
+log = logging.getLogger(__name__)
+SIGNED_IN = "sso"  # {"protocol": ..., "id_token": ...}: how this session signed in
+
+
+def absolute_url(endpoint: str) -> str:
+    return external_url(endpoint) or url_for(endpoint, _external=True)
+
+
+def allow_http() -> bool:
+    return bool(current_app.config.get("SSO_ALLOW_HTTP_PROVIDERS"))
+
+
+def password_refusal(email: str) -> str | None:
+    """None when a password may be tried for `email`; else the message (the refusal is audited)."""
+    if service.password_policy(db.session(), email or "") != "refused":
+        return None
+    audit_event("auth.login_failed", outcome="denied", detail={"email": (email or "")[:320], "step": "password",
+                                                               "reason": "sso_only"})
+    return _("Password sign-in is turned off here. Use “Sign in with SSO”.")
+
+
+def break_glass(user):
+    """The user, or None when SSO only is on, this is the break-glass admin, and two-factor is off.
+    A break-glass password sign-in is audited and logged as a warning, so it is never quiet."""
+    if user is None or service.password_policy(db.session(), user.email) != "break_glass":
+        return user
+    if not user.totp_enabled:
+        audit_event("auth.break_glass", outcome="denied", object_type="user", object_id=user.id,
+                    detail={"email": user.email, "reason": "two-factor is off"})
+        return None
+    audit_event("auth.break_glass", outcome="ok", object_type="user", object_id=user.id,
+                detail={"email": user.email, "step": "password accepted, code asked"})
+    log.warning("BREAK-GLASS password sign-in for %s while SSO only is on", user.email)
+    return user
+
+
+def signed_in_with_sso() -> bool:
+    return bool(session.get(SIGNED_IN))
+
+
+def logout_target() -> str | None:
+    """The OIDC provider's end-session URL (RP-initiated logout) when this session came from OIDC and the
+    provider offers one; else None (SAML: the local session ends, see docs/sso.md)."""
+    signed_in = session.get(SIGNED_IN) or {}
+    if signed_in.get("protocol") != "oidc":
+        return None
+    settings = service.get_settings(db.session())
+    if not settings.oidc_enabled:
+        return None
+    try:
+        provider = oidc.discover(settings.oidc_issuer, allow_http=allow_http())
+    except SsoRefused as exc:
+        log.warning("no RP-initiated logout: %s", exc.detail)
+        return None
+    return oidc.logout_url(provider, id_token=signed_in.get("id_token"), client_id=settings.oidc_client_id,
+                           post_logout_redirect_uri=absolute_url("auth.login"))
