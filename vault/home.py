@@ -100,6 +100,8 @@ HUBS = {
     "admin": (_l("Administration"), (
         HubLink("users.manage", "admin.users", _l("Users"), _l("Staff accounts, roles and two-factor sign-in.")),
         HubLink("audit.view", "admin.audit", _l("Audit trail"), _l("Every security-relevant event, hash-chained.")),
+        HubLink("settings.manage", "sso_staff.settings", _l("Single sign-on"),
+                _l("OpenID Connect or SAML sign-in, group-to-role mapping, SSO only.")),
         HubLink("settings.manage", "notify.index", _l("Notifications"),
                 _l("Mail and chat channels, and the outbox of what was sent.")),
     )),
