@@ -29,8 +29,9 @@ def effect(ctx: jobs.Context, payload: dict) -> dict:
                  {"u": ctx.job.uid, "p": os.getpid(), "a": ctx.job.attempts})
     sess.commit()
     steps = int(payload.get("steps", 1))
+    sleep = float(payload.get("sleep", 0) if ctx.job.attempts == 1 else payload.get("sleep_again", 0))
     for step in range(steps):
-        time.sleep(float(payload.get("sleep", 0)) / steps)
+        time.sleep(sleep / steps)
         ctx.progress(step + 1, steps, f"step {step + 1}")
     done = sess.execute(text("SELECT 1 FROM job_effects WHERE job_uid = :u"), {"u": ctx.job.uid}).first()
     if done is None:  # idempotent: a second run after a lost runner does not do it again

@@ -30,9 +30,9 @@ _job_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("va
 
 
 # --- request ids: carried from the request that enqueued a job into the job's logs ------------------
-# HOOK for vault/logs.py (structured logs; written in parallel): if that module exists and offers
-# `current_request_id()` and `bind_request_id(value)`, jobs use them; until then a job's request id is
-# kept in this module's context variable only (and stored on the row either way).
+# vault/logs.py keeps the request id in a context variable: `current_request_id()` is stored on the job,
+# `bind_request_id(value)` binds it again while the job runs, so the job's log lines carry it. Imported
+# by name so the queue also works where that module is absent (the id is then kept here only).
 
 def _logs():
     try:
@@ -165,7 +165,7 @@ def run_job(app: Flask, job: Job, token: str, *, settings: Settings, now: dateti
                                         error=f"stopped: the runner was lost {job.attempts - 1} times",
                                         base_seconds=0, cap_seconds=0)
         log.info("job %s %s: attempt %d/%d", job.uid, job.kind, job.attempts, job.max_attempts,
-                 extra={"job": job.uid, "request_id": job.request_id})
+                 extra={"job": job.uid})
         error, permanent, result = None, False, None
         with app.app_context():
             session = maker()
@@ -188,11 +188,12 @@ def run_job(app: Flask, job: Job, token: str, *, settings: Settings, now: dateti
         status = store.record_failure(control, job, token, now=at, error=error, permanent=permanent,
                                       base_seconds=settings.backoff_seconds, cap_seconds=settings.backoff_cap_seconds)
         level = logging.ERROR if status in ("failed", "dead") else logging.WARNING
-        log.log(level, "job %s %s %s: %s", job.uid, job.kind, status, error.splitlines()[0],
-                extra={"job": job.uid, "request_id": job.request_id})
+        log.log(level, "job %s %s %s: %s", job.uid, job.kind, status, error.splitlines()[0], extra={"job": job.uid})
         return status
     finally:
         _job_request_id.reset(reset[0])
+        if reset[1] is not None:
+            reset[1].reset()
         control.close()
 
 
