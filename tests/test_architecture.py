@@ -50,7 +50,7 @@ COMPOSITION_ROOT = ("vault", "vault.features", "vault.cli", "vault.models", "vau
                     "vault.demo_pdfs")
 FEATURES = ("vault.documents", "vault.access", "vault.trust", "vault.expiry", "status", "answers.library",
             "answers.questionnaires", "vault.advisories", "vault.disclosure", "vault.faq",
-            "vault.engagement", "vault.overview", "vault.trustreports")
+            "vault.engagement", "vault.overview", "vault.trustreports", "vault.api")
 # The named interfaces: the only modules of a feature that another feature may import.
 INTERFACES = {
     "vault.documents": ("vault.documents.models", "vault.documents.service", "vault.documents.status",
@@ -58,10 +58,11 @@ INTERFACES = {
     "vault.expiry": ("vault.expiry.obligations",),  # features register their dates; expiry asks them
     "answers.library": ("answers.library.models", "answers.library.service", "answers.library.index",
                         "answers.library.stale", "answers.library.public"),
-    "answers.questionnaires": ("answers.questionnaires.ledger",),
-    "vault.trust": ("vault.trust.service",),
-    "vault.access": ("vault.access.models", "vault.access.service"),
-    "status": ("status.public",),  # the trust center asks status for its summary through one module
+    "answers.questionnaires": ("answers.questionnaires.ledger",
+                               "answers.questionnaires.service", "answers.questionnaires.export"),  # + REST API
+    "vault.trust": ("vault.trust.service", "vault.trust.subprocessors"),  # subprocessors: the REST API
+    "vault.access": ("vault.access.models", "vault.access.service", "vault.access.emails"),  # emails: REST API
+    "status": ("status.public", "status.service", "status.shapes"),  # service, shapes: the REST API
     "vault.overview": ("vault.overview.public",),  # sections_for: the overview as plain data (custom reports)
     "vault.advisories": ("vault.advisories.service",),  # vulnerability disclosure publishes a fixed issue
 }

@@ -47,6 +47,11 @@ def _title_and_message(exc: HTTPException) -> tuple[str, str]:
 
 
 def handle_http_error(exc: HTTPException):
+    # A part that answers its own error shape under a path (the REST API's problem+json) registers
+    # app.extensions["vault.error_prefixes"][prefix] = handler: unknown paths and wrong methods there too.
+    for prefix, handler in current_app.extensions.get("vault.error_prefixes", {}).items():
+        if request.path.startswith(prefix):
+            return handler(exc)
     if getattr(exc, "response", None) is not None:  # a view or extension already built the answer (e.g. 429)
         return exc.response
     code = exc.code or 500

@@ -61,6 +61,9 @@ PARTS = (
     Part("vault.advisories", blueprints=("vault.advisories.views:bp", "vault.advisories.staff:bp"),
          models=("vault.advisories.models",)),
     Part("vault.trustreports", blueprints=("vault.trustreports.staff:bp",), models=("vault.trustreports.models",)),
+    # the REST API v1 over the features' services, and personal API tokens (docs/api.md)
+    Part("vault.api", blueprints=("vault.api.views:bp", "vault.api.account:bp"),
+         commands=("vault.api.cli:api_token_cli",), models=("vault.api.models",)),
 )
 
 

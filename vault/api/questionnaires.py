@@ -1,0 +1,132 @@
+"""Questionnaires: upload, status, matching, the match report (`vault autofill --report` shape) and the
+filled file (answers.questionnaires.service and .export: the same functions the pages call)."""
+from __future__ import annotations
+
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+
+from answers.autofill import propose_answers, report
+from answers.library.index import app_index, synced_index
+from answers.questionnaires import export, service
+from importers import load_questionnaire
+from importers.model import ImportErrorWithContext
+from vault import db
+from vault.api import schemas as s
+from vault.api.auth import actor
+from vault.api.blueprint import bp
+from vault.api.common import listing, not_found
+from vault.api.problems import ApiProblem
+from vault.api.spec import file_response, operation
+from vault.audit import record
+from vault.http import stream_download
+
+TAGS = ("questionnaires",)
+MAX_FILE = 50 * 1000 * 1000  # the importers' own file limit (as on the upload page)
+
+
+def questionnaire_json(qn) -> dict:
+    counts = service.progress(db.session(), qn)
+    return {"id": qn.uid, "customer": qn.customer, "filename": qn.filename, "format": qn.source_format,
+            "state": qn.state, "question_count": qn.question_count, "progress": counts,
+            "created_at": qn.created_at, "matched_at": qn.matched_at, "exported_at": qn.exported_at}
+
+
+def _questionnaire(uid: str):
+    qn = service.get_questionnaire(db.session(), uid)
+    if qn is None:
+        raise not_found("questionnaire")
+    return qn
+
+
+def _refused(exc: Exception) -> ApiProblem:
+    return ApiProblem(422, str(exc), field="file" if isinstance(exc, ImportErrorWithContext) else "")
+
+
+@bp.get("/questionnaires")
+@operation("questionnaires.view", tags=TAGS, query=s.QuestionnaireQuery, ok={200: s.QuestionnaireList})
+def list_questionnaires(query: s.QuestionnaireQuery):
+    """Questionnaires, newest first (filter: customer)."""
+    rows = service.list_questionnaires(db.session(), query.customer)
+    return listing(rows, questionnaire_json, query, {"customer": query.customer})
+
+
+@bp.post("/questionnaires")
+@operation("questionnaires.edit", tags=TAGS, form=s.QuestionnaireUpload, ok={201: s.QuestionnaireOut})
+def upload_questionnaire(form: s.QuestionnaireUpload):
+    """Upload a customer's questionnaire: its questions are detected (state `detected`); match them next."""
+    file = form.file
+    if not isinstance(file, FileStorage) or not file.filename:
+        raise ApiProblem(422, "Send the file as the multipart part `file`, with a file name.", field="file")
+    limit = min(MAX_FILE, int(current_app.config.get("MAX_UPLOAD_BYTES") or MAX_FILE))
+    data = file.stream.read(limit + 1)
+    if len(data) > limit:
+        raise ApiProblem(413, f"The file is larger than the limit of {limit} bytes.", field="file")
+    sess = db.session()
+    try:
+        qn = service.upload(sess, actor(), customer=form.customer, filename=file.filename, data=data)
+    except (ImportErrorWithContext, service.QuestionnaireError) as exc:
+        sess.rollback()
+        record(sess, "questionnaire.upload", by=actor(), outcome="refused",
+               detail={"filename": file.filename[:255], "reason": str(exc)[:500], "via": "api"})
+        sess.commit()
+        raise _refused(exc) from None
+    sess.commit()
+    return questionnaire_json(qn), 201, {"Location": f"{bp.url_prefix}/questionnaires/{qn.uid}"}
+
+
+@bp.get("/questionnaires/<uid>")
+@operation("questionnaires.view", tags=TAGS, ok={200: s.QuestionnaireOut})
+def get_questionnaire(uid: str):
+    """Status of one questionnaire: state (detected, review), progress of the review."""
+    return questionnaire_json(_questionnaire(uid))
+
+
+@bp.post("/questionnaires/<uid>/match")
+@operation("questionnaires.edit", tags=TAGS, ok={200: s.QuestionnaireOut}, errors=(409,))
+def match_questionnaire(uid: str):
+    """Match the detected questions against the library (as the page's "Match" button)."""
+    qn = _questionnaire(uid)
+    sess = db.session()
+    try:
+        with synced_index(sess) as index:
+            service.start_review(sess, actor(), qn, index, app_index().entries(sess))
+    except service.QuestionnaireError as exc:
+        raise ApiProblem(409, str(exc)) from None
+    except ImportErrorWithContext as exc:
+        raise _refused(exc) from None
+    sess.commit()
+    return questionnaire_json(qn)
+
+
+@bp.get("/questionnaires/<uid>/report")
+@operation("questionnaires.view", tags=TAGS, ok={200: s.MatchReport})
+def match_report(uid: str):
+    """The stored file matched against the current library, in the `vault autofill --report` JSON shape."""
+    qn = _questionnaire(uid)
+    sess = db.session()
+    try:
+        parsed = load_questionnaire(service.read_original(qn), qn.filename, layout_hint=qn.layout or None)
+    except ImportErrorWithContext as exc:
+        raise _refused(exc) from None
+    with synced_index(sess) as index:
+        proposals = propose_answers(parsed, index, app_index().entries(sess))
+    return report(proposals)
+
+
+@bp.post("/questionnaires/<uid>/export")
+@operation("questionnaires.edit", tags=TAGS, json=s.ExportQuery, ok={200: None}, errors=(409,))
+def export_questionnaire(uid: str, json: s.ExportQuery):
+    """The customer's own file with the accepted answers written in (include_suggested: the proposals too);
+    recorded as sent, as on the page."""
+    qn = _questionnaire(uid)
+    sess = db.session()
+    try:
+        download = export.export_filled(sess, actor(), qn, include_suggested=json.include_suggested)
+    except service.QuestionnaireError as exc:
+        raise ApiProblem(409, str(exc)) from None
+    sess.commit()
+    return stream_download([download.data], filename=download.filename, media_type=download.media_type,
+                           size=len(download.data))
+
+
+file_response("POST", "/api/v1/questionnaires/{uid}/export")
