@@ -15,7 +15,7 @@ def test_readyz_checks_the_database_the_store_and_the_rate_limits(client):
     resp = client.get("/readyz")
     assert resp.status_code == 200
     assert resp.json == {"status": "ready",
-                         "checks": {"database": "ok", "object_store": "ok", "rate_limits": "ok"}}
+                         "checks": {"database": "ok", "object_store": "ok", "rate_limits": "ok", "queue": "ok"}}
 
 
 def test_readyz_is_503_and_names_the_part_that_fails(app, client, monkeypatch):
@@ -27,7 +27,7 @@ def test_readyz_is_503_and_names_the_part_that_fails(app, client, monkeypatch):
     monkeypatch.setattr(LocalStore, "check", down)
     resp = client.get("/readyz")
     assert resp.status_code == 503
-    assert resp.json["checks"] == {"database": "ok", "object_store": "failed", "rate_limits": "ok"}
+    assert resp.json["checks"] == {"database": "ok", "object_store": "failed", "rate_limits": "ok", "queue": "ok"}
     assert "connection refused" not in resp.get_data(as_text=True)  # the reason is logged, not shown
 
 

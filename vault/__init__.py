@@ -55,7 +55,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     _security_headers(app)
     from vault.errors import register as register_errors
     register_errors(app)
+    _operations(app)
     return app
+
+
+def _operations(app: Flask) -> None:
+    """Logs with a request id and one line per request (outermost, so every response has both), and
+    the metrics fed by that line (docs/deployment.md)."""
+    from vault import logs, metrics
+    logs.init_app(app)
+    metrics.init_app(app)
 
 
 def _init_extensions(app: Flask) -> None:

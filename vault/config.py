@@ -48,6 +48,12 @@ DEFAULTS: dict = {
     "HSTS_MAX_AGE": 365 * 86400,  # seconds; None switches the header off
     "HSTS_INCLUDE_SUBDOMAINS": True,
     "REMEMBER_COOKIE_DURATION": 14 * 86400,  # token lives as long as the session
+    # Operations (docs/deployment.md): "text" logs for a terminal, "json" one object per line for journald;
+    # /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (>= 32 characters) and is off without one.
+    "LOG_FORMAT": "text",
+    "LOG_LEVEL": "INFO",
+    "METRICS_TOKEN": None,
+    "REDIS_URL": None,  # e.g. redis://10.0.0.5:6379/0: shared by every app server (/readyz checks it)
     # Background jobs (docs/jobs.md): "inline" (tests' default), "thread" (default: a worker thread in the
     # web process, one command) or "worker" (production: `vault worker` processes on any number of hosts).
     "JOBS_RUN": None,

@@ -46,7 +46,8 @@ PARTS = (
          commands=("vault.access.cli:trace_command",), models=("vault.access.models",),
          providers=("vault.access.obligations",)),
     Part("vault.expiry", blueprints=("vault.expiry.views:bp",),
-         commands=("vault.expiry.cli:remind_command", "vault.expiry.cli:expiry_cli"), models=("vault.expiry.models",)),
+         commands=("vault.expiry.cli:remind_command", "vault.expiry.cli:expiry_cli"), models=("vault.expiry.models",),
+         providers=("vault.expiry.metrics",)),  # legal's next dates on /metrics
     Part("status", blueprints=("status.views:bp", "status.admin_views:bp"), commands=("status.cli:status_cli",),
          models=("status.models",)),
     Part("vault.overview", blueprints=("vault.overview.views:bp", "vault.overview.staff:bp"),

@@ -42,9 +42,11 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """Whether this instance can serve: the database answers, the object store answers, and the rate-limit
-    storage answers (Redis when configured). 503 names what failed; the reason goes to the log only."""
-    from sqlalchemy import text
+    """Whether this instance can serve: the database, the object store, the rate-limit storage, Redis
+    (when REDIS_URL is set) and the job queue's table answer. 503 names what failed; the reason goes to
+    the log only. Workers are not a check here (docs/deployment.md: their absence is a backlog, alerted
+    on from /metrics, not a reason to take every app server out of the load balancer)."""
+    from sqlalchemy import select, text
 
     from vault import db
     from vault.extensions import limiter
@@ -61,8 +63,26 @@ def readyz():
         if not limiter.storage.check():
             raise RuntimeError("the rate-limit storage did not answer")
 
+    def redis():
+        client = current_app.extensions.get("vault.readyz.redis")
+        if client is None:  # one small pool per app, short timeouts: a probe never hangs
+            import redis as redis_lib
+            client = redis_lib.Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=2,
+                                              socket_connect_timeout=2)
+            current_app.extensions["vault.readyz.redis"] = client
+        client.ping()
+
+    def queue():
+        from vault.jobs.models import Job
+        with db.engine().connect() as conn:
+            conn.execute(select(Job.id).limit(1))
+
+    probes = [("database", database), ("object_store", object_store), ("rate_limits", rate_limits)]
+    if current_app.config.get("REDIS_URL"):
+        probes.append(("redis", redis))
+    probes.append(("queue", queue))
     checks = {}
-    for name, probe in (("database", database), ("object_store", object_store), ("rate_limits", rate_limits)):
+    for name, probe in probes:
         try:
             probe()
             checks[name] = "ok"
