@@ -4,7 +4,11 @@ from __future__ import annotations
 from flask import Flask, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from vault.storage.base import StorageError
 
 
 def wants_json() -> bool:
@@ -66,5 +70,47 @@ def handle_http_error(exc: HTTPException):
     return render_template("errors/error.html", code=code, title=title, message=message), code, headers
 
 
+def _disconnected(exc: DBAPIError) -> bool:
+    """The database went away (restart, failover, a cut connection), as opposed to a bad statement."""
+    if exc.connection_invalidated:
+        return True
+    orig = getattr(exc, "orig", None)
+    return isinstance(exc, OperationalError) and type(orig).__module__.startswith("psycopg")
+
+
+def handle_backend_down(exc: Exception):
+    """The database or the object store failed mid-request: 503 with a page that says so and that
+    nothing was saved (the transaction is rolled back; an upload's object is removed by save_blob's
+    caller), instead of a bare 500. Other database errors stay bugs: re-raised as before."""
+    if isinstance(exc, DBAPIError) and not _disconnected(exc):
+        raise exc
+    store = isinstance(exc, StorageError)
+    current_app.logger.error("%s unavailable during %s %s: %s", "object store" if store else "database",
+                             request.method, request.path, exc)
+    sess = g.get("db_session")
+    if sess is not None:
+        try:
+            sess.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it on next use
+            pass
+    if store:
+        title, message = _("File store unavailable"), _(
+            "The file store did not answer, so nothing was saved. Try again in a few minutes; "
+            "if it keeps happening, tell an administrator.")
+    else:
+        title, message = _("Service unavailable"), _(
+            "The database did not answer, so nothing was saved. Try again in a minute.")
+    headers = {"Retry-After": "30"}
+    if wants_json():
+        return {"error": message, "title": title, "status": 503}, 503, headers
+    try:
+        page = render_template("errors/error.html", code=503, title=title, message=message)
+    except Exception:  # noqa: BLE001 - the layout needs the signed-in user, i.e. the database that is down
+        page = f"<!doctype html><title>503</title><h1>503 · {escape(title)}</h1><p>{escape(message)}</p>"
+    return page, 503, headers
+
+
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(StorageError, handle_backend_down)
+    app.register_error_handler(DBAPIError, handle_backend_down)

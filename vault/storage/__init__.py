@@ -32,7 +32,9 @@ def _make_s3(config) -> ObjectStore:
     client = make_client(endpoint_url=config.get("S3_ENDPOINT_URL"), region=config.get("S3_REGION"),
                          access_key_id=config.get("S3_ACCESS_KEY_ID"),
                          secret_access_key=config.get("S3_SECRET_ACCESS_KEY"),
-                         addressing_style=config.get("S3_ADDRESSING_STYLE", "auto"))
+                         addressing_style=config.get("S3_ADDRESSING_STYLE", "auto"),
+                         connect_timeout=config.get("S3_CONNECT_TIMEOUT"), read_timeout=config.get("S3_READ_TIMEOUT"),
+                         retries=config.get("S3_RETRIES"))
     return S3Store(client, config.get("S3_BUCKET") or "", config.get("S3_PREFIX") or "")
 
 

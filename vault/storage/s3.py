@@ -15,12 +15,21 @@ READ_CHUNK = 1024 * 1024
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 
 
+# botocore waits 60 s to connect and 60 s per read, 5 times over: a store that stops answering would
+# hold a web request for minutes. A dead store is told in seconds; a slow but live one still has time.
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0
+RETRIES = 5  # after the first try (botocore's `max_attempts` counts retries)
+
+
 def make_client(*, endpoint_url=None, region=None, access_key_id=None, secret_access_key=None,
-                addressing_style="auto"):
+                addressing_style="auto", connect_timeout=None, read_timeout=None, retries=None):
     config = Config(
         signature_version="s3v4",
         s3={"addressing_style": addressing_style or "auto"},
-        retries={"max_attempts": 5, "mode": "standard"},
+        connect_timeout=float(connect_timeout or CONNECT_TIMEOUT),
+        read_timeout=float(read_timeout or READ_TIMEOUT),
+        retries={"max_attempts": RETRIES if retries is None else int(retries), "mode": "standard"},
         # botocore >= 1.36 sends CRC checksums by default; several S3-compatible stores reject them.
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
