@@ -3,6 +3,7 @@
     proxy = FaultProxy("127.0.0.1", upstream_port).start()   # connect to proxy.port instead
     proxy.slow(chunk=0.2)          # every forwarded chunk waits 0.2 s (both directions)
     proxy.slow(connect=5)          # a new connection waits 5 s before the upstream is dialled
+    proxy.stall(after=1000)        # each connection's answer stops after 1000 bytes (a server hanging mid-reply)
     proxy.cut()                    # reset every live connection (RST to both sides)
     proxy.refuse("reset")          # accept new connections and reset them at once
     proxy.refuse("close")          # close the listener: new connections are refused by the kernel
@@ -41,6 +42,7 @@ class _Link:
         self.client = client
         self.upstream: socket.socket | None = None
         self.killed = False
+        self.answered = 0  # bytes forwarded from the upstream to the client
         self.thread = threading.Thread(target=self._run, name="fault-proxy-link", daemon=True)
 
     def _wait(self, seconds: float) -> bool:
@@ -49,6 +51,15 @@ class _Link:
         while not self.killed and time.monotonic() < end:
             time.sleep(min(POLL, max(0.0, end - time.monotonic())))
         return not self.killed
+
+    def _send(self, dst: socket.socket, data: bytes) -> bool:
+        with self.proxy._lock:
+            self.proxy.forwarded += len(data)
+        try:
+            dst.sendall(data)
+            return True
+        except OSError:
+            return False
 
     def _run(self) -> None:
         try:
@@ -71,11 +82,15 @@ class _Link:
                         return
                     if self.proxy.chunk_delay and not self._wait(self.proxy.chunk_delay):
                         return
-                    with self.proxy._lock:
-                        self.proxy.forwarded += len(data)
-                    try:
-                        pair[src].sendall(data)
-                    except OSError:
+                    stall = self.proxy.stall_after
+                    if src is self.upstream and stall is not None and self.answered + len(data) > stall:
+                        data = data[:max(0, stall - self.answered)]
+                        self._send(pair[src], data)
+                        self._wait(float("inf"))  # hold the rest until the link is cut
+                        return
+                    if src is self.upstream:
+                        self.answered += len(data)
+                    if not self._send(pair[src], data):
                         return
         finally:
             _reset(self.client)
@@ -91,6 +106,7 @@ class FaultProxy:
         self.port = 0
         self.connect_delay = 0.0
         self.chunk_delay = 0.0
+        self.stall_after: int | None = None
         self.refusing: str | None = None  # None | "reset" | "close"
         self.accepted = 0  # connections accepted since start (refused ones included)
         self.forwarded = 0  # bytes forwarded
@@ -133,6 +149,10 @@ class FaultProxy:
         """Delay the dialling of new connections by `connect` s and every forwarded chunk by `chunk` s."""
         self.connect_delay, self.chunk_delay = connect, chunk
 
+    def stall(self, *, after: int) -> None:
+        """New and live connections forward at most `after` bytes of the server's answer, then hang."""
+        self.stall_after = after
+
     def cut(self) -> int:
         """Reset every live connection; returns how many were cut. New ones are still accepted."""
         with self._lock:
@@ -160,6 +180,7 @@ class FaultProxy:
     def recover(self) -> None:
         """No delays, no refusals; the listener is back on the same port."""
         self.connect_delay = self.chunk_delay = 0.0
+        self.stall_after = None
         self.refusing = None
         if self._listener is None and not self._stopped:
             self._listen()
