@@ -1,6 +1,7 @@
 """`vault backup -o FILE` and `vault restore FILE` (docs/backup.md)."""
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from pathlib import Path
@@ -87,7 +88,8 @@ def backup_command(output: Path, with_keys: bool, passphrase_file: Path | None, 
         click.echo(_keys_message(keyring, result.needed_keys))
 
 
-def _seeded_tables(revision: str) -> set[str]:
+@functools.lru_cache(maxsize=4)  # a few seconds of migrations: once per revision and process
+def _seeded_tables(revision: str) -> frozenset[str]:
     """Tables a fresh migration fills by itself (default rows), found on a throw-away SQLite database."""
     from sqlalchemy import create_engine, inspect, select, table
 
@@ -98,7 +100,7 @@ def _seeded_tables(revision: str) -> set[str]:
         try:
             with engine.connect() as conn:
                 names = set(inspect(conn).get_table_names()) & set(db.Base.metadata.tables)
-                return {n for n in names if conn.execute(select(1).select_from(table(n)).limit(1)).first()}
+                return frozenset(n for n in names if conn.execute(select(1).select_from(table(n)).limit(1)).first())
         finally:
             engine.dispose()
 
