@@ -44,7 +44,7 @@ PLATFORM = ("vault.config", "vault.db", "vault.extensions", "vault.i18n", "vault
             "vault.audit", "vault.inputs", "vault.confirmations", "vault.subscriptions", "vault.downloads",
             "vault.markdown", "vault.tempcrypt", "vault.migrate", "vault.home", "vault.auth", "vault.storage", "vault.notify",
             "vault.sso", "vault.backup", "vault.logs", "vault.metrics",
-            "vault.admin", "vault.jobs")
+            "vault.admin", "vault.jobs", "vault.integrations")
 # Wires the features into the app: the only platform code that may name them.
 COMPOSITION_ROOT = ("vault", "vault.features", "vault.cli", "vault.models", "vault.setup_cli", "vault.demo",
                     "vault.demo_pdfs")

@@ -124,6 +124,8 @@ HUBS = {
                 _l("OpenID Connect or SAML sign-in, group-to-role mapping, SSO only.")),
         HubLink("settings.manage", "notify.index", _l("Notifications"),
                 _l("Mail and chat channels, and the outbox of what was sent.")),
+        HubLink("settings.manage", "integrations.index", _l("Integrations"),
+                _l("CRM (HubSpot, Salesforce), the sales chat and signed webhooks.")),
     )),
 }
 

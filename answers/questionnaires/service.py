@@ -289,7 +289,19 @@ def start_review(session: Session, actor: Actor, qn: Questionnaire, index, entri
     audit.record(session, "questionnaire.match", by=actor, object_type="questionnaire", object_id=qn.uid,
                  detail={"questions": len(proposals),
                          "suggested": sum(1 for p in proposals if p.status != "unanswered")})
+    _matched_event(session, qn, [p.status for p in proposals])
     return len(proposals)
+
+
+def _matched_event(session: Session, qn: Questionnaire, statuses: list[str]) -> None:
+    """Matching finished: tell the sales chat and webhooks (vault.integrations; docs/integrations.md)."""
+    from vault import integrations
+    from vault.web import external_url
+    integrations.emit(session, "questionnaire.matched", {
+        "questionnaire": {"uid": qn.uid, "customer": qn.customer, "filename": qn.filename,
+                          "url": external_url("questionnaires.review", uid=qn.uid)},
+        "counts": {"filled": statuses.count("filled"), "for_review": statuses.count("suggested"),
+                   "unanswered": statuses.count("unanswered"), "total": len(statuses)}}, key=qn.uid)
 
 
 UNTOUCHED = ("open", "suggested")  # nobody edited, accepted, rejected or bulk accepted it

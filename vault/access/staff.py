@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from vault import db
 from vault.downloads import Audit as DownloadAudit, Failure, send as send_stored
-from vault.access import emails, service
+from vault.access import emails, events, service
 from vault.access.forms import ApproveForm, DenyForm, OfflineNdaForm, RevokeForm, TraceForm, UnmarkedForm
 from vault.access.models import RequestStatus, signed_copy_context
 from vault.db import utcnow
@@ -94,6 +94,7 @@ def approve(uid: str):
         form_error(form, exc)
         return _detail(_request_or_404(uid), approve_form=form, status=400)
     emails.approved(sess, req, grant, token)
+    events.approved(sess, req, grant)
     audit_event("access.request.approve", object_type="access_request", object_id=req.uid,
                 detail={"email": req.email, "grant": grant.uid})
     audit_event("access.grant.create", object_type="grant", object_id=grant.uid,
@@ -255,6 +256,7 @@ def ndas():
                 audit_event("access.nda.offline", object_type="nda_acceptance", object_id=acceptance.uid,
                             detail={"email": acceptance.email, "company": acceptance.company,
                                     "filename": acceptance.signed_copy_filename})
+                events.nda_signed(sess, acceptance)
                 sess.commit()
         except InvalidInput as exc:
             sess.rollback()

@@ -8,7 +8,7 @@ from flask import (Blueprint, Response, abort, current_app, make_response, redir
 from flask_babel import get_locale, gettext as _
 
 from vault import db, downloads
-from vault.access import delivery, emails, service
+from vault.access import delivery, emails, events, service
 from vault.access.forms import ConfirmForm, NdaForm, RequestForm
 from vault.access.models import RequestStatus
 from vault.access.rules import Outcome
@@ -120,6 +120,7 @@ def confirm_post(token: str):
         return render_template("access/link_invalid.html"), 404
     audit_event("access.email.confirm", object_type="access_request", object_id=req.uid, detail={"email": req.email})
     evaluation = service.after_confirmation(sess, req, now=now)
+    events.requested(sess, req)
     if evaluation is None:
         session[SESSION_KEY] = req.uid
         sess.commit()
@@ -139,6 +140,7 @@ def _after_decision(sess, req, evaluation) -> None:
                             "documents": [g.document.uid for g in evaluation.grant.documents],
                             "expires_at": evaluation.grant.expires_at.isoformat()})
         emails.approved(sess, req, evaluation.grant, evaluation.token)
+        events.approved(sess, req, evaluation.grant)
     elif evaluation.outcome == Outcome.DENY:
         emails.denied(sess, req)
     else:
@@ -185,6 +187,7 @@ def nda():
                         detail={"request": req.uid, "email": req.email, "nda_version": acceptance.nda_version_uid,
                                 "sha256": acceptance.nda_sha256, "full_name": acceptance.full_name})
             evaluation = service.evaluate(sess, req, now=utcnow())
+            events.nda_signed(sess, acceptance, req)
             _after_decision(sess, req, evaluation)
             session.pop(SESSION_KEY, None)
             sess.commit()
@@ -275,6 +278,7 @@ def _deliver(sess, grant, document, version, kind: str | None):
     now = utcnow()
     dl = service.record_download(sess, grant=grant, version=version, marking=kind or "unmarked", ip=client_ip(),
                                  user_agent=_user_agent(), now=now)
+    events.downloaded(sess, grant, dl)  # rolled back with the download record if the file cannot be sent
     detail = {"grant": grant.uid, "document": document.uid, "download_id": dl.download_id, "email": grant.email,
               "marking": dl.marking}
 

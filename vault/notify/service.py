@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from vault import audit
 from vault.db import utcnow
-from vault.notify.channels import CHANNELS, SIGNED_CHANNELS, URL_CHANNELS
+from vault.notify.channels import CHANNELS, SECRET_CHANNELS, URL_CHANNELS
 from vault.notify.channels import email as email_channel
 from vault.notify.channels.base import DeliveryContext, DeliveryError, Envelope, Message
 from vault.notify.models import Outbox
@@ -98,7 +98,7 @@ def send(session: Session, *, channel: str, target: str, message: Message, dedup
         raise NotifyError(f"the {channel} URL is not acceptable: {exc}") from exc
     if channel == "webhook" and not secret:
         raise NotifyError("a generic webhook needs a signing secret")
-    if secret and channel not in SIGNED_CHANNELS:
+    if secret and channel not in SECRET_CHANNELS:
         raise NotifyError(f"{channel} takes no signing secret")
     return _enqueue(session, channel=channel, target=target.strip(), target_name="", message=message,
                     dedupe_key=dedupe_key, headers={}, secret=secret)

@@ -73,11 +73,18 @@ def defang_links(text: str) -> str:
     return text.replace("](", "] (")
 
 
+def link_label(message: Message, default: str = "Open") -> str:
+    """The words on the message's link button ("Approve"), set by the sender in `data["link_label"]`."""
+    label = " ".join(str((message.data or {}).get("link_label") or "").split())
+    return clip(label, 40) if label else default
+
+
 def markdown_body(message: Message, *, heading: str = "### ") -> str:
     """Subject as a heading, the text, then our own link: the Markdown the chat tools render."""
     parts = [f"{heading}{defang_links(message.subject)}", clip(defang_links(message.text), MAX_CHAT_TEXT)]
     if message.url:
-        parts.append(f"[{message.url}]({message.url})")
+        label = defang_links(link_label(message, "")).replace("[", "(").replace("]", ")")
+        parts.append(f"[{label}: {message.url}]({message.url})" if label else f"[{message.url}]({message.url})")
     return "\n\n".join(p for p in parts if p.strip())
 
 

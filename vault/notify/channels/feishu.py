@@ -8,7 +8,8 @@ import base64
 import hashlib
 import hmac
 
-from vault.notify.channels.base import MAX_CHAT_TEXT, DeliveryContext, Envelope, Message, check_errcode, clip
+from vault.notify.channels.base import (MAX_CHAT_TEXT, DeliveryContext, Envelope, Message, check_errcode, clip,
+                                        link_label)
 from vault.notify.channels.http import encode_json, post_json
 
 # From the custom-bot guide: 19021 sign match fail (or a timestamp more than an hour off), 19024 Key
@@ -28,7 +29,8 @@ def payload(message: Message) -> dict:
     # "text" elements are shown as they are: no Markdown, so no injected links.
     lines: list[list[dict]] = [[{"tag": "text", "text": clip(message.text, MAX_CHAT_TEXT)}]]
     if message.url:
-        lines.append([{"tag": "a", "text": message.url, "href": message.url}])
+        label = link_label(message, "")
+        lines.append([{"tag": "a", "text": f"{label}: {message.url}" if label else message.url, "href": message.url}])
     post = {"title": clip(message.subject, 200), "content": lines}
     return {"msg_type": "post", "content": {"post": {"zh_cn": post, "en_us": post}}}
 

@@ -41,9 +41,10 @@ def encode_json(payload: dict) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
-def post_json(url: str, body: bytes, *, guard: Guard, timeout: float, max_bytes: int,
-              headers: dict[str, str] | None = None) -> HttpAnswer:
-    """Send `body` (JSON bytes); 2xx comes back as an answer, anything else raises DeliveryError."""
+def post_json(url: str, body: bytes | None, *, guard: Guard, timeout: float, max_bytes: int,
+              headers: dict[str, str] | None = None, method: str = "POST") -> HttpAnswer:
+    """Send `body` (JSON bytes); 2xx comes back as an answer, anything else raises DeliveryError.
+    `method="GET"` with no body serves the read half of an API (the CRM lookups)."""
     try:
         target = guard.pin(url)
     except TargetRefused as exc:
@@ -51,8 +52,8 @@ def post_json(url: str, body: bytes, *, guard: Guard, timeout: float, max_bytes:
     send_headers = {
         "Host": target.host_header,
         "User-Agent": USER_AGENT,
-        "Content-Type": "application/json; charset=utf-8",
         "Accept-Encoding": "identity",  # no decompression bombs
+        **({"Content-Type": "application/json; charset=utf-8"} if body is not None else {}),
         **(headers or {}),
     }
     t = urllib3.Timeout(connect=min(timeout, 10.0), read=timeout, total=timeout)
@@ -63,7 +64,7 @@ def post_json(url: str, body: bytes, *, guard: Guard, timeout: float, max_bytes:
     else:
         pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=t, retries=False, maxsize=1)
     try:
-        resp = pool.urlopen("POST", target.request_target, body=body, headers=send_headers, redirect=False,
+        resp = pool.urlopen(method, target.request_target, body=body, headers=send_headers, redirect=False,
                             retries=False, preload_content=False, decode_content=False, assert_same_host=False)
         try:
             data = resp.read(max_bytes + 1, decode_content=False)

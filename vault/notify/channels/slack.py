@@ -2,7 +2,8 @@
 4xx with a short reason (invalid_payload, channel_not_found, ...). https://api.slack.com/messaging/webhooks"""
 from __future__ import annotations
 
-from vault.notify.channels.base import MAX_CHAT_TEXT, DeliveryContext, DeliveryError, Envelope, Message, clip
+from vault.notify.channels.base import (MAX_CHAT_TEXT, DeliveryContext, DeliveryError, Envelope, Message, clip,
+                                        link_label)
 from vault.notify.channels.http import encode_json, post_json
 
 
@@ -20,7 +21,7 @@ def payload(message: Message) -> dict:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     if message.url:
         blocks.append({"type": "actions", "elements": [
-            {"type": "button", "text": {"type": "plain_text", "text": "Open"}, "url": message.url}]})
+            {"type": "button", "text": {"type": "plain_text", "text": link_label(message)}, "url": message.url}]})
     return {"text": clip(f"{escape(message.subject)}\n{text}", MAX_CHAT_TEXT), "blocks": blocks}
 
 

@@ -4,7 +4,7 @@ https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-
 from __future__ import annotations
 
 from vault.notify.channels.base import (MAX_CHAT_TEXT, DeliveryContext, DeliveryError, Envelope, Message, clip,
-                                        defang_links)
+                                        defang_links, link_label)
 from vault.notify.channels.http import encode_json, post_json
 
 
@@ -17,7 +17,7 @@ def payload(message: Message) -> dict:
     card: dict = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
                   "version": "1.4", "body": body}
     if message.url:
-        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open", "url": message.url}]
+        card["actions"] = [{"type": "Action.OpenUrl", "title": link_label(message), "url": message.url}]
     return {"type": "message", "attachments": [
         {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
 
