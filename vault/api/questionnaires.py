@@ -125,8 +125,10 @@ def export_questionnaire(uid: str, json: s.ExportQuery):
     except service.QuestionnaireError as exc:
         raise ApiProblem(409, str(exc)) from None
     sess.commit()
-    return stream_download([download.data], filename=download.filename, media_type=download.media_type,
+    resp = stream_download([download.data], filename=download.filename, media_type=download.media_type,
                            size=len(download.data))
+    resp.direct_passthrough = False  # made in memory already; spectree reads the body to check the answer
+    return resp
 
 
 file_response("POST", "/api/v1/questionnaires/{uid}/export")
