@@ -123,13 +123,20 @@ def test_logout_ends_the_session_and_goes_to_the_providers_end_session_page(sso_
     client = sso_app.test_client()
     assert oidc_sign_in(client, oidc_provider, "u-8").status_code == 302
     answer = client.post("/logout")
-    target = urlsplit(answer.headers["Location"])
+    assert urlsplit(answer.headers["Location"]).path == "/sso/signed-out"
+    page = client.get(local(answer.headers["Location"]))
+    refresh = page.headers["Refresh"].split("url=", 1)[1]
+    assert page.status_code == 200 and 'id="provider-logout"' in page.get_data(as_text=True)
+    target = urlsplit(refresh)
     assert f"{target.scheme}://{target.netloc}" == oidc_provider.issuer and target.path == "/oauth2/end_session"
     params = parse_qs(target.query)
     assert params["client_id"] == ["trustvault-test"] and params["id_token_hint"][0].count(".") == 2
     assert params["post_logout_redirect_uri"] == ["http://vault.test/login"]
     assert client.get("/account").status_code == 302  # the local session is gone
     assert events(sso_app, "auth.logout")
+    # the hop page takes only a URL we signed: no open redirect
+    forged = client.get("/sso/signed-out?to=https://evil.example/")
+    assert forged.status_code == 302 and urlsplit(forged.headers["Location"]).path == "/login"
 
 
 def test_a_disabled_account_is_refused(sso_app, oidc_provider):

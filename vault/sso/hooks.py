@@ -53,8 +53,9 @@ def signed_in_with_sso() -> bool:
 
 
 def logout_target() -> str | None:
-    """The OIDC provider's end-session URL (RP-initiated logout) when this session came from OIDC and the
-    provider offers one; else None (SAML: the local session ends, see docs/sso.md)."""
+    """Where to go after the local session ended: our page leading on to the OIDC provider's end-session URL
+    (RP-initiated logout) when this session came from OIDC and the provider offers one; else None (SAML: the
+    local session ends, see docs/sso.md)."""
     signed_in = session.get(SIGNED_IN) or {}
     if signed_in.get("protocol") != "oidc":
         return None
@@ -66,5 +67,24 @@ def logout_target() -> str | None:
     except SsoRefused as exc:
         log.warning("no RP-initiated logout: %s", exc.detail)
         return None
-    return oidc.logout_url(provider, id_token=signed_in.get("id_token"), client_id=settings.oidc_client_id,
-                           post_logout_redirect_uri=absolute_url("auth.login"))
+    target = oidc.logout_url(provider, id_token=signed_in.get("id_token"), client_id=settings.oidc_client_id,
+                             post_logout_redirect_uri=absolute_url("auth.login"))
+    if target is None:
+        return None
+    # Not a redirect straight from the sign-out form: the pages' CSP (form-action 'self') stops a form's
+    # redirect to another origin. Our own page links on, and takes only a URL we signed.
+    return url_for("sso.signed_out", to=_signer().dumps(target))
+
+
+def _signer():
+    from itsdangerous import URLSafeTimedSerializer
+    return URLSafeTimedSerializer(current_app.secret_key, salt="sso-provider-logout")
+
+
+def provider_logout_url(token: str) -> str | None:
+    """The end-session URL signed by `logout_target` within the last five minutes, else None."""
+    from itsdangerous import BadSignature
+    try:
+        return _signer().loads(token or "", max_age=300)
+    except BadSignature:
+        return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user
 
@@ -13,7 +13,7 @@ from vault import db
 from vault.auth import service as accounts
 from vault.extensions import csrf, limiter
 from vault.sso import oidc, saml, service
-from vault.sso.hooks import SIGNED_IN, absolute_url, allow_http
+from vault.sso.hooks import SIGNED_IN, absolute_url, allow_http, provider_logout_url
 from vault.sso.errors import SsoRefused
 from vault.web import audit_event, client_ip, is_safe_next
 
@@ -153,6 +153,17 @@ def saml_metadata():
     xml = saml.metadata_xml(service_provider(settings))
     return Response(xml, mimetype="application/samlmetadata+xml",
                     headers={"Content-Disposition": 'inline; filename="trustvault-sp-metadata.xml"'})
+
+
+@bp.get("/signed-out")
+def signed_out():
+    """After sign-out of an OIDC session: on to the provider's end-session page (meta refresh and a link)."""
+    target = provider_logout_url(request.args.get("to", ""))
+    if target is None:
+        return redirect(url_for("auth.login"))
+    response = make_response(render_template("sso/signed_out.html", target=target))
+    response.headers["Refresh"] = f"1; url={target}"  # a navigation, not a form redirect: the CSP allows it
+    return response
 
 
 # --- what the sign-in and sign-out pages ask -----------------------------------------------------
