@@ -101,7 +101,7 @@ def test_errors_are_problem_documents(app, admin):
     for resp, status in cases:
         assert resp.status_code == status, (status, resp.data[:300])
         body = resp.json if resp.is_json else __import__("json").loads(resp.data)
-        assert resp.content_type == PROBLEM and body["status"] == status and body["type"].startswith("https://")
+        assert resp.content_type == PROBLEM and body["status"] == status and body["type"].startswith("/api/v1/docs#problem-")
         assert body["title"] and body["detail"]
     assert cases[2][0].headers["Allow"]
 

@@ -1,6 +1,7 @@
 """RFC 9457 problem details: every error of the API, as `application/problem+json`.
 
-`type` is a stable URI naming the kind of problem (documented in docs/api.md), `title` a short summary,
+`type` is a stable URI reference naming the kind of problem: its anchor on this instance's reference page
+(`/api/v1/docs#problem-<kind>`, also in docs/api.md), `title` a short summary,
 `detail` what went wrong this time, naming the field (`field`) when one input was refused.
 """
 from __future__ import annotations
@@ -10,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 MEDIA_TYPE = "application/problem+json"
-TYPE_BASE = "https://trustvault.dev/problems/"  # names only; docs/api.md lists them
+TYPE_BASE = "/api/v1/docs#problem-"  # a reference into our own reference page: no domain we do not own
 
 TITLES = {400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
           405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 412: "Precondition failed",

@@ -6,6 +6,7 @@ from flask import render_template
 from vault.api import access, documents, library, questionnaires, trust  # noqa: F401 (their routes)
 from vault.api.blueprint import bp
 from vault.api.docs import sections
+from vault.api.problems import KINDS, TITLES
 from vault.api.spec import document
 from vault.extensions import limiter
 
@@ -20,4 +21,5 @@ def openapi():
 @limiter.exempt
 def docs():
     doc = document()
-    return render_template("api/docs.html", doc=doc, sections=sections(doc))
+    return render_template("api/docs.html", doc=doc, sections=sections(doc),
+                           problems=[(status, kind, TITLES.get(status, "")) for status, kind in sorted(KINDS.items())])
