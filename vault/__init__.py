@@ -69,13 +69,13 @@ def _operations(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from vault import db, i18n
-    from vault.extensions import babel, csrf, limiter, login_manager
+    from vault.extensions import babel, configure_limiter_storage, csrf, limiter, login_manager
 
     db.init_app(app)
     from vault import jobs
     jobs.init_app(app)  # runs jobs after the commit that enqueued them (JOBS_RUN)
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URI"])
+    configure_limiter_storage(app.config)  # Redis when REDIS_URL is set: one count for every app server
     limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)

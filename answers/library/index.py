@@ -1,12 +1,15 @@
-"""Keeps the persistent matching index in step with the library table, incrementally.
+"""Keeps each process's matching index in step with the library table, from the state stored once.
 
-The index file lives in the instance folder beside a manifest {ref: revision}; each use compares the
-manifest with one cheap query and re-indexes only the entries that changed.
+The index's lexical state and sentence vectors live in the database (answers.library.index_store): a
+process loads them, it does not compute them again. Each use reads the stored version number (one
+primary-key read); when it moved, or at least once a minute, the process compares {ref: revision} with
+the table and loads the changed entries' stored state. An entry with no stored state at its revision yet
+(the `library.index` job has not run) is computed here and its state written back, so it is computed once
+across all hosts. A library edit on one host is therefore matchable on every host at its next use.
 
-Several processes (gunicorn workers, the CLI) share the folder: a sync holds an exclusive file lock, and
-a process whose index is older than the saved one loads the saved one first, so entries are embedded by
-one process, not by every worker in turn. A large import syncs in a background thread
-(`sync_in_background`) whose progress the library page shows.
+The instance folder (`<instance>/index`: the index file and a manifest {ref: revision}) is a cache only:
+it spares a restarted process the database read, is compared with the table like everything else, and
+may be deleted at any time. Several processes on one host share it under an exclusive file lock.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -22,8 +26,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from answers.library import index_store
 from answers.library.models import LibraryEntry as EntryRow
 from answers.matching import LibraryEntry, MatchIndex
+from answers.matching.index import TOKENIZER_VERSION
 
 try:
     import fcntl
@@ -31,6 +37,9 @@ except ImportError:  # not POSIX: one process per instance folder
     fcntl = None
 
 log = logging.getLogger(__name__)
+FULL_CHECK_SECONDS = 60  # compare every revision at least this often, whatever the version says
+SAVE_AFTER = 100  # changed entries before the local cache file is written again
+BATCH = 500
 
 
 def to_match_entry(row: EntryRow) -> LibraryEntry:
@@ -50,6 +59,9 @@ class LibraryIndex:
         self.manifest: dict[str, int] = {}
         self.progress: tuple[int, int] | None = None  # (done, total) while a sync embeds changed entries
         self._stamp = None  # the saved manifest this process's index reflects
+        self.version: int | None = None  # the stored version number this index reflects
+        self._checked = 0.0  # when the revisions were last compared (time.monotonic)
+        self._unsaved = 0  # changes since the cache file was written
 
     def _disk_stamp(self):
         try:
@@ -90,6 +102,10 @@ class LibraryIndex:
     def sync(self, session: Session, progress=None) -> MatchIndex:
         """Bring the index up to date with the table; returns it ready to match.
         progress(done, total) is called after each batch of changed entries."""
+        version = index_store.current_version(session)  # read before the entries: never newer than them
+        if self.index is not None and version == self.version and \
+                time.monotonic() - self._checked < FULL_CHECK_SECONDS:
+            return self.index
         with self._exclusive():
             self._load()
             current = dict(session.execute(select(EntryRow.ref, EntryRow.revision)).all())
@@ -98,20 +114,48 @@ class LibraryIndex:
             for ref in removed:
                 self.index.remove(ref)
                 del self.manifest[ref]
+            computed: list[dict] = []
             try:
-                for i in range(0, len(changed), 500):
+                for i in range(0, len(changed), BATCH):
                     self.progress = (i, len(changed))
-                    batch = changed[i:i + 500]
-                    rows = list(session.scalars(select(EntryRow).where(EntryRow.ref.in_(batch))))
-                    self.index.add_many([to_match_entry(row) for row in rows])
-                    self.manifest.update((row.ref, row.revision) for row in rows)
+                    batch = changed[i:i + BATCH]
+                    computed += self._add(session, batch)
                     if progress:
-                        progress(min(i + 500, len(changed)), len(changed))
+                        progress(min(i + BATCH, len(changed)), len(changed))
             finally:
                 self.progress = None
-            if changed or removed:
+            if computed:
+                store_computed(session, computed)
+            self._unsaved += len(changed) + len(removed)
+            if self._unsaved >= SAVE_AFTER or (self._unsaved and not self.index_path.exists()):
                 self._save()
+            self.version, self._checked = version, time.monotonic()
         return self.index
+
+    def _add(self, session: Session, refs: list[str]) -> list[dict]:
+        """Add these entries from their stored state; returns the states computed here (none stored yet)."""
+        rows = list(session.scalars(select(EntryRow).where(EntryRow.ref.in_(refs))))
+        saved = index_store.stored(session, refs)
+        embedder = self.index.embedder
+        items, missing = [], set()
+        for row in rows:
+            state = saved.get(row.ref)
+            toks = vecs = None
+            if state is not None and state.revision == row.revision:
+                toks = state.tokens if state.tokenizer == TOKENIZER_VERSION else None
+                if embedder is not None and state.embedder == embedder.name:
+                    vecs = index_store.unpack(state)
+            retired = row.status == "retired"
+            if state is None or state.revision != row.revision or \
+                    (not retired and (toks is None or (embedder is not None and vecs is None))):
+                missing.add(row.ref)
+            items.append((to_match_entry(row), toks, vecs))
+        self.index.add_prepared(items)
+        self.manifest.update((row.ref, row.revision) for row in rows)
+        revisions = {row.ref: row.revision for row in rows}
+        name = embedder.name if embedder is not None else ""
+        return [index_store.state_row(ref, revisions[ref], TOKENIZER_VERSION, name, toks, vecs)
+                for ref, (toks, vecs) in self.index.state(sorted(missing)).items()]
 
     def entries(self, session: Session, today: date | None = None) -> dict[str, LibraryEntry]:
         """Every entry for matching; those whose evidence lapsed are marked stale (never auto-filled)."""
@@ -133,6 +177,60 @@ class LibraryIndex:
             json.dump(self.manifest, fh)
         os.replace(tmp, self.manifest_path)
         self._stamp = self._disk_stamp()
+        self._unsaved = 0
+
+
+def store_computed(session: Session, states: list[dict]) -> None:
+    """Write states computed by this process in a short transaction of its own (the caller's session may
+    be in the middle of a request). Failing is harmless: the next host or the job computes them again.
+    On SQLite the write waits only a moment for the database's one writer."""
+    try:
+        with session.get_bind().connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA busy_timeout=200")
+                conn.commit()
+            try:
+                index_store.write(conn, states)
+                conn.commit()
+            finally:
+                if sqlite:
+                    conn.rollback()
+                    conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+                    conn.commit()
+    except Exception as exc:  # noqa: BLE001 - the state is derived; the entries are safe in their table
+        log.warning("could not store the matching state of %d library entries: %s", len(states), exc)
+
+
+def missing_refs(session: Session, embedder_name: str) -> tuple[list[str], list[str]]:
+    """(entries whose stored state is absent or older than the entry, stored states of entries gone)."""
+    current = dict(session.execute(select(EntryRow.ref, EntryRow.revision)).all())
+    saved = index_store.stored_revisions(session)
+    todo = [ref for ref, rev in current.items()
+            if saved.get(ref) is None or saved[ref] != (rev, TOKENIZER_VERSION, embedder_name)]
+    return sorted(todo), sorted(ref for ref in saved if ref not in current)
+
+
+def store_missing(session: Session, progress=None, batch: int = 200) -> dict:
+    """Compute and store the state of every entry that has none at its revision (the `library.index`
+    job): idempotent, commits each batch, so a runner that dies loses one batch at most."""
+    probe = MatchIndex()
+    name = probe.embedder.name if probe.embedder is not None else ""
+    todo, gone = missing_refs(session, name)
+    index_store.forget(session, gone)
+    session.commit()
+    for i in range(0, len(todo), batch):
+        refs = todo[i:i + batch]
+        rows = list(session.scalars(select(EntryRow).where(EntryRow.ref.in_(refs))))
+        index = MatchIndex(embedder=probe.embedder)
+        index.add_many([to_match_entry(row) for row in rows])
+        states = index.state([row.ref for row in rows])
+        index_store.write(session, [index_store.state_row(row.ref, row.revision, TOKENIZER_VERSION, name,
+                                                          *states[row.ref]) for row in rows if row.ref in states])
+        session.commit()
+        if progress:
+            progress(min(i + batch, len(todo)), len(todo))
+    return {"stored": len(todo), "forgotten": len(gone)}
 
 
 _APP_LOCK = threading.Lock()
@@ -157,23 +255,3 @@ def synced_index(session: Session):
     lib = app_index()
     with current_app.extensions["answers.index.lock"]:
         yield lib.sync(session)
-
-
-def sync_in_background(app) -> threading.Thread:
-    """Sync the app's index in a thread (after a large import): the request returns at once, the
-    library page shows the progress, and matching waits for the index lock as it always does."""
-    def run() -> None:
-        from vault import db
-        with app.app_context():
-            try:
-                with synced_index(db.session()):
-                    pass
-            except Exception:  # noqa: BLE001 - the next use syncs again; the data is safe in the database
-                log.exception("library index sync failed")
-
-    with app.app_context():
-        app_index()  # created here, so the thread and the pages see the same object
-    thread = threading.Thread(target=run, name="library-index-sync", daemon=True)
-    app.extensions["answers.index.thread"] = thread
-    thread.start()
-    return thread

@@ -16,7 +16,8 @@ from answers.library.bulk import apply_bulk
 from answers.library.diff import as_text, snapshot_changes, text_diff
 from answers.library.forms import (BULK_ACTIONS, FIELD_LABELS, HIDDEN_LABELS, LANGUAGE_LABELS, ROLE_LABELS,
                                    STATUS_LABELS, ActionForm, BulkForm, EntryForm, UploadForm)
-from answers.library.index import app_index, sync_in_background, synced_index
+from answers.library.index import app_index, synced_index
+from answers.library.jobs import index_progress
 from answers.library.issues import find_issues
 from importers.model import ImportErrorWithContext
 from vault import db
@@ -137,12 +138,9 @@ def index():
 
 
 def _index_update() -> dict | None:
-    """{"done", "total"} while a background sync embeds changed entries; None when the index is current."""
-    thread = current_app.extensions.get("answers.index.thread")
-    if thread is None or not thread.is_alive():
-        return None
-    done, total = app_index().progress or (0, 0)
-    return {"done": done, "total": total}
+    """{"done", "total"} while the `library.index` job stores changed entries (after an import: a
+    worker embeds them); None when the index is current."""
+    return index_progress(db.session())
 
 
 # --- one entry ----------------------------------------------------------------------------------
@@ -505,7 +503,6 @@ def import_preview(token: str):
                 errors.append(_("Nothing was imported: %(reason)s", reason=localized(exc).splitlines()[0][:300]))
             else:
                 pending.discard(current_app.instance_path, token)
-                sync_in_background(current_app._get_current_object())  # thousands of rows: seconds to embed
                 flash(_("Imported %(file)s: %(create)d created, %(update)d updated, %(unchanged)d unchanged, "
                         "%(problems)d rows skipped.", file=upload.filename, **plan.summary()), "success")
                 return redirect(url_for("library.index"))

@@ -491,6 +491,57 @@ class MatchIndex:
                 "fcov": fcov, "qlen": qt.qlen}
 
     # ---- persistence ----------------------------------------------------------------------
+    def state(self, refs) -> dict[str, tuple]:
+        """What a host needs to add these entries again without computing anything: per ref,
+        (tokens, vectors). tokens: None for a retired entry; vectors: float32 rows (question, then each
+        alternative), an empty array for a Chinese entry, None when this index has no sentence model."""
+        out = {}
+        for ref in refs:
+            slot = self._slot.get(ref)
+            if slot is None:
+                if ref in self._retired:
+                    out[ref] = (None, None)
+                continue
+            doc = self._docs[slot]
+            vecs = None
+            if self.embedder:
+                vecs = self._emb[self._emb_rows.get(slot, [])].copy()
+            out[ref] = ((doc.q_toks, doc.a_toks, doc.m_toks), vecs)
+        return out
+
+    def add_prepared(self, items: list[tuple[LibraryEntry, tuple | None, np.ndarray | None]]) -> list[str]:
+        """Add or replace entries from saved `state()`: (entry, tokens or None, vectors or None).
+        Tokens must come from this TOKENIZER_VERSION and vectors from this index's sentence model (the
+        caller checks both); an entry whose vectors are missing or do not fit is embedded here.
+        Returns the refs that had to be embedded."""
+        for entry, _, _ in items:
+            if entry.ref in self._slot:
+                self.remove(entry.ref)
+            self._retired.pop(entry.ref, None)
+        ready, rest = [], []
+        for entry, toks, vecs in items:
+            toks = tuple(toks) if toks else None
+            if entry.status == "retired" or not self.embedder:
+                ready.append((entry, toks, None))
+            elif vecs is not None and len(vecs) == self._text_count(entry):
+                ready.append((entry, toks, vecs))
+            else:
+                rest.append((entry, toks))
+        if ready:
+            vecs = [v for _, _, v in ready if v is not None and len(v)]
+            emb = np.concatenate(vecs).astype(np.float32) if vecs else None
+            self._build([(e, t) for e, t, _ in ready], emb)
+        if rest:
+            self._build(rest)
+        return [e.ref for e, _ in rest]
+
+    @staticmethod
+    def _text_count(entry: LibraryEntry) -> int:
+        """How many sentence vectors the entry has (_add_embeddings): none for a Chinese entry."""
+        if entry.language == "zh" or is_chinese(entry.question):
+            return 0
+        return 1 + sum(1 for a in entry.alternatives if a and a.strip())
+
     def save(self, path) -> None:
         """One zip file: index.json (entries + their tokens) and, with embeddings, emb.npy."""
         docs = [d for d in self._docs if d is not None]
