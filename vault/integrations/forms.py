@@ -26,7 +26,7 @@ class EventsField(SelectMultipleField):
 
 
 class TargetForm(FlaskForm):
-    kind = SelectField(_l("Connect"), choices=[SelectChoice(k, v) for k, v in KIND_NAMES.items()])
+    kind = SelectField(_l("Service"), choices=[SelectChoice(k, v) for k, v in KIND_NAMES.items()])
     label = StringField(_l("Name"))
     url = StringField(_l("URL"))
     secret = PasswordField(_l("API token or signing secret"))
