@@ -57,7 +57,8 @@ def create():
         else:
             sess.commit()
             # Shown once, in this answer only: never in a flash (the session cookie) nor in a URL.
-            resp = make_response(render_template("api/token_created.html", token=made.row, secret=made.secret))
+            resp = make_response(render_template("api/token_created.html", token=made.row, secret=made.secret,
+                                                 scope_name=tokens.SCOPE_NAMES[made.row.scope]))
             resp.headers["Cache-Control"] = "no-store"
             return resp
     return render_template("api/token_form_error.html", form=form), 400

@@ -1,6 +1,8 @@
 """The API's reference page, rendered on the server from the generated document: no script, no CDN."""
 from __future__ import annotations
 
+from vault.markdown import render  # OpenAPI descriptions are CommonMark
+
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -41,6 +43,7 @@ def sections(doc: dict) -> list[dict]:
             by_tag.setdefault((op.get("tags") or ["other"])[0], []).append({
                 "id": op.get("operationId", f"{method}-{path}"), "method": method.upper(), "path": path,
                 "summary": op.get("summary", ""), "description": op.get("description", ""),
+                "description_html": render(op.get("description", "")),
                 "parameters": [{"name": p["name"], "in": p["in"], "required": p.get("required", False),
                                 "type": _type(p.get("schema", {}), components),
                                 "description": p.get("description", "")} for p in op.get("parameters", [])],
