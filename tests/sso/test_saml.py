@@ -111,3 +111,17 @@ def test_our_metadata_names_the_entity_the_acs_and_wants_signed_assertions(sso_a
     assert answer.status_code == 200 and answer.mimetype == "application/samlmetadata+xml"
     assert 'entityID="http://vault.test/sso/saml/metadata"' in xml
     assert 'Location="http://vault.test/sso/saml/acs"' in xml and 'WantAssertionsSigned="true"' in xml
+
+
+def test_a_post_without_our_cookie_is_posted_again_from_our_own_page(sso_app, saml_idp):
+    """The IdP's page posts cross-site, so a SameSite=Lax session cookie stays behind: the ACS answers with
+    a page of ours that posts the same answer again (same site, cookie included), and nothing is used up."""
+    configure(sso_app, saml_idp=saml_idp)
+    client = sso_app.test_client()
+    form = saml_post(saml_idp, "alice", "alice-pw", client.get("/sso/saml/start").headers["Location"])
+    bounce = sso_app.test_client().post("/sso/saml/acs", data=form)  # no cookie, as from the IdP's site
+    page = bounce.get_data(as_text=True)
+    assert bounce.status_code == 200 and 'id="sso-continue"' in page and 'name="continued" value="1"' in page
+    assert form["SAMLResponse"] in page and refusals(sso_app) == []
+    assert client.post("/sso/saml/acs", data={"SAMLResponse": form["SAMLResponse"], "continued": "1"}).status_code == 302
+    assert _user(sso_app, "alice@example.com").role == "sales"

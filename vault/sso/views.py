@@ -18,7 +18,7 @@ from vault.sso.errors import SsoRefused
 from vault.web import audit_event, client_ip, is_safe_next
 
 log = logging.getLogger(__name__)
-bp = Blueprint("sso", __name__, url_prefix="/sso")
+bp = Blueprint("sso", __name__, url_prefix="/sso", static_folder="static")
 
 OIDC_PENDING = "sso_oidc"
 SAML_PENDING = "sso_saml"  # {request id: [next path, started at]}
@@ -129,6 +129,9 @@ def _outstanding() -> dict[str, str]:
 @csrf.exempt  # the IdP's page posts here; the signed assertion answering our request id is the proof
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
 def saml_acs():
+    if not session.get(SAML_PENDING) and request.form.get("continued") != "1":
+        # A cross-site POST carries no SameSite=Lax cookie: post it once more from our own page.
+        return render_template("sso/continue.html", saml_response=request.form.get("SAMLResponse", ""))
     sess = db.session()
     outstanding = _outstanding()
     try:
