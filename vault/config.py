@@ -28,6 +28,7 @@ DEFAULTS: dict = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "LOGIN_LIMIT_PER_ADDRESS": "20 per 5 minutes",
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per 5 minutes",
+    "API_RATE_LIMIT": "600 per minute",  # per REST API token (docs/api.md)
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_SAMESITE": "Lax",

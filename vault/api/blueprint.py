@@ -21,7 +21,7 @@ csrf.exempt(bp)
 
 
 def _rate_limit() -> str:
-    return current_app.config.get("API_RATE_LIMIT") or "600 per minute"
+    return current_app.config["API_RATE_LIMIT"]
 
 
 limiter.limit(_rate_limit, key_func=auth.rate_key)(bp)
