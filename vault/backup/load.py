@@ -24,6 +24,7 @@ from typing import Callable
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, delete, func, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from vault import audit
@@ -235,16 +236,25 @@ def restore(path: Path, target: Target, *, passphrase: Callable[[], str] | None 
             _load(conn, fh, verified, target, state["seeded"], result, written, progress)
             _check_audit(conn, result, actor)
             _write_key_files(target, choice, result, files)
+    except SQLAlchemyError as exc:
+        _undo(target, written, files)
+        raise RestoreError(f"the database refused the restore, all of it was rolled back: "
+                           f"{getattr(exc, 'orig', None) or exc}") from exc
     except BaseException:
-        for key in written:
-            with contextlib.suppress(StorageError):
-                target.store.delete(key)
-        for file in files:
-            with contextlib.suppress(FileNotFoundError):
-                file.unlink()
+        _undo(target, written, files)
         raise
     _secret_warning(target, header, choice, result)
     return result
+
+
+def _undo(target: Target, written: list[str], files: list[Path]) -> None:
+    """The rows are rolled back by the transaction; the objects and key files this run wrote go here."""
+    for key in written:
+        with contextlib.suppress(StorageError):
+            target.store.delete(key)
+    for file in files:
+        with contextlib.suppress(FileNotFoundError):
+            file.unlink()
 
 
 def _load(conn: Connection, fh, verified: archive.Verified, target: Target, seeded: set[str],
@@ -321,15 +331,22 @@ def _load_table(conn: Connection, part: archive.Part, target: Target) -> int:
         batch.append(row)
         count += 1
         if len(batch) >= BATCH:
-            conn.execute(table.insert(), batch)
+            _insert(conn, table, batch, part.name)
             batch = []
     if batch:
-        conn.execute(table.insert(), batch)
+        _insert(conn, table, batch, part.name)
     for key, values in later:
         conn.execute(update(table).where(*(table.c[c] == v for c, v in key.items())).values(**values))
     if count != part.entry.get("rows", count):
         raise archive.ArchiveError(part.name, f"has {count} rows, the manifest says {part.entry.get('rows')}")
     return count
+
+
+def _insert(conn: Connection, table, rows: list[dict], part: str) -> None:
+    try:
+        conn.execute(table.insert(), rows)
+    except SQLAlchemyError as exc:
+        raise archive.ArchiveError(part, f"the database refused its rows: {getattr(exc, 'orig', None) or exc}") from exc
 
 
 def _reset_sequences(conn: Connection, metadata: MetaData) -> None:
