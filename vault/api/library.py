@@ -1,11 +1,10 @@
 """The answer library: search, get, create, update (If-Match, the pages' stale-edit refusal), history."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from sqlalchemy.orm.exc import StaleDataError
 
 from answers.library import service
-from answers.library.index import synced_index
 from vault import db
 from vault.api import schemas as s
 from vault.api.auth import actor
@@ -40,15 +39,6 @@ def _entry(uid: str):
 
 def _refused(exc: service.LibraryError) -> ApiProblem:
     return ApiProblem(422, exc.reason)
-
-
-def _sync_index() -> None:
-    """Make committed changes matchable at once (as the pages do); a failure never undoes the change."""
-    try:
-        with synced_index(db.session()):
-            pass
-    except Exception:  # noqa: BLE001 - the next sync retries; the data is safe in the database
-        current_app.logger.exception("library index sync failed")
 
 
 def _expected_revision(entry) -> int:
@@ -92,8 +82,7 @@ def create_entry(json: s.EntryCreate):
         entry = service.create_entry(sess, actor(), **json.model_dump(exclude_none=True))
     except service.LibraryError as exc:
         raise _refused(exc) from None
-    sess.commit()
-    _sync_index()
+    sess.commit()  # matching syncs the index itself (synced_index) before it matches
     return entry_json(entry), 201, {"ETag": entry_etag(entry), "Location": f"{bp.url_prefix}/library/entries/{entry.uid}"}
 
 
@@ -110,8 +99,7 @@ def update_entry(uid: str, json: s.EntryFields):
         raise ApiProblem(412, "The entry was changed by someone else meanwhile; GET it again.") from None
     except service.LibraryError as exc:
         raise _refused(exc) from None
-    sess.commit()
-    _sync_index()
+    sess.commit()  # matching syncs the index itself (synced_index) before it matches
     return entry_json(entry), 200, {"ETag": entry_etag(entry)}
 
 
