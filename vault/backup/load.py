@@ -15,8 +15,6 @@ import contextlib
 import hashlib
 import hmac
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -30,7 +28,7 @@ from sqlalchemy.orm import Session
 from vault import audit
 from vault.backup import archive, sealing
 from vault.backup.rows import columns_of, decode
-from vault.crypto import Keyring, MasterKey
+from vault.crypto import Keyring, MasterKey, _atomic_write_private  # the key file's one writer
 from vault.storage.base import StorageError
 
 BATCH = 500
@@ -186,21 +184,6 @@ def choose_keys(target: Target, header: dict, sealed: dict | None, manifest: dic
         raise archive.ArchiveError(archive.SEALED_KEYS, f"do not match the header ({'; '.join(wrong)})")
     choice.keyring, choice.source, choice.sealed_payload = keyring, "the backup (sealed)", payload
     return keyring.keys[header["signing_key"]].key
-
-
-def _write_private(path: Path, data: str) -> None:
-    """0600, complete or absent, never over an existing file."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.link(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
 
 
 # --- the restore --------------------------------------------------------------------------------------
@@ -382,12 +365,13 @@ def _write_key_files(target: Target, choice: KeyChoice, result: RestoreResult, f
         result.warnings.append("the master keys come from VAULT_MASTER_KEYS here, so the backup's sealed keys "
                                "were only used to check the backup")
     else:
-        _write_private(target.key_file, payload["keyring"])  # refuses to replace a file: only ours are removed
+        # never over an existing file, so a failed restore removes only files it wrote
+        _atomic_write_private(target.key_file, payload["keyring"], overwrite=False)
         files.append(target.key_file)
         result.wrote.append(str(target.key_file))
     secret = payload.get("secret_key")
     if secret and not target.secret_key and not target.secret_file.exists():
-        _write_private(target.secret_file, secret)
+        _atomic_write_private(target.secret_file, secret, overwrite=False)
         files.append(target.secret_file)
         result.wrote.append(str(target.secret_file))
 
