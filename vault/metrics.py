@@ -83,14 +83,10 @@ def outbox_metrics(session: Session, now: datetime):
     for status in OUTBOX_OPEN:
         backlog.add_metric([status], counts.get(status, 0))
     yield backlog
-    oldest = session.scalar(select(func.min(Outbox.next_attempt_at))
-                            .where(Outbox.status.in_(("queued", "retry")), Outbox.next_attempt_at <= now))
-    yield GaugeMetricFamily("trustvault_outbox_oldest_due_seconds",
-                            "How long the oldest due notification has waited (0: none waiting)",
-                            value=_age(oldest, now))
+    yield _oldest_due(session, Outbox.status, Outbox.next_attempt_at, now, "trustvault_outbox_oldest_due_seconds",
+                      "How long the oldest due notification has waited (0: none waiting)")
 
 
-JOB_STATUSES = ("queued", "running", "retry", "failed", "dead")  # "done" rows are history, not depth
 FAILED_WINDOW = timedelta(hours=24)
 
 
@@ -112,11 +108,15 @@ def job_metrics(session: Session, now: datetime):
     for kind, count in rows:
         failed.add_metric([kind], count)
     yield failed
-    oldest = session.scalar(select(func.min(Job.run_after))
-                            .where(Job.status.in_(("queued", "retry")), Job.run_after <= now))
-    yield GaugeMetricFamily("trustvault_jobs_oldest_due_seconds",
-                            "How long the oldest due job has waited for a worker (0: none waiting)",
-                            value=_age(oldest, now))
+    yield _oldest_due(session, Job.status, Job.run_after, now, "trustvault_jobs_oldest_due_seconds",
+                      "How long the oldest due job has waited for a worker (0: none waiting)")
+
+
+def _oldest_due(session: Session, status, due_at, now: datetime, name: str, documentation: str):
+    """Seconds the oldest row waiting (queued or retry, due by now) has waited: one read on the
+    (status, due time) index both tables have."""
+    oldest = session.scalar(select(func.min(due_at)).where(status.in_(("queued", "retry")), due_at <= now))
+    return GaugeMetricFamily(name, documentation, value=_age(oldest, now))
 
 
 def _age(moment: datetime | None, now: datetime) -> float:

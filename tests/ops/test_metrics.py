@@ -3,9 +3,8 @@ read from the real tables (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import make_app
@@ -67,6 +66,7 @@ def test_database_series_read_the_queue_the_outbox_and_legal_timeline(any_db_app
 
     from tests.expiry.conftest import document, user
     from vault import db, jobs, notify
+    from vault.jobs.models import Job
     from vault.notify.models import Outbox
 
     app = any_db_app
@@ -86,14 +86,19 @@ def test_database_series_read_the_queue_the_outbox_and_legal_timeline(any_db_app
         sess.commit()
         first = sess.scalar(Outbox.__table__.select().with_only_columns(Outbox.id).order_by(Outbox.id).limit(1))
         sess.execute(update(Outbox).where(Outbox.id == first).values(status="dead"))
+        # one message has waited ten minutes, one job five (as if no worker were running)
+        waited = datetime.now(timezone.utc)
+        sess.execute(update(Outbox).where(Outbox.id == first + 1)
+                     .values(next_attempt_at=waited - timedelta(minutes=10)))
+        sess.execute(update(Job).where(Job.key == "ops-metrics-1").values(run_after=waited - timedelta(minutes=5)))
         sess.commit()
     families = scrape(app.test_client(), metrics_token)
     assert value(families, "trustvault_outbox_messages", status="queued") == 2
     assert value(families, "trustvault_outbox_messages", status="dead") == 1
     assert value(families, "trustvault_outbox_messages", status="retry") == 0
-    assert value(families, "trustvault_outbox_oldest_due_seconds") >= 0
+    assert 600 <= value(families, "trustvault_outbox_oldest_due_seconds") < 900
     assert value(families, "trustvault_jobs", kind="ops.metrics.pending", status="queued") == 2
-    assert value(families, "trustvault_jobs_oldest_due_seconds") >= 0
+    assert 300 <= value(families, "trustvault_jobs_oldest_due_seconds") < 600
     assert "trustvault_jobs_failed" in families
     assert value(families, "trustvault_days_to_next_expiry", kind="document_expiry") == 12
     assert value(families, "trustvault_obligations_overdue", kind="document_expiry") == 1
@@ -120,7 +125,7 @@ def test_a_broken_source_is_reported_and_hides_nothing_else(app, metrics_token, 
     assert "trustvault_outbox_messages" in families
 
 
-@pytest.mark.parametrize("path", ["/metrics", "/metrics/", "/METRICS"])
-def test_nothing_else_answers_with_metrics(client, path):
-    resp = client.get(path)
-    assert resp.status_code == 404 and b"trustvault_" not in read(resp)
+def test_nothing_else_answers_with_metrics(client):
+    for path in ("/metrics", "/metrics/", "/METRICS"):
+        resp = client.get(path)
+        assert resp.status_code == 404 and b"trustvault_" not in read(resp)
