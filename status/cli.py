@@ -1,4 +1,5 @@
-"""`vault status ...`: the jobs a cron calls (the same functions the tests call) and a few set-up commands.
+"""`vault status ...`: the periodic work (status/jobs.py; the job queue runs it every 5 minutes, or a cron
+calls these commands) and a few set-up commands.
 
     */5 * * * *  vault status run-maintenance
     */5 * * * *  vault status remind-overdue-updates
@@ -8,7 +9,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from status import push, service
+from status import jobs, push, service
 from status.service import StatusError
 from vault import audit, db
 
@@ -20,10 +21,7 @@ status_cli = click.Group("status", help="Service status page: components, mainte
 def run_maintenance_command() -> None:
     """Start due maintenance windows and complete finished ones."""
     sess = db.session()
-    done = service.run_maintenance(sess, now=service.clock())
-    for m, action in done:
-        audit.record(sess, f"status.maintenance.{action}", actor="system", object_type="status_incident",
-                     object_id=m.uid)
+    done = jobs.run_maintenance(sess)
     sess.commit()
     for m, action in done:
         click.echo(f"{action}: {m.title_en or m.title_zh} ({m.uid})")
@@ -35,9 +33,7 @@ def run_maintenance_command() -> None:
 def remind_overdue_command() -> None:
     """Remind staff of incidents whose promised update time has passed without an update."""
     sess = db.session()
-    reminded = service.remind_overdue_updates(sess, now=service.clock())
-    for i in reminded:
-        audit.record(sess, "status.incident.overdue", actor="system", object_type="status_incident", object_id=i.uid)
+    reminded = jobs.remind_overdue(sess)
     sess.commit()
     for i in reminded:
         click.echo(f"overdue: {i.title_en or i.title_zh} ({i.uid}), promised {i.next_update_at:%Y-%m-%d %H:%M} UTC")

@@ -27,9 +27,11 @@ PARTS = (
          models=("vault.auth.models",)),
     Part("vault.admin", blueprints=("vault.admin.views:bp",), commands=("vault.admin.cli:audit_cli",)),
     Part("vault.notify", blueprints=("vault.notify.views:bp",), commands=("vault.notify.cli:notify_cli",),
-         models=("vault.notify.models",)),
+         models=("vault.notify.models",), providers=("vault.notify.jobs",)),
     Part("vault.storage", commands=("vault.storage.cli:keys_cli", "vault.storage.cli:storage_cli"),
          models=("vault.storage.models",)),
+    Part("vault.jobs", commands=("vault.jobs.cli:worker_command", "vault.jobs.cli:jobs_cli"),
+         models=("vault.jobs.models",)),  # background jobs; handlers come from each feature's providers
     # business events to CRMs, chat and signed webhooks, through the outbox (features call integrations.emit)
     Part("vault.integrations", blueprints=("vault.integrations.views:bp",), models=("vault.integrations.models",)),
     Part("vault.backup", commands=("vault.backup.cli:backup_command", "vault.backup.cli:restore_command")),
@@ -52,7 +54,7 @@ PARTS = (
          commands=("vault.expiry.cli:remind_command", "vault.expiry.cli:expiry_cli"), models=("vault.expiry.models",),
          providers=("vault.expiry.metrics",)),  # legal's next dates on /metrics
     Part("status", blueprints=("status.views:bp", "status.admin_views:bp"), commands=("status.cli:status_cli",),
-         models=("status.models",)),
+         models=("status.models",), providers=("status.jobs",)),
     Part("vault.overview", blueprints=("vault.overview.views:bp", "vault.overview.staff:bp"),
          models=("vault.overview.models",)),
     Part("answers.questionnaires", blueprints=("answers.questionnaires.views:bp",),
@@ -61,7 +63,8 @@ PARTS = (
     Part("vault.disclosure", blueprints=("vault.disclosure.views:bp", "vault.disclosure.staff:bp"),
          commands=("vault.disclosure.cli:disclosure_cli",), models=("vault.disclosure.models",)),
     Part("vault.engagement", blueprints=("vault.engagement.views:bp", "vault.engagement.staff:bp"),
-         commands=("vault.engagement.cli:engagement_cli",), models=("vault.engagement.models",)),
+         commands=("vault.engagement.cli:engagement_cli",), models=("vault.engagement.models",),
+         providers=("vault.engagement.jobs",)),
     Part("vault.advisories", blueprints=("vault.advisories.views:bp", "vault.advisories.staff:bp"),
          models=("vault.advisories.models",)),
     Part("vault.trustreports", blueprints=("vault.trustreports.staff:bp",), models=("vault.trustreports.models",)),

@@ -1,4 +1,4 @@
-"""`vault remind`, `vault expiry list`, and the in-app scheduler's lease."""
+"""`vault remind`, `vault expiry list`, and the reminders' periodic job."""
 import json
 from datetime import timedelta
 
@@ -55,32 +55,33 @@ def test_expiry_list(app, tmp_path):
     assert bad.exit_code == 2 and "no user with the email" in bad.output
 
 
-def test_scheduler_is_off_by_default_and_one_process_runs_it(app, tmp_path, smtp_sink):
+def test_in_app_reminders_are_off_by_default_and_run_once_per_interval(app, tmp_path, smtp_sink):
+    """The periodic `expiry.remind` job: no slots while off; on, one job per admin interval, and its
+    mails go out with it."""
+    from vault import jobs
     from vault.expiry import scheduler
     from vault.expiry.service import get_settings
     _seed(app, tmp_path)
     now = at(TODAY)
-    assert scheduler.tick(app, holder="a", now=now) is None and _ledger(app) == 0  # off by default
+    assert jobs.schedule_due(app, now=now, names=["expiry.remind"]) == [] and _ledger(app) == 0  # off
     with app.app_context():
         sess = db.session()
-        get_settings(sess).scheduler_enabled = True
+        settings = get_settings(sess)
+        settings.scheduler_enabled, settings.scheduler_interval_minutes = True, 10
         sess.commit()
-        # Another process holds the lease (it is mid-run): this one stays out.
-        assert scheduler.acquire(sess, holder="b", now=now, interval=timedelta(minutes=10))
-    assert scheduler.tick(app, holder="a", now=now) is None and _ledger(app) == 0
+    [uid] = jobs.schedule_due(app, now=now, names=["expiry.remind"])  # runs after its commit (inline)
     with app.app_context():
-        scheduler.release(db.session(), holder="b", now=now - timedelta(minutes=20), result="done")
-    summary = scheduler.tick(app, holder="a", now=now)
-    assert summary.startswith("reminded 2 obligation stages") and _ledger(app) == 2
-    assert len(smtp_sink.messages) == 1  # delivered by the same tick
-    # Spaced by the interval across processes.
-    assert scheduler.tick(app, holder="c", now=now + timedelta(minutes=5)) is None
-    assert scheduler.tick(app, holder="c", now=now + timedelta(minutes=11)).startswith("reminded 0")
+        job = jobs.get(db.session(), uid)
+        assert job.status == "done" and job.result["summary"].startswith("reminded 2 obligation stages")
+    assert _ledger(app) == 2
+    assert len(smtp_sink.messages) == 1  # delivered by a job the reminder job queued
+    assert jobs.schedule_due(app, now=now + timedelta(minutes=5), names=["expiry.remind"]) == []  # same slot
+    [again] = jobs.schedule_due(app, now=now + timedelta(minutes=11), names=["expiry.remind"])
     with app.app_context():
+        assert jobs.get(db.session(), again).result["summary"].startswith("reminded 0")
         assert scheduler.status(db.session()).last_result.startswith("reminded 0")
 
 
-def test_scheduler_thread_never_starts_in_tests(app, client_as):
-    from vault.expiry import scheduler
+def test_no_worker_thread_starts_in_tests(app, client_as):
     client_as("legal").get("/expiry/")
-    assert id(app) not in scheduler._started
+    assert app.extensions["vault.jobs"].worker is None and app.extensions["vault.jobs"].settings.run == "inline"

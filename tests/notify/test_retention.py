@@ -1,4 +1,4 @@
-"""Retention: `vault notify purge`, the in-app scheduler's daily purge, dedupe keys that must outlive
+"""Retention: `vault notify purge`, the periodic purge job, dedupe keys that must outlive
 it, and the admin page around it."""
 from datetime import datetime, timedelta, timezone
 
@@ -142,25 +142,23 @@ def test_cli_purge_uses_the_configured_periods_and_is_audited(app, runner):
         assert runner.invoke(args=["notify", "purge", *bad]).exit_code == 2
 
 
-def test_in_app_scheduler_purges_once_and_audits_only_what_it_deleted(app):
+def test_the_purge_job_deletes_once_a_day_and_audits_only_what_it_deleted(app):
+    """The periodic `notify.purge` job (every 6 hours; cut-offs on UTC midnight)."""
     from tests.expiry.conftest import TODAY, at
-    from vault.expiry import scheduler
-    from vault.expiry.service import get_settings
+    from vault import jobs
     with app.app_context():
         sess = db.session()
-        get_settings(sess).scheduler_enabled = True
-        sess.commit()
         old = _row(sess, "sent", datetime.now(timezone.utc) - timedelta(days=40))
         queued = _row(sess, "queued", datetime.now(timezone.utc) - timedelta(days=40))
-    assert scheduler.tick(app, holder="a", now=at(TODAY)) is not None
+    assert jobs.schedule_due(app, now=at(TODAY), names=["notify.purge"])  # runs after its commit (inline)
     with app.app_context():
         sess = db.session()
         assert old not in _ids(sess) and queued in _ids(sess)
         [event] = _purge_events(sess)
         assert event.actor == "scheduler" and event.detail["sent"] == 1
-    assert scheduler.tick(app, holder="a", now=at(TODAY) + timedelta(minutes=11)) is not None
+    assert jobs.schedule_due(app, now=at(TODAY) + timedelta(hours=6), names=["notify.purge"])
     with app.app_context():
-        assert len(_purge_events(db.session())) == 1  # nothing deleted: no empty event every ten minutes
+        assert len(_purge_events(db.session())) == 1  # nothing deleted: no empty event every run
 
 
 def test_admin_page_states_the_retention_in_both_languages(app, client_as):

@@ -1,6 +1,7 @@
 """`vault engagement purge`: delete visits older than the retention (ENGAGEMENT_RETENTION_DAYS, 400).
 
-A plain function a cron or a systemd timer calls once a day (docs/engagement.md)."""
+The same function the daily `engagement.purge` job runs (vault/engagement/jobs.py); a cron or a systemd
+timer may call this instead (docs/engagement.md)."""
 from __future__ import annotations
 
 import click
@@ -18,13 +19,11 @@ engagement_cli = AppGroup("engagement", help="Trust center engagement (visits)."
 def purge_command(days: int | None) -> None:
     """Delete visits older than the retention, and company links left without a visit."""
     from vault.db import utcnow
-    from vault.engagement import service
+    from vault.engagement import jobs, service
 
     db.require_initialised("engagement_visits")
     keep = days or int(current_app.config.get("ENGAGEMENT_RETENTION_DAYS", service.RETENTION_DAYS))
     sess = db.session()
-    visits, links = service.purge(sess, now=utcnow(), days=keep)
-    audit.record(sess, "engagement.purge", by=audit.Actor(label="cli"), object_type="engagement",
-                 detail={"days": keep, "visits": visits, "links": links})
+    visits, links = jobs.purge_and_record(sess, now=utcnow(), days=keep, by=audit.Actor(label="cli"))
     sess.commit()
     click.echo(f"Deleted {visits} visits older than {keep} days and {links} company links.")

@@ -29,7 +29,6 @@ bp = Blueprint("expiry", __name__, url_prefix="/expiry")
 bp.context_processor(template_helpers)
 bp.context_processor(lambda: {"framework_label": framework_label,
                               "stale_sentence": lambda s: str(stale.describe(s, str(get_locale())))})
-bp.record_once(lambda state: scheduler.init_app(state.app))
 
 
 def _today() -> date:

@@ -19,7 +19,7 @@ from vault.jobs import store
 from vault.jobs.hooks import init_app
 from vault.jobs.models import Job
 from vault.jobs.policy import HANDLERS, PERIODIC, JobFailed, handler, periodic
-from vault.jobs.runner import Context, RunReport, current_request_id, run_pending, schedule_due
+from vault.jobs.runner import Context, RunReport, current_job_uid, current_request_id, run_pending, schedule_due
 from vault.jobs.store import JobError, get, list_jobs, retry
 
 
@@ -32,5 +32,12 @@ def enqueue(session: Session, kind: str, payload: dict | None = None, *, key: st
                          request_id=request_id or current_request_id(), max_attempts=max_attempts)
 
 
-__all__ = ["HANDLERS", "PERIODIC", "Context", "Job", "JobError", "JobFailed", "RunReport", "enqueue", "get",
-           "handler", "init_app", "list_jobs", "periodic", "retry", "run_pending", "schedule_due"]
+def slot_or_now(payload: dict) -> datetime:
+    """A periodic job's "now": the start of its slot (so a test, or a late run, acts for that instant)."""
+    from vault.db import utcnow
+    slot = (payload or {}).get("slot")
+    return datetime.fromisoformat(slot) if slot else utcnow()
+
+
+__all__ = ["HANDLERS", "PERIODIC", "Context", "current_job_uid", "Job", "JobError", "JobFailed", "RunReport", "enqueue", "get",
+           "handler", "init_app", "list_jobs", "periodic", "retry", "run_pending", "schedule_due", "slot_or_now"]

@@ -27,6 +27,12 @@ from vault.jobs.settings import Settings
 
 log = logging.getLogger("vault.jobs")
 _job_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("vault_job_request_id", default=None)
+_current_job: contextvars.ContextVar[str | None] = contextvars.ContextVar("vault_current_job", default=None)
+
+
+def current_job_uid() -> str | None:
+    """The uid of the job this code runs in, if any (e.g. notify: mail queued by a job goes out at once)."""
+    return _current_job.get()
 
 
 # --- request ids: carried from the request that enqueued a job into the job's logs ------------------
@@ -170,6 +176,7 @@ def run_job(app: Flask, job: Job, token: str, *, settings: Settings, now: dateti
         with app.app_context():
             session = maker()
             g.db_session = session  # code the handler calls that uses vault.db.session() shares its session
+            current = _current_job.set(job.uid)
             try:
                 with _Heartbeat(app, job, token, settings, spec.timeout_seconds):
                     result = spec.func(Context(app, session, job, token, settings), dict(job.payload or {}))
@@ -180,6 +187,8 @@ def run_job(app: Flask, job: Job, token: str, *, settings: Settings, now: dateti
             except Exception as exc:  # noqa: BLE001 - any failure is an attempt; the queue retries it
                 session.rollback()
                 error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+            finally:
+                _current_job.reset(current)
         at = now or utcnow()
         if error is None:
             if result is not None and not isinstance(result, dict):
@@ -226,12 +235,16 @@ def run_pending(app: Flask, limit: int | None = None, *, now: datetime | None = 
     return report
 
 
-def schedule_due(app: Flask, *, now: datetime | None = None) -> list[str]:
-    """Enqueue each periodic job whose current slot nobody has enqueued yet; returns the job uids.
-    Every runner calls this; the slot's compare-and-set lets exactly one of them enqueue it."""
+def schedule_due(app: Flask, *, now: datetime | None = None, names: Iterable[str] | None = None) -> list[str]:
+    """Enqueue each periodic job (of `names`, default all) whose current slot nobody has enqueued yet;
+    returns the job uids. Every runner calls this; the slot's compare-and-set lets exactly one of them
+    enqueue it. The payload gets `slot` (ISO time of the slot's start: the job's "now")."""
     maker = app.extensions["vault.sessionmaker"]
     enqueued = []
+    wanted = set(names) if names is not None else None
     for entry in list(policy.PERIODIC.values()):
+        if wanted is not None and entry.name not in wanted:
+            continue
         session = maker()
         try:
             at = now or utcnow()
@@ -243,7 +256,8 @@ def schedule_due(app: Flask, *, now: datetime | None = None) -> list[str]:
             if not store.take_slot(session, entry.name, slot, now=at):
                 session.rollback()
                 continue
-            job = store.enqueue(session, entry.kind, entry.payload, key=f"periodic:{entry.name}")
+            job = store.enqueue(session, entry.kind, {**entry.payload, "slot": slot.isoformat()},
+                                key=f"periodic:{entry.name}")
             session.commit()
             enqueued.append(job.uid)
         except Exception:  # noqa: BLE001 - one broken schedule never stops the others

@@ -1,22 +1,20 @@
-"""After-commit delivery in the web app (NOTIFY_DELIVERY = "after_commit", the default).
+"""Delivery right after the commit that queued the messages (NOTIFY_DELIVERY = "after_commit", the default).
 
-Rows enqueued in a request's session are noted on the session; when that session commits, their ids
-move to the request, and when the request ends they are sent synchronously with a fresh session and a
-short timeout. A rollback forgets them (the rows are gone anyway). Whatever fails stays queued for
-`vault notify deliver` (cron). No threads: a test sees the message as soon as the request returns.
+Rows enqueued in a session are noted on the session; just before a request's (or a job's) session
+commits, one `notify.deliver` job naming them is added to the same transaction (vault/notify/jobs.py),
+and the job queue runs it after the commit: at the end of the request with JOBS_RUN=inline (the tests),
+in the web process's worker thread or a `vault worker` otherwise. A rollback forgets them (the rows are
+gone anyway). Commits elsewhere (CLI commands, scripts) leave delivery to the sweep job or
+`vault notify deliver`. Whatever fails stays queued for the sweep.
 """
 from __future__ import annotations
 
-import logging
-
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, has_request_context
 from sqlalchemy import event
 
-from vault.notify.service import SESSION_KEY, deliver_pending
+from vault import jobs
+from vault.notify.service import SESSION_KEY
 from vault.notify.settings import Settings
-
-log = logging.getLogger(__name__)
-_G_KEY = "_notify_committed_ids"
 
 
 def init_app(app: Flask) -> None:
@@ -24,34 +22,14 @@ def init_app(app: Flask) -> None:
         return
     app.extensions["vault.notify"] = True
     maker = app.extensions["vault.sessionmaker"]
-    event.listen(maker, "after_commit", _after_commit)
-    event.listen(maker, "after_rollback", _after_rollback)
-    app.teardown_request(_deliver_committed)
+    event.listen(maker, "before_commit", lambda session: _kick_delivery(app, session))
+    event.listen(maker, "after_rollback", lambda session: session.info.pop(SESSION_KEY, None))
 
 
-def _after_commit(session) -> None:
+def _kick_delivery(app: Flask, session) -> None:
     ids = session.info.pop(SESSION_KEY, None)
-    if ids and has_request_context():
-        g.setdefault(_G_KEY, []).extend(ids)
-
-
-def _after_rollback(session) -> None:
-    session.info.pop(SESSION_KEY, None)
-
-
-def _deliver_committed(_exc) -> None:
-    ids = g.pop(_G_KEY, None)
-    if not ids:
+    if not ids or not (has_request_context() or jobs.current_job_uid()):
         return
-    settings = Settings.from_config(current_app.config)
-    if settings.delivery != "after_commit":
+    if Settings.from_config(app.config).delivery != "after_commit":
         return
-    session = current_app.extensions["vault.sessionmaker"]()
-    try:
-        deliver_pending(session, ids=sorted(set(ids)), limit=len(set(ids)), settings=settings,
-                        timeout=settings.inline_timeout)
-    except Exception:  # noqa: BLE001 - the request is done; cron delivers what is left
-        log.exception("after-commit notification delivery failed; rows stay queued")
-        session.rollback()
-    finally:
-        session.close()
+    jobs.enqueue(session, "notify.deliver", {"ids": sorted(set(ids))})
