@@ -30,8 +30,6 @@ PARTS = (
          models=("vault.notify.models",), providers=("vault.notify.jobs",)),
     Part("vault.storage", commands=("vault.storage.cli:keys_cli", "vault.storage.cli:storage_cli"),
          models=("vault.storage.models",)),
-    Part("vault.jobs", commands=("vault.jobs.cli:worker_command", "vault.jobs.cli:jobs_cli"),
-         models=("vault.jobs.models",)),  # background jobs; handlers come from each feature's providers
     # business events to CRMs, chat and signed webhooks, through the outbox (features call integrations.emit)
     Part("vault.integrations", blueprints=("vault.integrations.views:bp",), models=("vault.integrations.models",)),
     Part("vault.backup", commands=("vault.backup.cli:backup_command", "vault.backup.cli:restore_command")),
