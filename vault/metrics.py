@@ -110,6 +110,28 @@ def job_metrics(session: Session, now: datetime):
     yield failed
     yield _oldest_due(session, Job.status, Job.run_after, now, "trustvault_jobs_oldest_due_seconds",
                       "How long the oldest due job has waited for a worker (0: none waiting)")
+    yield from _periodic_metrics(session, now)
+
+
+def _periodic_metrics(session: Session, now: datetime):
+    """The schedulers' heartbeat: every `vault worker` enqueues each periodic job once per slot, so a slot
+    older than twice its interval means no scheduler is running (job_schedules: one row per periodic job)."""
+    from vault.jobs import PERIODIC
+    from vault.jobs.models import JobSchedule
+    age = GaugeMetricFamily("trustvault_periodic_slot_age_seconds",
+                            "Seconds since the start of the last slot a scheduler enqueued, per periodic job",
+                            labels=["name"])
+    for name, last_slot in session.execute(select(JobSchedule.name, JobSchedule.last_slot)):
+        if last_slot is not None:
+            age.add_metric([name], _age(last_slot, now))
+    yield age
+    interval = GaugeMetricFamily("trustvault_periodic_interval_seconds", "The interval of each periodic job "
+                                 "(alert when the slot age exceeds twice this)", labels=["name"])
+    for name, entry in sorted(PERIODIC.items()):
+        every = entry.every(session) if callable(entry.every) else entry.every
+        if every:
+            interval.add_metric([name], every.total_seconds())
+    yield interval
 
 
 def _oldest_due(session: Session, status, due_at, now: datetime, name: str, documentation: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import make_app
@@ -61,12 +62,23 @@ def test_request_latency_is_counted_per_route_method_and_status_class(tmp_path, 
     assert value(after, "trustvault_http_request_duration_seconds_bucket", route="trust.index", le="+Inf") >= 2
 
 
-def test_database_series_read_the_queue_the_outbox_and_legal_timeline(any_db_app, metrics_token):
+PERIODIC_NAME = "ops.test.tick"
+
+
+@pytest.fixture
+def periodic_tick():
+    from vault.jobs import policy
+    policy.periodic(PERIODIC_NAME, every=timedelta(minutes=2))
+    yield
+    policy.PERIODIC.pop(PERIODIC_NAME, None)
+
+
+def test_database_series_read_the_queue_the_outbox_and_legal_timeline(any_db_app, metrics_token, periodic_tick):
     from sqlalchemy import update
 
     from tests.expiry.conftest import document, user
     from vault import db, jobs, notify
-    from vault.jobs.models import Job
+    from vault.jobs.models import Job, JobSchedule
     from vault.notify.models import Outbox
 
     app = any_db_app
@@ -91,6 +103,8 @@ def test_database_series_read_the_queue_the_outbox_and_legal_timeline(any_db_app
         sess.execute(update(Outbox).where(Outbox.id == first + 1)
                      .values(next_attempt_at=waited - timedelta(minutes=10)))
         sess.execute(update(Job).where(Job.key == "ops-metrics-1").values(run_after=waited - timedelta(minutes=5)))
+        # a periodic job every 2 minutes whose last slot is 7 minutes old: no scheduler has run since
+        sess.add(JobSchedule(name=PERIODIC_NAME, last_slot=waited - timedelta(minutes=7), updated_at=waited))
         sess.commit()
     families = scrape(app.test_client(), metrics_token)
     assert value(families, "trustvault_outbox_messages", status="queued") == 2
@@ -100,6 +114,8 @@ def test_database_series_read_the_queue_the_outbox_and_legal_timeline(any_db_app
     assert value(families, "trustvault_jobs", kind="ops.metrics.pending", status="queued") == 2
     assert 300 <= value(families, "trustvault_jobs_oldest_due_seconds") < 600
     assert "trustvault_jobs_failed" in families
+    assert 420 <= value(families, "trustvault_periodic_slot_age_seconds", name=PERIODIC_NAME) < 700
+    assert value(families, "trustvault_periodic_interval_seconds", name=PERIODIC_NAME) == 120
     assert value(families, "trustvault_days_to_next_expiry", kind="document_expiry") == 12
     assert value(families, "trustvault_obligations_overdue", kind="document_expiry") == 1
     assert {s.labels["source"]: s.value for s in families["trustvault_metrics_source_up"].samples} == \
