@@ -8,6 +8,7 @@ from werkzeug.datastructures import FileStorage
 from answers.autofill import propose_answers, report
 from answers.library.index import app_index, synced_index
 from answers.questionnaires import export, service
+from exporters.filled import OUTPUT_KINDS
 from importers import load_questionnaire
 from importers.model import ImportErrorWithContext
 from vault import db
@@ -131,4 +132,6 @@ def export_questionnaire(uid: str, json: s.ExportQuery):
     return resp
 
 
-file_response("POST", "/api/v1/questionnaires/{uid}/export")
+# the customer's own format: whatever the exporters can give back
+file_response("POST", "/api/v1/questionnaires/{uid}/export",
+              [media for _ext, media in OUTPUT_KINDS.values()] + ["application/octet-stream"])

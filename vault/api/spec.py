@@ -115,16 +115,16 @@ def document() -> dict:
                 op.setdefault("parameters", []).append(header)
             media = FILE_RESPONSES.get((method.upper(), path))
             if media:
-                op["responses"]["200"]["content"] = {media: {"schema": {"type": "string",
-                                                                        "contentMediaType": media}}}
+                op["responses"]["200"]["content"] = {m: {"schema": {"type": "string", "contentMediaType": m}}
+                                                     for m in media}
     return doc
 
 
-FILE_RESPONSES: dict[tuple[str, str], str] = {}  # (method, OpenAPI path) -> media type of a file answer
+FILE_RESPONSES: dict[tuple[str, str], list[str]] = {}  # (method, OpenAPI path) -> media types of a file answer
 
 
-def file_response(method: str, path: str, media: str = "application/octet-stream") -> None:
-    FILE_RESPONSES[(method, path)] = media
+def file_response(method: str, path: str, media: list[str]) -> None:
+    FILE_RESPONSES[(method, path)] = sorted(set(media))
 
 
 HEADER_PARAMS: dict[tuple[str, str], list[dict]] = {}  # request headers a view reads itself (If-Match)
