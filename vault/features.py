@@ -41,7 +41,7 @@ PARTS = (
          commands=("vault.documents.cli:documents_cli",), models=("vault.documents.models",),
          providers=("vault.documents.obligations",)),
     Part("answers.library", blueprints=("answers.library.views:bp",), commands=("answers.library.cli:library_cli",),
-         models=("answers.library.models", "answers.library.index_store"),
+         models=("answers.library.models", "answers.library.index_store", "answers.library.pending"),
          providers=("answers.library.obligations", "answers.library.jobs")),
     Part("vault.trust", blueprints=("vault.trust.views:bp", "vault.trust.staff:bp"), models=("vault.trust.models",)),
     Part("vault.faq", blueprints=("vault.faq.views:bp",)),  # the public FAQ: the library's public answers

@@ -1,27 +1,45 @@
 """Uploaded library files kept between the import preview and the confirmation.
 
-Stored in <instance>/library_uploads under a random 128-bit name, readable only by the app's user,
-bound to the uploader's id; removed after the import, and any older than an hour on each new upload.
-The content is encrypted at rest as stored blobs are (vault.crypto): a fresh data key per upload,
-wrapped by the keyring's active master key, with the token and the uploader's id as the context of
-both the wrap and every segment, so a file swapped between uploads or users, or edited, does not open.
-Pure: the caller passes the keyring.
+Kept where every app server finds them (the preview may be served by one host and the confirmation by
+another): the file is a stored blob (vault.storage: encrypted with a fresh data key in the object store,
+its row in the database), and a `library_pending_uploads` row names it by a random 128-bit token bound to
+the uploader's id. The blob's encryption context carries the token and the uploader's id, so a row
+pointed at another upload's blob, or another user's, does not open. Removed after the import or the
+cancel, and any older than an hour on each new upload or when asked for.
 """
 from __future__ import annotations
 
-import base64
-import json
-import os
+import logging
 import re
 import secrets
-import time
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import datetime, timedelta
 
-from vault.crypto import IntegrityError, Keyring, KeyringError, decrypt_stream, encrypt_stream, new_data_key
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-MAX_AGE_SECONDS = 3600
+from vault.crypto import IntegrityError, KeyringError
+from vault.db import Base, UTCDateTime, utcnow
+from vault.storage.base import StorageError
+from vault.storage.models import StoredBlob
+
+log = logging.getLogger(__name__)
+MAX_AGE = timedelta(hours=1)
+MAX_AGE_SECONDS = int(MAX_AGE.total_seconds())
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
+
+
+class PendingRow(Base):
+    __tablename__ = "library_pending_uploads"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    default_status: Mapped[str] = mapped_column(String(16), default="approved")
+    blob_id: Mapped[int] = mapped_column(ForeignKey("stored_blobs.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    blob = relationship(StoredBlob, lazy="joined")
 
 
 @dataclass
@@ -34,94 +52,71 @@ class PendingUpload:
 
 
 class UploadUnreadable(Exception):
-    """The kept file failed its integrity check (changed on disk, swapped) or its master key is gone."""
+    """The kept file failed its integrity check (swapped, tampered) or its master key is gone."""
 
 
 def _context(token: str, user_id: int) -> str:
     return f"library-upload:{token}:user:{user_id}"
 
 
-def _folder(instance_path: str) -> Path:
-    return Path(instance_path) / "library_uploads"
-
-
-def _write(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-
-
-def save(instance_path: str, data: bytes, *, keyring: Keyring, filename: str, user_id: int,
-         default_status: str) -> str:
-    folder = _folder(instance_path)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    sweep(instance_path)
+def save(session: Session, data: bytes, *, filename: str, user_id: int, default_status: str) -> str:
+    """Keep the upload and commit (it is its own unit of work); returns its token."""
+    from vault.storage.service import stored_blob
+    sweep(session)
     token = secrets.token_urlsafe(16)
-    context = _context(token, user_id)
-    dek = new_data_key()
-    key_id, wrapped = keyring.wrap(dek, context)
-    _write(folder / f"{token}.json", json.dumps({
-        "filename": filename[:200], "user_id": user_id, "default_status": default_status,
-        "key_id": key_id, "wrapped_key": base64.b64encode(wrapped).decode()}).encode())
-    _write(folder / f"{token}.bin", b"".join(encrypt_stream(dek, [data], context)))
+    with stored_blob(session, [data], context=_context(token, user_id)) as blob:
+        session.add(PendingRow(token=token, user_id=user_id, filename=filename[:200], default_status=default_status,
+                               blob_id=blob.id, created_at=utcnow()))
+        session.commit()
     return token
 
 
-def load(instance_path: str, token: str, user_id: int, *, keyring: Keyring) -> PendingUpload | None:
+def load(session: Session, token: str, user_id: int) -> PendingUpload | None:
     """The upload if it exists, is fresh and belongs to `user_id`; else None (another user's token is
     indistinguishable from a missing one). UploadUnreadable if it is there but does not decrypt."""
+    from vault.storage.service import open_blob
     if not token or not _TOKEN.match(token):
         return None
-    folder = _folder(instance_path)
-    meta_path, data_path = folder / f"{token}.json", folder / f"{token}.bin"
-    try:
-        if time.time() - meta_path.stat().st_mtime > MAX_AGE_SECONDS:
-            discard(instance_path, token)
-            return None
-        meta = json.loads(meta_path.read_text())
-        if meta.get("user_id") != user_id:
-            return None
-        sealed = data_path.read_bytes()
-    except (OSError, ValueError, KeyError, AttributeError):
+    row = session.get(PendingRow, token)
+    if row is None or row.user_id != user_id:
+        return None
+    if utcnow() - row.created_at > MAX_AGE:
+        discard(session, token)
         return None
     try:
-        context = _context(token, user_id)
-        dek = keyring.unwrap(str(meta["key_id"]), base64.b64decode(meta["wrapped_key"], validate=True), context)
-        data = b"".join(decrypt_stream(dek, [sealed], context))
-        return PendingUpload(token, str(meta["filename"]), user_id, meta.get("default_status", "approved"), data)
-    except (IntegrityError, KeyringError, KeyError, TypeError, ValueError) as exc:
+        data = b"".join(open_blob(row.blob, context=_context(token, user_id)))
+    except (IntegrityError, KeyringError, StorageError, ValueError) as exc:
         raise UploadUnreadable(str(exc)) from None
+    return PendingUpload(token, row.filename, user_id, row.default_status or "approved", data)
 
 
-def discard(instance_path: str, token: str) -> None:
+def discard(session: Session, token: str) -> None:
+    """Delete the upload's rows (committed) and then its object; an object left behind by a failure
+    here is listed by `vault storage check`."""
+    from vault.storage.service import discard_blob
     if not _TOKEN.match(token or ""):
         return
-    for suffix in (".json", ".bin"):
+    row = session.get(PendingRow, token)
+    if row is None:
+        return
+    blob = row.blob
+    session.delete(row)
+    session.flush()
+    shared = session.scalar(select(PendingRow.token).where(PendingRow.blob_id == blob.id).limit(1))
+    if shared is None:  # a row pointed at another upload's blob (tampering) leaves that one alone
+        session.delete(blob)
+    session.commit()
+    if shared is None:
         try:
-            (_folder(instance_path) / f"{token}{suffix}").unlink()
-        except FileNotFoundError:
-            pass
+            discard_blob(blob)
+        except StorageError:
+            log.exception("could not delete the object of library upload %s", token)
 
 
-def sweep(instance_path: str, now: float | None = None) -> int:
+def sweep(session: Session, now: datetime | None = None) -> int:
     """Remove uploads older than an hour; returns how many."""
-    now = time.time() if now is None else now
-    removed = 0
-    folder = _folder(instance_path)
-    if not folder.is_dir():
-        return 0
-    for meta in folder.glob("*.json"):
-        try:
-            if now - meta.stat().st_mtime > MAX_AGE_SECONDS:
-                discard(instance_path, meta.stem)
-                removed += 1
-        except FileNotFoundError:
-            continue
-    for orphan in folder.glob("*.bin"):  # a data file whose metadata is gone
-        if not orphan.with_suffix(".json").exists():
-            try:
-                if now - orphan.stat().st_mtime > MAX_AGE_SECONDS:
-                    orphan.unlink()
-            except FileNotFoundError:
-                continue
-    return removed
+    cutoff = (now or utcnow()) - MAX_AGE
+    old = list(session.scalars(select(PendingRow.token).where(PendingRow.created_at < cutoff)))
+    for token in old:
+        discard(session, token)
+    return len(old)

@@ -27,7 +27,6 @@ from vault.documents.service import list_documents
 from vault.documents.validation import read_chunks
 from vault.http import stream_download
 from vault.i18n import localized, localized_reason
-from vault.storage import get_keyring
 from vault.tempcrypt import EncryptedTempFile
 from vault.web import audit_event, current_actor, is_safe_next, require
 
@@ -421,17 +420,17 @@ def import_upload():
             except ImportErrorWithContext as exc:
                 form.file.errors = [localized(exc)]
             else:
-                token = pending.save(current_app.instance_path, data, keyring=get_keyring(), filename=filename,
-                                     user_id=current_user.id, default_status=form.default_status.data)
+                token = pending.save(db.session(), data, filename=filename, user_id=current_user.id,
+                                     default_status=form.default_status.data)
                 return redirect(url_for("library.import_preview", token=token))
     return render_template("library/import.html", form=form), 400 if form.errors else 200
 
 
 def _pending_or_404(token: str):
     try:
-        upload = pending.load(current_app.instance_path, token, current_user.id, keyring=get_keyring())
-    except pending.UploadUnreadable as exc:  # changed on disk, swapped, or its master key removed
-        pending.discard(current_app.instance_path, token)
+        upload = pending.load(db.session(), token, current_user.id)
+    except pending.UploadUnreadable as exc:  # tampered, swapped, or its master key removed
+        pending.discard(db.session(), token)
         audit_event("library.import.unreadable", object_type="library", outcome="failed",
                     detail={"reason": str(exc)[:200]})
         db.session().commit()
@@ -464,7 +463,7 @@ def import_preview(token: str):
         abort(400)
     action = request.form.get("action", "preview")
     if action == "cancel":
-        pending.discard(current_app.instance_path, token)
+        pending.discard(db.session(), token)
         flash(_("Import cancelled; the uploaded file was deleted."), "success")
         return redirect(url_for("library.index"))
     status = request.form.get("default_status", upload.default_status)
@@ -473,7 +472,7 @@ def import_preview(token: str):
     try:
         sheets = sheet_records(upload.data, upload.filename)  # checked at upload; a time limit may still hit
     except ImportErrorWithContext as exc:
-        pending.discard(current_app.instance_path, token)
+        pending.discard(sess, token)
         flash(localized(exc), "error")
         return redirect(url_for("library.import_upload"))
     errors: list[str] = []
@@ -502,7 +501,7 @@ def import_preview(token: str):
                 sess.rollback()
                 errors.append(_("Nothing was imported: %(reason)s", reason=localized(exc).splitlines()[0][:300]))
             else:
-                pending.discard(current_app.instance_path, token)
+                pending.discard(sess, token)
                 flash(_("Imported %(file)s: %(create)d created, %(update)d updated, %(unchanged)d unchanged, "
                         "%(problems)d rows skipped.", file=upload.filename, **plan.summary()), "success")
                 return redirect(url_for("library.index"))

@@ -1,13 +1,9 @@
-"""Pure helpers behind the library pages: text diffs, the import mapping form, pending uploads."""
+"""Pure helpers behind the library pages: text diffs, the import mapping form."""
 from __future__ import annotations
-
-import os
-import time
 
 import pytest
 
-from answers.library import pending, preview
-from vault.crypto import Keyring
+from answers.library import preview
 from answers.library.diff import snapshot_changes, text_diff
 from answers.library.forms import split_lines, split_refs, split_tags
 
@@ -76,28 +72,3 @@ def test_mapping_form_round_trip():
 def test_mapping_form_problems(form, problem):
     _mapping, problems, _views = preview.mapping_from_form(form, SHEETS)
     assert problems == ([problem] if problem else [])
-
-
-def test_pending_uploads_are_private_bound_to_the_user_and_expire(tmp_path):
-    keyring = Keyring.generate()
-    token = pending.save(str(tmp_path), b"question,answer\n", keyring=keyring, filename="lib.csv", user_id=7,
-                         default_status="draft")
-    folder = tmp_path / "library_uploads"
-    assert oct(os.stat(folder / f"{token}.bin").st_mode & 0o777) == "0o600"
-    assert len(token) >= 22
-    upload = pending.load(str(tmp_path), token, 7, keyring=keyring)
-    assert (upload.filename, upload.data, upload.default_status) == ("lib.csv", b"question,answer\n", "draft")
-    assert pending.load(str(tmp_path), token, 8, keyring=keyring) is None
-    for bad in ("../../etc/passwd", "", "a" * 100, token + "/x"):
-        assert pending.load(str(tmp_path), bad, 7, keyring=keyring) is None
-
-    old = time.time() - pending.MAX_AGE_SECONDS - 5
-    os.utime(folder / f"{token}.json", (old, old))
-    assert pending.load(str(tmp_path), token, 7, keyring=keyring) is None
-    assert not list(folder.iterdir())  # an expired upload is deleted when someone asks for it
-
-    second = pending.save(str(tmp_path), b"x", keyring=keyring, filename="b.csv", user_id=7, default_status="approved")
-    for f in folder.iterdir():
-        os.utime(f, (old, old))
-    assert pending.sweep(str(tmp_path)) == 1 and not list(folder.iterdir())
-    pending.discard(str(tmp_path), second)  # already gone: no error

@@ -31,8 +31,14 @@ LIBRARY_CSV = _csv([["ID", "Question", "Answer", "Details"],
                     ["NET-01", "是否部署了防火墙？", "是", SECRET]])
 
 
-def _folder(app) -> Path:
-    return Path(app.instance_path) / "library_uploads"
+def _kept(app, token: str):
+    """(the row, the path of its encrypted object in the local store)."""
+    with app.app_context():
+        row = db.session().get(pending.PendingRow, token)
+        if row is None:
+            return None, None
+        db.session().expunge(row)
+        return row, Path(app.config["STORAGE_PATH"]) / row.blob.key
 
 
 def _upload(c, data: bytes = LIBRARY_CSV, name: str = "library.csv"):
@@ -47,10 +53,10 @@ def test_kept_upload_is_ciphertext_and_preview_and_import_still_work(app, client
 
     c = client_as("security")
     url, token = _upload(c)
-    stored = {p.name: p.read_bytes() for p in _folder(app).iterdir()}
-    assert set(stored) == {f"{token}.bin", f"{token}.json"}
-    assert all(MARKER not in content and b"ENC-01" not in content for content in stored.values())
-    assert len(stored[f"{token}.bin"]) > len(LIBRARY_CSV)  # header and tag added, content encrypted
+    _row, path = _kept(app, token)
+    stored = path.read_bytes()
+    assert MARKER not in stored and b"ENC-01" not in stored
+    assert len(stored) > len(LIBRARY_CSV)  # header and tag added, content encrypted
 
     page = c.get(url).get_data(as_text=True)
     assert SECRET in page and "ENC-01" in page  # the preview reads it back
@@ -58,36 +64,38 @@ def test_kept_upload_is_ciphertext_and_preview_and_import_still_work(app, client
     assert resp.status_code == 302, resp.get_data(as_text=True)
     with app.app_context():
         assert service.get_by_ref(db.session(), "ENC-01").answer_full == f"AES-256 ({SECRET})."
-    assert not any(_folder(app).iterdir())
+    assert _kept(app, token) == (None, None) and not path.exists()
 
 
 @pytest.mark.parametrize("damage", ["flip_byte", "truncate", "swap_in_other_upload", "edit_uploader"])
 def test_a_tampered_kept_upload_gives_a_clear_message_not_a_500(app, client_as, damage):
     c = client_as("security")
     url, token = _upload(c)
-    folder = _folder(app)
-    data_path, meta_path = folder / f"{token}.bin", folder / f"{token}.json"
+    row, path = _kept(app, token)
     if damage == "flip_byte":
-        raw = bytearray(data_path.read_bytes())
+        raw = bytearray(path.read_bytes())
         raw[len(raw) // 2] ^= 0x01
-        data_path.write_bytes(bytes(raw))
+        path.write_bytes(bytes(raw))
     elif damage == "truncate":
-        data_path.write_bytes(data_path.read_bytes()[:-5])
+        path.write_bytes(path.read_bytes()[:-5])
     elif damage == "swap_in_other_upload":  # same uploader, another upload's file and key
         _url, other = _upload(c, _csv([["Question", "Answer"], ["Other?", "Yes"]]))
-        data_path.write_bytes((folder / f"{other}.bin").read_bytes())
-        meta_path.write_bytes((folder / f"{other}.json").read_bytes())
-    else:  # metadata rewritten to hand another user's upload to this one
+        with app.app_context():
+            sess = db.session()
+            sess.get(pending.PendingRow, token).blob_id = sess.get(pending.PendingRow, other).blob_id
+            sess.commit()
+    else:  # the row rewritten to hand another user's upload to this one
         intruder = client_as("security")
-        meta_path.write_text(meta_path.read_text().replace(f'"user_id": {c.user.id}',
-                                                           f'"user_id": {intruder.user.id}'))
+        with app.app_context():
+            db.session().get(pending.PendingRow, token).user_id = intruder.user.id
+            db.session().commit()
         c = intruder
 
     resp = c.get(url)
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/library/import")
     page = c.get(resp.headers["Location"]).get_data(as_text=True)
     assert "failed its integrity check" in page and "Upload it again" in page
-    assert not data_path.exists() and not meta_path.exists()  # the bad file is gone
+    assert _kept(app, token) == (None, None)  # the bad upload is gone
     assert c.get(url).status_code == 404
     with app.app_context():
         events = audit.query_events(db.session(), action="library.import.unreadable")
@@ -95,19 +103,17 @@ def test_a_tampered_kept_upload_gives_a_clear_message_not_a_500(app, client_as, 
         assert db.session().scalar(select(LibraryEntry).limit(1)) is None  # nothing imported
 
 
-def test_kept_upload_does_not_open_after_its_master_key_is_removed(tmp_path):
-    keyring = Keyring.generate()
-    token = pending.save(str(tmp_path), LIBRARY_CSV, keyring=keyring, filename="lib.csv", user_id=3,
-                         default_status="draft")
-    assert pending.load(str(tmp_path), token, 3, keyring=keyring).data == LIBRARY_CSV
-    keyring.add_key()
-    assert pending.load(str(tmp_path), token, 3, keyring=keyring).data == LIBRARY_CSV  # old key still unwraps
-    keyring.remove_key("k1")
-    with pytest.raises(pending.UploadUnreadable):
-        pending.load(str(tmp_path), token, 3, keyring=keyring)
-    with pytest.raises(pending.UploadUnreadable):  # another instance's keys
-        pending.load(str(tmp_path), token, 3, keyring=Keyring.generate())
-    assert pending.load(str(tmp_path), token, 4, keyring=keyring) is None  # someone else's: just missing
+def test_kept_upload_does_not_open_without_its_master_key(app, make_user, monkeypatch):
+    from vault.storage import service as storage
+    user = make_user("security")
+    with app.app_context():
+        sess = db.session()
+        token = pending.save(sess, LIBRARY_CSV, filename="lib.csv", user_id=user.id, default_status="draft")
+        assert pending.load(sess, token, user.id).data == LIBRARY_CSV
+        assert pending.load(sess, token, user.id + 1) is None  # someone else's: just missing
+        monkeypatch.setattr(storage, "get_keyring", Keyring.generate)  # another instance's keys only
+        with pytest.raises(pending.UploadUnreadable):
+            pending.load(sess, token, user.id)
 
 
 # --- export -----------------------------------------------------------------------------------------

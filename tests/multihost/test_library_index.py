@@ -128,3 +128,19 @@ def test_the_index_cache_folder_is_rebuilt_from_the_store_when_deleted(hosts, em
         app_index().sync(db.session())
     assert embedder.texts == before and (folder / "library_index").exists()
     assert _matches(b, ["Do you rotate encryption keys?"])[0][0] == "MH-08"
+
+
+def test_an_import_previewed_on_host_a_is_confirmed_on_host_b(hosts, embedder, make_pg_user):
+    from tests.answers.test_library_views import _fields, _upload
+    a, b = hosts
+    user = make_pg_user(a, "security")
+    a.test_client_class = b.test_client_class = FlaskLoginClient
+    on_a, on_b = a.test_client(user=user), b.test_client(user=user)
+    resp = _upload(on_a, b"ID,Question,Answer\nENC-01,Is data encrypted at rest?,Yes\n")
+    url = resp.headers["Location"]
+    page = on_b.get(url).get_data(as_text=True)  # the kept file is in the shared store, not on host A
+    assert "ENC-01" in page
+    assert on_b.post(url, data={**_fields(page), "action": "confirm"}).status_code == 302
+    assert on_a.get(url).status_code == 404  # deleted after the import, for every host
+    with a.app_context():
+        assert service.get_by_ref(db.session(), "ENC-01").question == "Is data encrypted at rest?"
