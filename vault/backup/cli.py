@@ -33,6 +33,11 @@ def _passphrase(path: Path | None, *, confirm: bool) -> str:
                         confirmation_prompt=confirm)
 
 
+def _progress(what: str, name: str, count: int) -> None:
+    if what == "object" and count % 1000 == 0:  # a sign of life on large instances, not a line per file
+        click.echo(f"  {count} stored files so far", err=True)
+
+
 def _keys_message(keyring, needed: list[str]) -> str:
     where = "VAULT_MASTER_KEYS" if keys_from_environment() else current_app.config["MASTER_KEY_FILE"]
     secret = Path(current_app.instance_path) / "secret_key"
@@ -69,7 +74,7 @@ def backup_command(output: Path, with_keys: bool, passphrase_file: Path | None, 
         result = dump.write_backup(output, engine=db.engine(), metadata=db.Base.metadata,
                                    heads=set(_scripts().get_heads()), store_for=get_store, keyring=keyring,
                                    secret_key=current_app.config.get("SECRET_KEY"), passphrase=passphrase,
-                                   overwrite=overwrite)
+                                   overwrite=overwrite, progress=_progress)
     except (dump.BackupError, archive.ArchiveError, OSError) as exc:
         raise click.ClickException(f"backup failed, no file written: {exc}") from exc
     sess = db.session()
@@ -137,7 +142,7 @@ def restore_command(file: Path, passphrase_file: Path | None, verify_only: bool)
     Path(current_app.instance_path).mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         result = load.restore(file, _target(), passphrase=lambda: _passphrase(passphrase_file, confirm=False),
-                              actor=ACTOR, verify_only=verify_only)
+                              actor=ACTOR, progress=_progress, verify_only=verify_only)
     except archive.ArchiveError as exc:
         raise click.ClickException(f"the backup cannot be used, nothing was restored: {exc}") from exc
     except (load.RestoreError, OSError) as exc:
