@@ -51,7 +51,9 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str) -> Engine:
-    kwargs: dict = {"future": True}
+    # hide_parameters: a database error's message would carry the statement's values (emails, token
+    # hashes) into the logs; the statement and the error are enough to act on.
+    kwargs: dict = {"future": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:

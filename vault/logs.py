@@ -94,8 +94,8 @@ class JsonFormatter(logging.Formatter):
             "request_id": getattr(record, "request_id", None) or current_request_id(),
         }
         line.update(_extras(record))
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+        if record.exc_info:  # the scrubbed text when ScrubPaths made one
+            line["exception"] = record.exc_text or self.formatException(record.exc_info)
         if record.stack_info:
             line["stack"] = self.formatStack(record.stack_info)
         return json.dumps(line, ensure_ascii=False, default=str)

@@ -205,3 +205,33 @@ def test_bind_request_id_refuses_unsafe_values_and_restores_the_previous():
             assert logs.current_request_id() is None
         assert logs.current_request_id() == "outer-id-0001"
     assert logs.current_request_id() == before
+
+
+def test_a_database_error_logs_no_values_of_the_statement(app, json_logs):
+    """An integrity error's message would quote the row's values (an email here) without hide_parameters."""
+    from sqlalchemy.exc import IntegrityError
+
+    from vault import db
+    from vault.auth.models import User
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def duplicate():
+        sess = db.session()
+        for _ in range(2):
+            sess.add(User(email="dup-owner@example.com", name="Dup", role="legal", password_hash="x"))
+        sess.flush()
+        return "unreachable"
+    app.add_url_rule("/ops-test/duplicate", "ops_duplicate", duplicate)
+    resp = app.test_client().get("/ops-test/duplicate")
+    read(resp)
+    assert resp.status_code == 500
+    errors = [line for line in json_logs.lines() if line["level"] == "ERROR" and "exception" in line]
+    assert errors and IntegrityError.__name__ in errors[0]["exception"]
+    assert "dup-owner@example.com" not in json_logs.text
+
+
+def test_werkzeug_request_lines_are_dropped_and_its_other_lines_kept(json_logs):
+    werkzeug = logging.getLogger("werkzeug")
+    werkzeug.info('127.0.0.1 - - [06/Dec/2026 07:00:00] "%s" %s %s', "GET /trust/access/SecretTok HTTP/1.1", "200", "-")
+    werkzeug.info(" * Running on %s", "http://127.0.0.1:5000")
+    assert "SecretTok" not in json_logs.text and "Running on http://127.0.0.1:5000" in json_logs.text
