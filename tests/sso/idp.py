@@ -3,7 +3,8 @@ served over HTTP on loopback, with a login page (user name and password) like a 
 
 `mode` makes it misbehave the way an attacker or a broken IdP would: "forged" signs with a key that is not
 in its metadata, "tampered" edits the signed assertion after signing, "expired" issues an assertion whose
-NotOnOrAfter has passed (written 20 minutes ago by a shifted clock), "audience" addresses it to another service provider, "unsigned" signs nothing.
+NotOnOrAfter has passed (written 20 minutes ago by a shifted clock), "old" one written 20 minutes ago that
+claims an hour's validity, "audience" addresses it to another service provider, "unsigned" signs nothing.
 """
 from __future__ import annotations
 
@@ -110,7 +111,8 @@ class SamlIdp:
     def _server(self) -> Server:
         if self.mode == "forged":
             return Server(config=self._config(key_file=self.evil_key, cert_file=self.evil_cert))
-        return Server(config=self._config(key_file=self.key_file, cert_file=self.cert_file))
+        lifetime = 60 if self.mode == "old" else 5
+        return Server(config=self._config(key_file=self.key_file, cert_file=self.cert_file, lifetime_minutes=lifetime))
 
     # the pages --------------------------------------------------------------------------------------
     def _make_app(self) -> Flask:
@@ -152,7 +154,7 @@ class SamlIdp:
         audience = "https://someone-else.example/sp" if self.mode == "audience" else sp_entity_id
         identity = {"email": [user["email"]], "groups": list(user["groups"]), "displayName": [user["name"]]}
         signed = self.mode != "unsigned"
-        with shifted_clock(-20 * 60 if self.mode == "expired" else 0):  # issued 20 min ago, valid for 5
+        with shifted_clock(-20 * 60 if self.mode in ("expired", "old") else 0):  # issued 20 min ago
             response = server.create_authn_response(
                 identity, in_response_to=message.id, destination=self.acs_url, sp_entity_id=audience,
                 name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=user["email"]), sign_assertion=signed,

@@ -59,6 +59,7 @@ def test_a_user_in_no_mapped_group_is_refused(sso_app, saml_idp):
     ("tampered", "signature", "not signed by the certificate in its metadata"),
     ("unsigned", "signature", "not signed"),
     ("expired", "expired", "has expired"),
+    ("old", "expired", "has expired"),  # still "valid" by its own NotOnOrAfter, but older than we accept
     ("audience", "audience", "made for another application"),
 ])
 def test_a_bad_assertion_is_refused_with_a_clear_page_and_audited(sso_app, saml_idp, mode, reason, words):
@@ -69,6 +70,8 @@ def test_a_bad_assertion_is_refused_with_a_clear_page_and_audited(sso_app, saml_
     page = answer.get_data(as_text=True)
     assert answer.status_code == 403 and words in page and "Back to sign-in" in page
     assert refusals(sso_app) == [reason]
+    if mode == "old":  # our age limit refused it, not the assertion's own NotOnOrAfter
+        assert "issued" in events(sso_app, "sso.refused")[-1].detail
     assert _user(sso_app, "alice@example.com") is None
     assert client.get("/account").status_code == 302
 

@@ -81,8 +81,22 @@ def _get_json(url: str, what: str) -> dict:
     return data
 
 
+_discovered: dict[tuple[str, bool], tuple[float, Provider]] = {}
+DISCOVERY_SECONDS = 300  # metadata kept this long per process: sign-in and sign-out need not ask every time
+
+
 def discover(issuer: str, *, allow_http: bool = False) -> Provider:
     """The provider's metadata from `<issuer>/.well-known/openid-configuration`; its `issuer` must be ours."""
+    key = (issuer, allow_http)
+    cached = _discovered.get(key)
+    if cached and time.monotonic() - cached[0] < DISCOVERY_SECONDS:
+        return cached[1]
+    provider = _discover(issuer, allow_http=allow_http)
+    _discovered[key] = (time.monotonic(), provider)
+    return provider
+
+
+def _discover(issuer: str, *, allow_http: bool) -> Provider:
     issuer = check_url(issuer.rstrip("/"), allow_http=allow_http)
     data = _get_json(issuer + "/.well-known/openid-configuration", "discovery")
     if (data.get("issuer") or "").rstrip("/") != issuer:

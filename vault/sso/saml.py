@@ -31,7 +31,7 @@ from vault.sso.errors import SsoRefused
 log = logging.getLogger(__name__)
 XMLSEC = shutil.which("xmlsec1") or "/usr/bin/xmlsec1"
 CLOCK_SKEW = 60  # seconds accepted between our clock and the IdP's
-DEFAULT_LIFETIME = timedelta(minutes=10)  # kept for replay when the assertion gives no NotOnOrAfter
+MAX_AGE = timedelta(minutes=10)  # an assertion issued longer ago is refused, whatever its NotOnOrAfter says
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,14 @@ def _classify(exc: Exception) -> SsoRefused:
                       error=f"{type(exc).__name__}: {text[:300]}")
 
 
+def _moment(text: str) -> datetime:
+    return datetime(*str_to_time(text)[:6], tzinfo=timezone.utc)
+
+
 def _expiry(assertion) -> datetime:
-    moments = []
+    """Until when its id must be remembered: its latest NotOnOrAfter, and never less than MAX_AGE after it
+    was issued (the age limit below refuses it from then on, so the row may go)."""
+    moments = [_moment(assertion.issue_instant) + MAX_AGE - timedelta(seconds=CLOCK_SKEW)]
     conditions = assertion.conditions
     if conditions is not None and conditions.not_on_or_after:
         moments.append(conditions.not_on_or_after)
@@ -143,10 +149,7 @@ def _expiry(assertion) -> datetime:
         data = confirmation.subject_confirmation_data
         if data is not None and data.not_on_or_after:
             moments.append(data.not_on_or_after)
-    if not moments:
-        return datetime.now(timezone.utc) + DEFAULT_LIFETIME
-    latest = max(datetime(*str_to_time(m)[:6], tzinfo=timezone.utc) for m in moments)
-    return latest + timedelta(seconds=CLOCK_SKEW)
+    return max(_moment(m) if isinstance(m, str) else m for m in moments) + timedelta(seconds=CLOCK_SKEW)
 
 
 def finish(sp: ServiceProvider, saml_response: str, outstanding: dict[str, str]) -> Login:
@@ -166,6 +169,11 @@ def finish(sp: ServiceProvider, saml_response: str, outstanding: dict[str, str])
     assertion = response.assertion
     if assertion.signature is None:  # belt and braces over want_assertions_signed
         raise SsoRefused("signature", _l("The assertion is not signed. Sign-in refused."))
+    issued = _moment(assertion.issue_instant)
+    if issued + MAX_AGE + timedelta(seconds=CLOCK_SKEW) < datetime.now(timezone.utc):
+        # An IdP may leave NotOnOrAfter out; this age limit is what keeps the replay table finite.
+        raise SsoRefused("expired", _l("The identity provider's answer has expired or is not valid yet. Start "
+                                       "again; if it keeps happening, check the server clocks."), issued=str(issued))
     attributes: dict[str, list[str]] = {}
     for statement in assertion.attribute_statement or []:
         for attribute in statement.attribute:

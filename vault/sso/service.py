@@ -215,7 +215,9 @@ def sign_in(session: Session, settings: SsoSettings, identity: Identity, *, ip: 
 # --- replay and housekeeping --------------------------------------------------------------------
 
 def remember_assertion(session: Session, key: str, expires_at: datetime) -> None:
-    """Record a SAML assertion as used; SsoRefused("replay") if any host used it before."""
+    """Record a SAML assertion as used; SsoRefused("replay") if any host used it before. Rows past their
+    expiry go first (such assertions are refused as expired anyway)."""
+    purge_used_assertions(session)
     try:
         with session.begin_nested():
             session.add(SsoUsedAssertion(key=key, expires_at=expires_at))
