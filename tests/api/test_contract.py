@@ -17,11 +17,13 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 
 
 def seed(app) -> dict:
-    """One of each (a document, a library entry, a subprocessor, an incident, a questionnaire): half the
+    """One of each (a document, an access request, a library entry, a subprocessor, an incident, a
+    questionnaire): half the
     cases of an operation on one object use its real id, half a generated one (mostly a 404)."""
     from status import service as status_service
     from tests.documents.builders import add_document, new_user
     from answers.library import service as library
+    from vault.access import service as access
     from answers.questionnaires import service as questionnaires
     from vault import db
     from vault.audit import Actor
@@ -32,6 +34,8 @@ def seed(app) -> dict:
         sess = db.session()
         owner = new_user(sess, "admin")
         document = add_document(app, sess, owner)
+        report = add_document(app, sess, owner, title="SOC 2 report", doc_type="audit_report", visibility="nda",
+                              frameworks=())
         entry = library.create_entry(sess, Actor(label="seed"), question="Do you encrypt data at rest?",
                                      answer_short="Yes")
         sp = subprocessors.create_subprocessor(sess, subprocessors.SubprocessorFields(
@@ -41,8 +45,13 @@ def seed(app) -> dict:
             update_=status_service.UpdateInput(status="investigating", body_en="Looking"))
         qn = questionnaires.upload(sess, Actor(label="seed", id=owner.id), customer="Buyer", filename="q.csv",
                                    data=b"ID,Question,Answer\nQ1,Do you encrypt data at rest?,\n")
+        request, _token = access.create_request(
+            sess, access.RequestInput(name="Ann Buyer", email="ann@buyer.example", company="Buyer Ltd",
+                                      document_uids=[report.uid]),
+            now=utcnow(), confirm_minutes=30)
         sess.commit()
-        return {"/documents/": {"uid": document.uid, "version_uid": document.versions[0].uid},
+        return {"/access/requests/": {"uid": request.uid},
+                "/documents/": {"uid": document.uid, "version_uid": document.versions[0].uid},
                 "/library/": {"uid": entry.uid}, "/subprocessors/": {"uid": sp.uid},
                 "/status/": {"uid": incident.uid}, "/questionnaires/": {"uid": qn.uid}}
 
