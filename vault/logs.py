@@ -130,7 +130,10 @@ class ScrubPaths(logging.Filter):
         raw = _raw_paths()
         if raw:
             route, paths = raw
-            message = record.getMessage()
+            try:
+                message = record.getMessage()
+            except Exception:  # noqa: BLE001 - a malformed call: logging reports it when formatting, not here
+                return True
             scrubbed = _replace(message, paths, route)
             if scrubbed != message:
                 record.msg, record.args = scrubbed, None
