@@ -62,6 +62,10 @@ def test_revoked_token_stops_at_once(app):
     assert resp.status_code == 401 and resp.content_type == "application/problem+json"
     assert resp.headers["WWW-Authenticate"].startswith("Bearer")
     assert _events(app, "api_token.revoke")[0][1] == token_uid
+    client.get("/api/v1/documents", headers=bearer("tvk_" + "x" * 43))
+    client.get("/api/v1/documents")  # no token at all: nothing to record
+    refused = [(obj, d["reason"]) for _a, obj, _o, d in _events(app, "api.auth.refused")]
+    assert refused == [("", "unknown"), (token_uid, "revoked")]
 
 
 def test_disabled_owner_and_expired_token_are_refused(app):

@@ -34,8 +34,16 @@ def authenticate() -> None:
     g._login_user = AnonymousUserMixin()  # noqa: SLF001 (nothing in this request loads a user from a cookie)
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return
-    row = api_tokens.authenticate(db.session(), bearer())
-    if row is None:
+    secret = bearer()
+    sess = db.session()
+    row, refused = api_tokens.check(sess, secret)
+    if refused and secret:  # a token was tried: worth seeing (a leaked, revoked one in use); no token: no noise
+        audit.record(sess, "api.auth.refused", by=audit.Actor(label=row.user.email if row else "anonymous",
+                                                              id=row.user.id if row else None, ip=client_ip()),
+                     object_type="api_token", object_id=row.uid if row else "", outcome="denied",
+                     detail={"reason": refused, "method": request.method, "path": request.path[:500]})
+        sess.commit()
+    if refused:
         raise ApiProblem(401, "Send a valid personal API token: Authorization: Bearer tvk_… (it may have "
                               "expired, been revoked, or its owner disabled).",
                          headers={"WWW-Authenticate": 'Bearer realm="trustvault"'})

@@ -84,16 +84,27 @@ def create_token(session: Session, user: User, *, scope: str, days: int = DEFAUL
     return NewToken(row, secret)
 
 
-def authenticate(session: Session, secret: str | None, *, now: datetime | None = None) -> ApiToken | None:
-    """The live token of an active owner, or None (unknown, malformed, expired, revoked, owner disabled)."""
+def check(session: Session, secret: str | None, *, now: datetime | None = None) -> tuple[ApiToken | None, str]:
+    """(the token, "") for a live token of an active owner; else (the row if known, why it is refused:
+    malformed, unknown, revoked, expired, owner_disabled)."""
     if not tokens.plausible(secret) or not secret.startswith(PREFIX):
-        return None
+        return None, "malformed"
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == tokens.hash_token(secret)))
     if row is None or not tokens.matches(secret, row.token_hash):
-        return None
-    if not row.live(now or utcnow()) or not row.user.active:
-        return None
-    return row
+        return None, "unknown"
+    if row.revoked_at is not None:
+        return row, "revoked"
+    if not row.live(now or utcnow()):
+        return row, "expired"
+    if not row.user.active:
+        return row, "owner_disabled"
+    return row, ""
+
+
+def authenticate(session: Session, secret: str | None, *, now: datetime | None = None) -> ApiToken | None:
+    """The live token of an active owner, or None."""
+    row, refused = check(session, secret, now=now)
+    return None if refused else row
 
 
 def mark_used(row: ApiToken, *, ip: str, now: datetime | None = None) -> None:
