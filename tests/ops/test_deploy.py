@@ -209,3 +209,20 @@ def test_gunicorn_behind_nginx_as_deployed(tmp_path, metrics_token):
     access = (nginx_dir / "logs" / "access.log").read_text()
     assert rid in access and json.loads(access.splitlines()[-1])["request_id"]
     assert secret not in log_path.read_text() and secret not in access
+
+
+def test_the_benchmark_runs_the_deployed_nginx_template_and_gunicorn_config():
+    """The two-host benchmark measures what is deployed: its nginx comes from deploy/render.py (the template),
+    its gunicorn from deploy/gunicorn.conf.py, and no benchmark carries nginx configuration of its own."""
+    sources = {path.relative_to(ROOT): path.read_text(encoding="utf-8") for path in (ROOT / "bench").rglob("*.py")}
+    own_config = [name for name, text in sources.items()
+                  if re.search(r"proxy_pass|upstream\s+\w+\s*\{|log_format|worker_connections", text)]
+    assert own_config == []
+    starts_nginx = {name: text for name, text in sources.items()
+                    if re.search(r"""which\(\s*["']nginx["']|["']/usr/sbin/nginx["']|NGINX\b""", text)}
+    if not starts_nginx:
+        pytest.skip("no benchmark in this checkout starts nginx yet")
+    for name, text in starts_nginx.items():
+        assert "deploy.render" in text and "nginx_site(" in text, f"{name} must render deploy/nginx/trustvault.conf"
+        if re.search(r"[\"'/]gunicorn[\"']", text):  # the app servers behind that nginx
+            assert "gunicorn.conf.py" in text, f"{name} must start gunicorn with deploy/gunicorn.conf.py"
