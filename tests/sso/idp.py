@@ -4,7 +4,8 @@ served over HTTP on loopback, with a login page (user name and password) like a 
 `mode` makes it misbehave the way an attacker or a broken IdP would: "forged" signs with a key that is not
 in its metadata, "tampered" edits the signed assertion after signing, "expired" issues an assertion whose
 NotOnOrAfter has passed (written 20 minutes ago by a shifted clock), "old" one written 20 minutes ago that
-claims an hour's validity, "audience" addresses it to another service provider, "unsigned" signs nothing.
+claims an hour's validity, "audience" addresses it to another service provider, "unsigned" signs nothing, "response_signed" signs the
+response around an unsigned assertion.
 """
 from __future__ import annotations
 
@@ -153,12 +154,12 @@ class SamlIdp:
         sp_entity_id = message.issuer.text
         audience = "https://someone-else.example/sp" if self.mode == "audience" else sp_entity_id
         identity = {"email": [user["email"]], "groups": list(user["groups"]), "displayName": [user["name"]]}
-        signed = self.mode != "unsigned"
+        signed = self.mode not in ("unsigned", "response_signed")
         with shifted_clock(-20 * 60 if self.mode in ("expired", "old") else 0):  # issued 20 min ago
             response = server.create_authn_response(
                 identity, in_response_to=message.id, destination=self.acs_url, sp_entity_id=audience,
                 name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=user["email"]), sign_assertion=signed,
-                sign_response=False, authn={"class_ref": PASSWORD_CLASS})
+                sign_response=self.mode == "response_signed", authn={"class_ref": PASSWORD_CLASS})
         xml = str(response)
         if self.mode == "tampered":  # after signing: the signature no longer covers what is there
             xml = xml.replace(user["groups"][0], "trust-admins", 1) if user["groups"] else xml.replace(

@@ -58,6 +58,7 @@ def test_a_user_in_no_mapped_group_is_refused(sso_app, saml_idp):
     ("forged", "signature", "not signed by the certificate in its metadata"),
     ("tampered", "signature", "not signed by the certificate in its metadata"),
     ("unsigned", "signature", "not signed"),
+    ("response_signed", "signature", "not signed"),  # the assertion itself must carry the signature
     ("expired", "expired", "has expired"),
     ("old", "expired", "has expired"),  # still "valid" by its own NotOnOrAfter, but older than we accept
     ("audience", "audience", "made for another application"),
