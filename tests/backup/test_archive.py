@@ -93,3 +93,16 @@ def test_sealed_keys_open_only_with_the_passphrase_and_in_their_own_backup():
         sealing.seal(b"x", "short", backup_id="b1")
     with pytest.raises(ValueError, match="out of range"):  # a hostile block asking for 16 GiB
         sealing.unseal({**block, "n": 2 ** 24}, "a long enough passphrase", backup_id="b1")
+
+
+def test_table_parts_decrypt_only_under_their_own_name_and_key():
+    key = archive.table_key(KEY, "b1")
+    sealed = b"".join(archive.encrypted(key, "database/001-users.jsonl.gz", [b"alice@buyer.example\n" * 100]))
+    assert b"alice" not in sealed
+    assert b"".join(archive.decrypted(key, "database/001-users.jsonl.gz", [sealed])) == b"alice@buyer.example\n" * 100
+    moved = (key, "database/002-grants.jsonl.gz")
+    other_backup = (archive.table_key(KEY, "b2"), "database/001-users.jsonl.gz")
+    for other_key, name in (moved, other_backup):
+        with pytest.raises(archive.ArchiveError, match="does not decrypt") as err:
+            b"".join(archive.decrypted(other_key, name, [sealed]))
+        assert err.value.part == name

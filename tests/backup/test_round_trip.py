@@ -62,6 +62,7 @@ def test_sqlite_and_local_files_to_postgres_and_s3_with_sealed_keys(tmp_path, sm
     key = Keyring.load(source.config["MASTER_KEY_FILE"]).keys["k1"].key
     data = out.read_bytes()
     assert key not in data and base64.b64encode(key) not in data  # sealed, never in clear
+    assert filled.email.encode() not in data and b"security@example.com" not in data  # the rows are encrypted too
 
     target = instance(tmp_path / "target", database_url=postgres_url, s3_endpoint=s3_endpoint, initialise=False)
     restored = run(target, "restore", str(out), "--passphrase-file", str(passphrase))

@@ -2,7 +2,7 @@
 
     trustvault-backup.json    header: format version, schema revision, backup id, key fingerprints
     keys.sealed.json          only with `--with-keys`: master keys sealed with a passphrase (sealing.py)
-    database/NNN-<table>.jsonl.gz   one part per table, rows as JSON lines
+    database/NNN-<table>.jsonl.gz   one part per table, rows as JSON lines, gzipped, then encrypted
     objects/<key>             every stored object exactly as stored (still encrypted)
     manifest.json             every part above with its size and SHA-256
     manifest.hmac             HMAC-SHA256 of manifest.json under a key derived from a master key
@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterable, Iterator
 
 from cryptography.hazmat.primitives import hashes
+
+from vault import crypto
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 FORMAT = "trustvault-backup"
@@ -67,6 +69,11 @@ def keyed_digest(key: bytes, label: str, salt: bytes = b"") -> bytes:
 def fingerprint(key: bytes) -> str:
     """Names a key without revealing it: tells at restore whether the key here is the one backed up."""
     return keyed_digest(key, "fingerprint").hex()[:32]
+
+
+def table_key(master_key: bytes, backup_id: str) -> bytes:
+    """The key the table parts are encrypted with: without the master keys a backup reveals no row."""
+    return keyed_digest(master_key, "tables", backup_id.encode())
 
 
 def sign(manifest: bytes, master_key: bytes, backup_id: str) -> str:
@@ -119,6 +126,18 @@ class ArchiveWriter:
         self._member(SIGNATURE, [sign(body, master_key, backup_id).encode()])
         self.fh.write(b"\0" * (2 * _BLOCK))
         return body
+
+
+def encrypted(key: bytes, name: str, chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """A table part encrypted like a stored file (vault.crypto's AES-256-GCM segments), bound to its name."""
+    return crypto.encrypt_stream(key, chunks, name)
+
+
+def decrypted(key: bytes, name: str, chunks: Iterable[bytes]) -> Iterator[bytes]:
+    try:
+        yield from crypto.decrypt_stream(key, chunks, name)
+    except crypto.IntegrityError:
+        raise ArchiveError(name, "does not decrypt with the backup's master key (damaged or altered)") from None
 
 
 def gzip_lines(lines: Iterable[bytes]) -> Iterator[bytes]:

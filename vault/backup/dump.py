@@ -139,7 +139,7 @@ def _write(fh, out, backup_id, engine, metadata, heads, store_for, keyring, secr
             "signing_key": keyring.active,
             "key_fingerprints": {k.id: archive.fingerprint(k.key) for k in keyring.keys.values()},
             "secret_key_fingerprint": archive.fingerprint(secret_key.encode()) if secret_key else None,
-            "sealed_keys": passphrase is not None,
+            "sealed_keys": passphrase is not None, "tables_encrypted": "AES-256-GCM",
         }
         writer.add(archive.HEADER, [archive.canonical_json(header)])
         if passphrase is not None:
@@ -147,11 +147,14 @@ def _write(fh, out, backup_id, engine, metadata, heads, store_for, keyring, secr
             block = sealing.seal(payload, passphrase, backup_id=backup_id)
             writer.add(archive.SEALED_KEYS, [archive.canonical_json(block)])
         rows = 0
+        tables_key = archive.table_key(keyring.keys[keyring.active].key, backup_id)
         tables = metadata.sorted_tables  # parents before children: inserts in this order satisfy foreign keys
         for n, table in enumerate(tables):
             count = [0]
-            writer.add(f"{archive.DATABASE}{n:03d}-{table.name}.jsonl.gz",
-                       archive.gzip_lines(_table_lines(conn, table, count)), table=table.name)
+            name = f"{archive.DATABASE}{n:03d}-{table.name}.jsonl.gz"
+            writer.add(name,
+                       archive.encrypted(tables_key, name, archive.gzip_lines(_table_lines(conn, table, count))),
+                       table=table.name)
             writer.parts[-1]["rows"] = count[0]
             rows += count[0]
             progress("table", table.name, count[0])

@@ -216,7 +216,8 @@ def restore(path: Path, target: Target, *, passphrase: Callable[[], str] | None 
     files: list[Path] = []
     try:
         with open(path, "rb") as fh, target.engine.begin() as conn:
-            _load(conn, fh, verified, target, state["seeded"], result, written, progress)
+            tables_key = archive.table_key(choice.keyring.keys[header["signing_key"]].key, header["backup_id"])
+            _load(conn, fh, verified, tables_key, target, state["seeded"], result, written, progress)
             _check_audit(conn, result, actor)
             _write_key_files(target, choice, result, files)
     except SQLAlchemyError as exc:
@@ -240,7 +241,7 @@ def _undo(target: Target, written: list[str], files: list[Path]) -> None:
             file.unlink()
 
 
-def _load(conn: Connection, fh, verified: archive.Verified, target: Target, seeded: set[str],
+def _load(conn: Connection, fh, verified: archive.Verified, tables_key: bytes, target: Target, seeded: set[str],
           result: RestoreResult, written: list[str], progress) -> None:
     for name in sorted(seeded, key=lambda n: -target.metadata.sorted_tables.index(target.metadata.tables[n])):
         conn.execute(delete(target.metadata.tables[name]))  # rows migrations made; the backup has its own
@@ -248,7 +249,7 @@ def _load(conn: Connection, fh, verified: archive.Verified, target: Target, seed
     objects: list[tuple[str, dict]] = []
     for part in archive.parts(fh, verified):
         if part.name.startswith(archive.DATABASE):
-            result.rows += _load_table(conn, part, target)
+            result.rows += _load_table(conn, part, target, tables_key)
             result.tables += 1
             progress("table", part.entry.get("table", part.name), part.entry.get("rows", 0))
             continue
@@ -280,8 +281,8 @@ def _load(conn: Connection, fh, verified: archive.Verified, target: Target, seed
         _reset_sequences(conn, target.metadata)
 
 
-def _load_table(conn: Connection, part: archive.Part, target: Target) -> int:
-    lines = archive.gunzip_lines(part.chunks(), part.name)
+def _load_table(conn: Connection, part: archive.Part, target: Target, key: bytes) -> int:
+    lines = archive.gunzip_lines(archive.decrypted(key, part.name, part.chunks()), part.name)
     try:
         head = json.loads(next(lines))
         table = target.metadata.tables[head["table"]]
