@@ -5,28 +5,10 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    query: dict
-    headers: dict
-    body: bytes
-
-    def json(self):
-        return json.loads(self.body.decode("utf-8"))
-
-
-@dataclass
-class Answer:
-    status: int = 200
-    body: bytes = b"{}"
-    headers: dict = field(default_factory=dict)
+from tests.notify.receiver import Answer, Recorded  # the same records as the webhook receiver's
 
 
 class ApiReceiver:
@@ -46,7 +28,7 @@ class ApiReceiver:
                 with receiver._lock:
                     receiver.requests.append(Recorded(self.command, parts.path, parse_qs(parts.query),
                                                       {k.lower(): v for k, v in self.headers.items()}, body))
-                    queue = receiver.script.get(parts.path) or [Answer()]
+                    queue = receiver.script.get(parts.path) or [Answer(200, b"{}")]
                     answer = queue.pop(0) if len(queue) > 1 else queue[0]
                 self.send_response(answer.status)
                 for k, v in {"Content-Type": "application/json", **answer.headers}.items():
