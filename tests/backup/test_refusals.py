@@ -9,7 +9,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from tests.backup.builders import PASSPHRASE, close, copy_keys, instance, run
 from tests.documents.builders import SMALL_PDF, add_document, new_user
@@ -211,3 +211,37 @@ def test_backup_never_overwrites_by_default_and_leaves_no_temporary_file(tmp_pat
     r = run(backups[0], "backup", "-o", str(out))
     assert r.exit_code == 1 and "already exists" in r.output
     assert out.read_bytes() == b"an older backup" and [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def test_backup_refuses_a_short_passphrase_from_the_prompt(tmp_path, backups):
+    r = run(backups[0], "backup", "-o", str(tmp_path / "b.tvbackup"), "--with-keys", input="short\nshort\n")
+    assert r.exit_code == 1 and "at least 12 characters" in r.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_backup_refuses_a_database_behind_the_code(tmp_path):
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from vault import migrate
+    app = instance(tmp_path / "old")
+    config = migrate.alembic_config(app.config["DATABASE_URL"])
+    command.stamp(config, ScriptDirectory.from_config(config).get_base(), purge=True)  # as if never upgraded
+    r = run(app, "backup", "-o", str(tmp_path / "b.tvbackup"))
+    assert r.exit_code == 1 and "run `vault init` to upgrade it" in r.output, r.output
+    assert not (tmp_path / "b.tvbackup").exists()
+    close(app)
+
+
+def test_backup_names_a_stored_file_whose_object_is_gone(tmp_path):
+    from vault import db
+    from vault.storage.models import StoredBlob
+    app = instance(tmp_path / "lost")
+    with app.app_context():
+        sess = db.session()
+        add_document(app, sess, new_user(sess, "legal"), SMALL_PDF, title="Lost")
+        blob = sess.scalar(select(StoredBlob))
+    Path(app.config["STORAGE_PATH"], blob.key).unlink()
+    r = run(app, "backup", "-o", str(tmp_path / "b.tvbackup"))
+    assert r.exit_code == 1 and f"local:{blob.key}) is missing from the object store" in r.output, r.output
+    assert [p.name for p in tmp_path.iterdir()] == ["lost"]  # no backup file, no temporary file
+    close(app)
