@@ -10,6 +10,7 @@ import click
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from vault import audit, db, migrate
 from vault.backup import archive, dump, load, sealing
@@ -77,6 +78,9 @@ def backup_command(output: Path, with_keys: bool, passphrase_file: Path | None, 
                                    overwrite=overwrite, progress=_progress)
     except (dump.BackupError, archive.ArchiveError, OSError) as exc:
         raise click.ClickException(f"backup failed, no file written: {exc}") from exc
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"backup failed, no file written: the database: "
+                                   f"{getattr(exc, 'orig', None) or exc}") from exc
     sess = db.session()
     audit.record(sess, "backup.create", by=ACTOR, object_type="backup", object_id=result.backup_id,
                  detail={"sha256": result.sha256, "size": result.size, "tables": result.tables, "rows": result.rows,
@@ -147,6 +151,8 @@ def restore_command(file: Path, passphrase_file: Path | None, verify_only: bool)
         raise click.ClickException(f"the backup cannot be used, nothing was restored: {exc}") from exc
     except (load.RestoreError, OSError) as exc:
         raise click.ClickException(f"nothing was restored: {exc}") from exc
+    except SQLAlchemyError as exc:  # e.g. the database server cannot be reached
+        raise click.ClickException(f"nothing was restored: the database: {getattr(exc, 'orig', None) or exc}") from exc
     if verify_only:
         click.echo(f"Backup {result.backup_id} is intact: every part matches its SHA-256 and the manifest's "
                    f"signature verifies with the master keys of {result.keys_from} ({result.tables} tables, "
