@@ -48,3 +48,17 @@ def sign_in(page, live: LiveServer, email: str) -> None:
     page.locator("input[name=password]").fill(TEST_PASSWORD)
     page.locator("form button[type=submit]").first.click()
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def screenshot(page, name: str) -> None:
+    """Save a full-page PNG as <SCREENSHOTS>/<name>.png when the SCREENSHOTS variable names a folder."""
+    import os
+    folder = os.environ.get("SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def assert_no_sideways_scroll(page, where: str) -> None:
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], (where, widths)

@@ -4,12 +4,9 @@ through the provider's end-session page. The sign-in and settings pages at 390 a
 without sideways scrolling. SCREENSHOTS=<dir> saves them."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
-from tests.browser.conftest import LiveServer, sign_in
+from tests.browser.conftest import LiveServer, assert_no_sideways_scroll, screenshot, sign_in
 from tests.conftest import TEST_PASSWORD, make_app
 from tests.services import free_port
 from tests.sso.conftest import configure
@@ -17,18 +14,6 @@ from tests.sso.idp import SamlIdp
 from tests.sso.oidc_provider import OidcProvider
 
 pytestmark = pytest.mark.browser
-SHOTS = os.environ.get("SCREENSHOTS")
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def _no_overflow(page, where: str) -> None:
-    m = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert m[0] <= m[1], (where, m)
 
 
 @pytest.fixture
@@ -110,6 +95,7 @@ def test_a_refusal_shows_a_clear_page(browser, live, providers):
     page.locator("#signin").click()
     page.wait_for_url(f"{live.url}/sso/saml/acs")
     assert "Ask an administrator to map one of your groups" in page.locator("[role=alert]").inner_text()
+    screenshot(page, "sso-refused-en-1366")
 
 
 @pytest.mark.parametrize("width", (390, 1366))
@@ -119,11 +105,11 @@ def test_sign_in_and_settings_pages(browser, live, width, lang):
     page = context.new_page()
     page.goto(f"{live.url}/login")
     assert page.locator("a.button[href^='/sso/oidc/start']").is_visible()
-    _no_overflow(page, "login")
-    _shot(page, f"sso-login-{lang}-{width}")
+    assert_no_sideways_scroll(page, "login")
+    screenshot(page, f"sso-login-{lang}-{width}")
     sign_in(page, live, "root@example.com")
     page.goto(f"{live.url}/staff/admin/sso/")
     assert page.locator("input[name=oidc_issuer]").input_value().startswith("http://localhost:")
-    _no_overflow(page, "settings")
-    _shot(page, f"sso-settings-{lang}-{width}")
+    assert_no_sideways_scroll(page, "settings")
+    screenshot(page, f"sso-settings-{lang}-{width}")
     context.close()

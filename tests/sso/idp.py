@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import datetime
 import html
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,9 +25,9 @@ from saml2.config import IdPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID
 from saml2.server import Server
-from werkzeug.serving import make_server
 
 from tests.services import free_port
+from tests.sso.serve import Served
 
 PASSWORD_CLASS = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 
@@ -88,9 +87,7 @@ class SamlIdp:
         self.mode = "ok"
         self.last_response = ""  # the base64 SAMLResponse last issued (for replay tests)
         self.acs_url = ""
-        self.app = self._make_app()
-        self.server = make_server("localhost", self.port, self.app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.served = Served(self._make_app(), self.port)
 
     # configuration --------------------------------------------------------------------------------
     def _config(self, *, key_file: str, cert_file: str, lifetime_minutes: int = 5) -> IdPConfig:
@@ -168,9 +165,8 @@ class SamlIdp:
         return self.last_response
 
     def __enter__(self) -> "SamlIdp":
-        self.thread.start()
+        self.served.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=10)
+        self.served.__exit__(*exc)

@@ -6,15 +6,14 @@ from __future__ import annotations
 import base64
 import io
 import json
-import threading
 from urllib.parse import parse_qs
 
 import requests
 from oidc_provider_mock import app as provider_app
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request
 
 from tests.services import free_port
+from tests.sso.serve import Served
 
 
 def _b64(data: bytes) -> str:
@@ -67,8 +66,7 @@ class OidcProvider:
         self.port = free_port()
         self.issuer = f"http://localhost:{self.port}"
         self.recorder = Recorder(provider_app(require_nonce=True))
-        self.server = make_server("localhost", self.port, self.recorder, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.served = Served(self.recorder, self.port)
 
     def set_user(self, sub: str, **claims) -> None:
         """Create or change a user at the provider (its own API)."""
@@ -84,9 +82,8 @@ class OidcProvider:
         return answer.headers["Location"]
 
     def __enter__(self) -> "OidcProvider":
-        self.thread.start()
+        self.served.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=10)
+        self.served.__exit__(*exc)
