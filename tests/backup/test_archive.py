@@ -106,3 +106,15 @@ def test_table_parts_decrypt_only_under_their_own_name_and_key():
         with pytest.raises(archive.ArchiveError, match="does not decrypt") as err:
             b"".join(archive.decrypted(other_key, name, [sealed]))
         assert err.value.part == name
+
+
+def test_garbage_in_the_manifest_is_a_named_error_not_a_crash():
+    fh = io.BytesIO()
+    writer = archive.ArchiveWriter(fh)
+    writer.add(archive.HEADER, [archive.canonical_json({"format": archive.FORMAT, "version": 1, "backup_id": "b1"})])
+    writer.add(object_name(1), [b"data"])
+    writer.parts[-1]["sha256"] = "ü" * 64  # compare_digest refuses non-ASCII text: must not escape as TypeError
+    writer.finish({"backup_id": "b1"}, KEY, "b1")
+    with pytest.raises(archive.ArchiveError, match="does not match its SHA-256") as err:
+        archive.verify(io.BytesIO(fh.getvalue()), on_header=lambda h: None, signing_key=lambda h, s, m: KEY)
+    assert err.value.part == object_name(1)

@@ -76,6 +76,11 @@ def table_key(master_key: bytes, backup_id: str) -> bytes:
     return keyed_digest(master_key, "tables", backup_id.encode())
 
 
+def same(a: object, b: object) -> bool:
+    """Constant-time equality of two hex strings, whatever a damaged file put in one of them."""
+    return hmac.compare_digest(str(a).encode("utf-8", "replace"), str(b).encode("utf-8", "replace"))
+
+
 def sign(manifest: bytes, master_key: bytes, backup_id: str) -> str:
     return hmac.new(keyed_digest(master_key, "manifest", backup_id.encode()), manifest, hashlib.sha256).hexdigest()
 
@@ -299,12 +304,12 @@ def verify(fh: BinaryIO, *, on_header: Callable[[dict], None],
         entry = expected[i] if i < len(expected) and isinstance(expected[i], dict) else {}
         if entry.get("name") != name:
             raise ArchiveError(name, "is not the part the manifest lists here (parts added, removed or reordered)")
-        if entry.get("size") != size or not hmac.compare_digest(str(entry.get("sha256")), sha256):
+        if entry.get("size") != size or not same(entry.get("sha256"), sha256):
             raise ArchiveError(name, "does not match its SHA-256 in the manifest (damaged or altered)")
     if len(expected) > len(seen):
         raise ArchiveError(str(expected[len(seen)].get("name")), "is listed in the manifest but missing from the file")
     key = signing_key(header, sealed, manifest)
-    if not hmac.compare_digest(sign(manifest_bytes, key, header["backup_id"]), signature):
+    if not same(sign(manifest_bytes, key, header["backup_id"]), signature):
         raise ArchiveError(MANIFEST, "its signature does not match: the manifest was altered after the backup "
                            f"was made, or master key {header.get('signing_key')} here is not the one it was made with")
     return Verified(header=header, sealed_keys=sealed, manifest=manifest, parts=expected)
@@ -327,7 +332,7 @@ class Part:
                 break
             yield chunk
         self._done = True
-        if size != self.entry["size"] or not hmac.compare_digest(digest.hexdigest(), self.entry["sha256"]):
+        if size != self.entry["size"] or not same(digest.hexdigest(), self.entry["sha256"]):
             raise ArchiveError(self.name, "changed since it was verified (damaged or altered while restoring)")
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import hmac
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,7 +133,7 @@ def _mismatch(keyring: Keyring, header: dict, wanted: set[str]) -> list[str]:
         key = keyring.keys.get(key_id)
         if key is None:
             out.append(f"{key_id} is missing")
-        elif not hmac.compare_digest(archive.fingerprint(key.key), str(prints.get(key_id, ""))):
+        elif not archive.same(archive.fingerprint(key.key), prints.get(key_id, "")):
             out.append(f"{key_id} is a different key")
     return out
 
@@ -274,7 +273,7 @@ def _load(conn: Connection, fh, verified: archive.Verified, tables_key: bytes, t
                 size += len(chunk)
         except StorageError as exc:
             raise RestoreError(f"object {key} cannot be read back from the store: {exc}") from exc
-        if size != entry["size"] or not hmac.compare_digest(digest.hexdigest(), entry["sha256"]):
+        if size != entry["size"] or not archive.same(digest.hexdigest(), entry["sha256"]):
             raise RestoreError(f"object {key} reads back differently from what was written (the store is faulty)")
     result.objects = len(objects)
     if conn.dialect.name == "postgresql":
@@ -387,7 +386,7 @@ def _secret_warning(target: Target, header: dict, choice: KeyChoice, result: Res
         result.warnings.append(f"this instance has no secret key yet: put the backed-up instance's secret_key at "
                                f"{target.secret_file} (or run `vault init` for a new one: then unsubscribe links "
                                "already mailed stop working)")
-    elif not hmac.compare_digest(archive.fingerprint(target.secret_key.encode()), expected):
+    elif not archive.same(archive.fingerprint(target.secret_key.encode()), expected):
         result.warnings.append("the secret key here differs from the backed-up instance's: unsubscribe links already "
                                "mailed and look-ups of earlier disclosure reporters will not match until the old "
                                "secret_key is put in place")
