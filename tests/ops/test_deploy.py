@@ -163,10 +163,10 @@ def test_gunicorn_behind_nginx_as_deployed(tmp_path, metrics_token):
     metrics_dir.mkdir()
     (metrics_dir / "stale_from_before.db").write_bytes(b"")  # on_starting must clear what a past run left
     log_path = tmp_path / "gunicorn.log"
+    log_file = log_path.open("wb")
     gunicorn = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--config", str(DEPLOY / "gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{app_port}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        stderr=log_path.open("wb"))
+         "--bind", f"127.0.0.1:{app_port}"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
     nginx_dir = tmp_path / "nginx"
     site = nginx_site([f"127.0.0.1:{app_port}"], listen=f"127.0.0.1:{web_port}",
                       access_log=str(nginx_dir / "logs" / "access.log"))
@@ -194,13 +194,13 @@ def test_gunicorn_behind_nginx_as_deployed(tmp_path, metrics_token):
         # six pages through nginx, whichever of the two worker processes served each, added up
         assert counts[(("method", "GET"), ("route", "trust.index"), ("status", "2xx"))] == 6
         assert "trustvault_jobs" in families and "trustvault_outbox_messages" in families
-        pids = {p.name.split("_")[-1].split(".")[0] for p in metrics_dir.glob("*.db")}
-        assert len(pids) >= 1
+        assert list(metrics_dir.glob("*.db"))  # the worker processes wrote there, not to memory
     finally:
         nginx.terminate()
         gunicorn.terminate()
         nginx.wait(timeout=30)
         gunicorn.wait(timeout=60)
+        log_file.close()
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
     requests = [line for line in lines if line["logger"] == "vault.request"]
     assert [r["route"] for r in requests if r["request_id"] == rid] == ["access.grant_page"]
