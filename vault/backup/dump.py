@@ -11,6 +11,7 @@ began is safe; one deleted meanwhile stops the backup with its name.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import secrets
@@ -115,7 +116,6 @@ def write_backup(out: Path, *, engine: Engine, metadata: MetaData, heads: set[st
 
 
 def _file_sha256(fh) -> str:
-    import hashlib
     digest = hashlib.sha256()
     while chunk := fh.read(archive.READ_CHUNK):
         digest.update(chunk)
