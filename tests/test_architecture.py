@@ -61,7 +61,8 @@ INTERFACES = {
     "answers.questionnaires": ("answers.questionnaires.ledger",
                                "answers.questionnaires.service", "answers.questionnaires.export"),  # + REST API
     "vault.trust": ("vault.trust.service", "vault.trust.subprocessors"),  # subprocessors: the REST API
-    "vault.access": ("vault.access.models", "vault.access.service", "vault.access.emails"),  # emails: REST API
+    "vault.access": ("vault.access.models", "vault.access.service",
+                     "vault.access.emails", "vault.access.events"),  # emails, events: the REST API approves
     "status": ("status.public", "status.service", "status.shapes"),  # service, shapes: the REST API
     "vault.overview": ("vault.overview.public",),  # sections_for: the overview as plain data (custom reports)
     "vault.advisories": ("vault.advisories.service",),  # vulnerability disclosure publishes a fixed issue

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from vault import db
-from vault.access import emails, service
+from vault.access import emails, events, service
 from vault.api import schemas as s
 from vault.api.auth import actor
 from vault.api.blueprint import bp
@@ -75,6 +75,7 @@ def approve(uid: str, json: s.Approve):
     except service.AccessError as exc:
         raise _refused(exc) from None
     emails.approved(sess, req, grant, token)
+    events.approved(sess, req, grant)  # CRMs, chat and webhooks hear of it as from the page
     record(sess, "access.request.approve", by=actor(), object_type="access_request", object_id=req.uid,
            detail={"email": req.email, "grant": grant.uid, "via": "api"})
     record(sess, "access.grant.create", by=actor(), object_type="grant", object_id=grant.uid,
