@@ -45,10 +45,16 @@ def test_slack_gets_the_request_with_an_approve_button_to_the_staff_page(app, se
     assert len(api.on("/services/T000/B000/XXXX")) == 1
 
 
-def test_teams_card_in_chinese(app, seeded, smtp_sink, api, connect):
+def test_teams_feishu_and_dingtalk_in_chinese_as_each_documents(app, seeded, smtp_sink, api, connect):
+    """One request, three channels set to Chinese, each in its own payload shape and signature."""
+    api.answer("/open-apis/bot/v2/hook/abc", (200, {"code": 0, "msg": "success", "data": {}}))
+    api.answer("/robot/send", (200, OK_ERRCODE))
     connect("teams", f"{api.base}/workflows/teams", language="zh")
+    connect("feishu", f"{api.base}/open-apis/bot/v2/hook/abc", secret="feishu-sign-secret", language="zh")
+    connect("dingtalk", f"{api.base}/robot/send?access_token=dt-token", secret="SECdingtalk", language="zh")
     uid, link = _request_and_confirm(app, smtp_sink, seeded)
-    (sent,) = api.on("/workflows/teams")
+
+    (sent,) = api.on("/workflows/teams")  # Teams: an Adaptive Card in a message envelope
     card = sent.json()["attachments"][0]["content"]
     assert sent.json()["type"] == "message"
     assert sent.json()["attachments"][0]["contentType"] == "application/vnd.microsoft.card.adaptive"
@@ -56,24 +62,14 @@ def test_teams_card_in_chinese(app, seeded, smtp_sink, api, connect):
     assert "等待签署保密协议" in card["body"][1]["text"]
     assert card["actions"] == [{"type": "Action.OpenUrl", "title": "批准", "url": link}]
 
-
-def test_feishu_signed_post_in_chinese(app, seeded, smtp_sink, api, connect):
-    api.answer("/open-apis/bot/v2/hook/abc", (200, {"code": 0, "msg": "success", "data": {}}))
-    connect("feishu", f"{api.base}/open-apis/bot/v2/hook/abc", secret="feishu-sign-secret", language="zh")
-    uid, link = _request_and_confirm(app, smtp_sink, seeded)
-    body = api.on("/open-apis/bot/v2/hook/abc")[0].json()
+    body = api.on("/open-apis/bot/v2/hook/abc")[0].json()  # Feishu: post, signed in the body
     key = f"{body['timestamp']}\nfeishu-sign-secret".encode()
     assert body["sign"] == base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
     post = body["content"]["post"]["zh_cn"]
     assert body["msg_type"] == "post" and post["title"] == "新的访问申请：Buyer Ltd"
     assert post["content"][-1] == [{"tag": "a", "text": f"批准: {link}", "href": link}]
 
-
-def test_dingtalk_signed_markdown(app, seeded, smtp_sink, api, connect):
-    api.answer("/robot/send", (200, OK_ERRCODE))
-    connect("dingtalk", f"{api.base}/robot/send?access_token=dt-token", secret="SECdingtalk", language="zh")
-    uid, link = _request_and_confirm(app, smtp_sink, seeded)
-    (sent,) = api.on("/robot/send")
+    (sent,) = api.on("/robot/send")  # DingTalk: markdown, signed in the query string
     ts, sign = sent.query["timestamp"][0], sent.query["sign"][0]  # parse_qs decoded it
     expected = hmac.new(b"SECdingtalk", f"{ts}\nSECdingtalk".encode(), hashlib.sha256).digest()
     assert sent.query["access_token"] == ["dt-token"] and sign == base64.b64encode(expected).decode()

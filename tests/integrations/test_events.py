@@ -43,7 +43,7 @@ def test_signed_webhook_carries_each_event_with_its_documented_json(app, seeded,
     assert approved["grant"]["by"] == "staff" and approved["grant"]["documents"] == ["SOC 2 Type II report"]
 
 
-def test_a_rolled_back_action_sends_nothing(app, seeded, api, connect):
+def test_a_rolled_back_action_sends_nothing(app, api, connect):
     from vault import db, integrations, notify
     connect("webhook", f"{api.base}/hooks/trustvault", secret=SECRET)
     with app.app_context():
@@ -122,3 +122,29 @@ def test_unknown_event_or_missing_facts_are_a_programming_error(app):
             integrations.emit(db.session(), "access.exploded", {}, key="x")
         with pytest.raises(integrations.UnknownEvent, match="counts"):
             integrations.emit(db.session(), "questionnaire.matched", {"questionnaire": {}}, key="x")
+
+
+def test_once_per_integration_and_rollback_on_postgresql(tmp_path, postgres_url, api):
+    """The dedupe (INSERT ... ON CONFLICT DO NOTHING) and the rollback on the real PostgreSQL server."""
+    from tests.conftest import make_app
+    from vault import db, integrations, notify
+    from vault.integrations import service
+    from vault.storage import get_keyring
+    app = make_app(tmp_path, postgres_url, NOTIFY_ALLOW_PRIVATE_TARGETS=True)
+    try:
+        facts = {"questionnaire": {"uid": "q9"}, "counts": {"filled": 1}}
+        with app.app_context():
+            sess = db.session()
+            service.add_target(sess, get_keyring(), notify.Settings.from_config(app.config), kind="webhook",
+                               label="pg", url=f"{api.base}/pg", secret=SECRET, events=["questionnaire.matched"],
+                               language="en", languages=["en", "zh"])
+            sess.commit()
+            integrations.emit(sess, "questionnaire.matched", facts, key="rolled-back")
+            sess.rollback()
+            for _ in range(2):
+                integrations.emit(sess, "questionnaire.matched", facts, key="q9")
+                sess.commit()
+            assert notify.deliver_pending(sess).sent == 1 and notify.deliver_pending(sess).sent == 0
+        assert [r.json()["data"]["event_id"] for r in api.on("/pg")] == ["questionnaire.matched:q9"]
+    finally:
+        app.extensions["vault.engine"].dispose()
