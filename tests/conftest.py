@@ -152,6 +152,19 @@ def _fresh_rate_limits():
         pass
 
 
+@pytest.fixture(autouse=True)
+def _process_logging_restored():
+    """An app built outside testing (`create_app()` from the environment) sets up the process's logging
+    (vault.logs.configure): put the root logger back so no later test logs through that handler."""
+    import logging
+    root = logging.getLogger()
+    level = root.level
+    yield
+    for handler in [h for h in root.handlers if getattr(h, "_vault_log_handler", False)]:
+        root.removeHandler(handler)
+    root.setLevel(level)
+
+
 def _close(app) -> None:
     """Let a background index sync (started by a library import) finish before the folder goes."""
     thread = app.extensions.get("answers.index.thread")
