@@ -32,10 +32,9 @@ def configure(app, *, oidc_provider=None, saml_idp=None, sso_only=False, break_g
     from vault import db
     from vault.audit import Actor
     from vault.sso import service
-    from vault.sso.staff import _check_metadata
+    from vault.sso.staff import check_metadata
     with app.test_request_context():
         sess = db.session()
-        row = service.get_settings(sess)
         data = service.SettingsInput(
             oidc_enabled=oidc_provider is not None, oidc_issuer=oidc_provider.issuer if oidc_provider else "",
             oidc_client_id="trustvault-test" if oidc_provider else "",
@@ -43,7 +42,7 @@ def configure(app, *, oidc_provider=None, saml_idp=None, sso_only=False, break_g
             saml_enabled=saml_idp is not None, saml_idp_metadata=saml_idp.metadata() if saml_idp else "",
             saml_email_attribute="email", saml_groups_attribute="groups", group_roles=mapping,
             sso_only=sso_only, break_glass_email=break_glass)
-        service.save_settings(sess, data, actor=Actor(label="test"), check_saml=_check_metadata(row))
+        service.save_settings(sess, data, actor=Actor(label="test"), check_saml=check_metadata)
         sess.commit()
     if saml_idp is not None:
         saml_idp.sp_metadata = app.test_client().get("/sso/saml/metadata").get_data(as_text=True)

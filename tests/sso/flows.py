@@ -33,7 +33,8 @@ def saml_post(idp, user: str, password: str, start_location: str) -> dict:
     return dict(re.findall(r"name=(\w+) value='([^']*)'", answer.text))
 
 
-def saml_sign_in(client, idp, user: str = "alice", password: str = "alice-pw", next_path: str = "", relay: str | None = None):
+def saml_sign_in(client, idp, user: str = "alice", password: str = "alice-pw", next_path: str = "",
+                 relay: str | None = None):
     start = client.get("/sso/saml/start" + (f"?next={next_path}" if next_path else ""))
     assert start.status_code == 302, start.get_data(as_text=True)[:500]
     form = saml_post(idp, user, password, start.headers["Location"])

@@ -1,11 +1,13 @@
 """A real SAML 2.0 identity provider for the tests: pysaml2's `saml2.server.Server` behind a small Flask app
 served over HTTP on loopback, with a login page (user name and password) like a real IdP's.
 
-`mode` makes it misbehave the way an attacker or a broken IdP would: "forged" signs with a key that is not
-in its metadata, "tampered" edits the signed assertion after signing, "expired" issues an assertion whose
-NotOnOrAfter has passed (written 20 minutes ago by a shifted clock), "old" one written 20 minutes ago that
-claims an hour's validity, "audience" addresses it to another service provider, "unsigned" signs nothing, "response_signed" signs the
-response around an unsigned assertion.
+`mode` makes it misbehave the way an attacker or a broken IdP would:
+- "forged": signed with a key that is not in its metadata;
+- "tampered": the signed assertion edited after signing;
+- "expired": NotOnOrAfter has passed (written 20 minutes ago by a shifted clock);
+- "old": written 20 minutes ago, claiming an hour's validity;
+- "audience": addressed to another service provider;
+- "unsigned": nothing signed; "response_signed": the response signed around an unsigned assertion.
 """
 from __future__ import annotations
 
@@ -134,11 +136,12 @@ class SamlIdp:
             if user is None or user["password"] != request.form.get("password"):
                 return "<p id=error>Wrong user name or password</p>", 401
             saml_response = self.respond(request.form["SAMLRequest"], user)
+            relay = request.form.get("RelayState", "")
             acs = self.acs_url
             return (f"<!doctype html><title>Posting</title><body onload='document.forms[0].submit()'>"
                     f"<form method=post action='{html.escape(acs, quote=True)}'>"
                     f"<input type=hidden name=SAMLResponse value='{saml_response}'>"
-                    f"<input type=hidden name=RelayState value='{html.escape(request.form.get('RelayState', ''), quote=True)}'>"
+                    f"<input type=hidden name=RelayState value='{html.escape(relay, quote=True)}'>"
                     f"<noscript><button type=submit>Continue</button></noscript></form>")
 
         return app

@@ -15,7 +15,8 @@ class SsoSettingsForm(FlaskForm):
                                        validators=[Optional(), Length(max=2000)])
     oidc_groups_claim = StringField(_l("Groups claim"), validators=[Optional(), Length(max=200)], default="groups")
     saml_enabled = BooleanField(_l("Sign-in with SAML 2.0"))
-    saml_idp_metadata = TextAreaField(_l("Identity provider metadata (XML)"), validators=[Optional(), Length(max=200_000)])
+    saml_idp_metadata = TextAreaField(_l("Identity provider metadata (XML)"),
+                                      validators=[Optional(), Length(max=200_000)])
     saml_email_attribute = StringField(_l("Email attribute"), validators=[Optional(), Length(max=300)], default="email")
     saml_groups_attribute = StringField(_l("Groups attribute"), validators=[Optional(), Length(max=300)],
                                         default="groups")

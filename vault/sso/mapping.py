@@ -26,11 +26,11 @@ def parse(text: str) -> list[list[str]]:
         group, sep, role = line.rpartition("=")
         group, role = group.strip(), role.strip().lower()
         if not sep or not group:
-            raise InvalidInput("format", _l("Line %(n)d: write “group = role”, e.g. “trust-admins = admin”.", n=number),
-                               "group_roles")
+            raise InvalidInput("format", _l("Line %(n)d: write “group = role”, e.g. “trust-admins = admin”.",
+                                            n=number), "group_roles")
         if role not in roles:
-            raise InvalidInput("role", _l("Line %(n)d: “%(role)s” is not a role. Roles: %(roles)s.", n=number, role=role,
-                                          roles=", ".join(sorted(roles))), "group_roles")
+            raise InvalidInput("role", _l("Line %(n)d: “%(role)s” is not a role. Roles: %(roles)s.", n=number,
+                                          role=role, roles=", ".join(sorted(roles))), "group_roles")
         if len(group) > MAX_GROUP or any(ord(c) < 32 for c in group):
             raise InvalidInput("group", _l("Line %(n)d: the group name is too long or holds control characters.",
                                            n=number), "group_roles")

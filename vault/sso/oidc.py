@@ -109,7 +109,8 @@ def _discover(issuer: str, *, allow_http: bool) -> Provider:
         raise SsoRefused("provider_unreachable", _l("The identity provider's metadata lacks %(name)s.",
                                                     name=exc.args[0]))
     end = data.get("end_session_endpoint")
-    return Provider(issuer=str(data["issuer"]), end_session_endpoint=check_url(end, allow_http=allow_http) if end else None,
+    return Provider(issuer=str(data["issuer"]),
+                    end_session_endpoint=check_url(end, allow_http=allow_http) if end else None,
                     auth_methods=tuple(data.get("token_endpoint_auth_methods_supported") or ("client_secret_basic",)),
                     **endpoints)
 
@@ -187,7 +188,8 @@ def verify_id_token(provider: Provider, id_token: str, *, client_id: str, nonce:
     return dict(claims)
 
 
-def logout_url(provider: Provider, *, id_token: str | None, client_id: str, post_logout_redirect_uri: str) -> str | None:
+def logout_url(provider: Provider, *, id_token: str | None, client_id: str,
+               post_logout_redirect_uri: str) -> str | None:
     """RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0), when the provider offers it."""
     if not provider.end_session_endpoint:
         return None

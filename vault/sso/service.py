@@ -89,7 +89,8 @@ def save_settings(session: Session, data: SettingsInput, *, actor: Actor, check_
     group_roles = mapping.parse(data.group_roles)
     issuer = (data.oidc_issuer or "").strip().rstrip("/")
     if data.oidc_enabled and not (issuer and data.oidc_client_id.strip()):
-        raise InvalidInput("oidc", _l("Enter the issuer and the client id to turn OpenID Connect on."), "oidc_issuer")
+        raise InvalidInput("oidc", _l("Enter the issuer and the client id to turn OpenID Connect on."),
+                           "oidc_issuer")
     if data.oidc_enabled and not (data.oidc_client_secret or row.oidc_client_secret):
         raise InvalidInput("oidc", _l("Enter the client secret to turn OpenID Connect on."), "oidc_client_secret")
     metadata = (data.saml_idp_metadata or "").strip()
@@ -110,7 +111,8 @@ def save_settings(session: Session, data: SettingsInput, *, actor: Actor, check_
                            "break_glass_email")
     if data.sso_only:
         if not (data.oidc_enabled or data.saml_enabled):
-            raise InvalidInput("sso_only", _l("Turn on OpenID Connect or SAML before turning passwords off."), "sso_only")
+            raise InvalidInput("sso_only", _l("Turn on OpenID Connect or SAML before turning passwords off."),
+                               "sso_only")
         if not break_glass:
             raise InvalidInput("break_glass", _l("Name the break-glass admin who keeps password sign-in."),
                                "break_glass_email")
@@ -153,6 +155,23 @@ class Identity:
     name: str
     groups: list[str]
     email_verified: bool = True
+
+
+def oidc_identity(claims: dict, *, issuer: str, groups_claim: str) -> Identity:
+    """Who the verified ID token says this is. A groups claim may be a list or a single string."""
+    groups = claims.get(groups_claim) or []
+    return Identity(protocol="oidc", issuer=issuer, subject=str(claims["sub"]), email=str(claims.get("email") or ""),
+                    name=str(claims.get("name") or ""),
+                    groups=[str(g) for g in groups] if isinstance(groups, list) else [str(groups)],
+                    email_verified=claims.get("email_verified") is not False)  # absent (Entra) counts as verified
+
+
+def saml_identity(login, *, email_attribute: str, groups_attribute: str) -> Identity:
+    """Who the verified assertion says this is; the NameID stands in for a missing email attribute."""
+    email = next(iter(login.values(email_attribute)), "") or login.subject
+    name = next(iter(login.values("displayName") or login.values("name")), "")
+    return Identity(protocol="saml", issuer=login.issuer, subject=login.subject, email=email, name=name,
+                    groups=login.values(groups_attribute))
 
 
 def _link(session: Session, identity: Identity, user: User) -> SsoIdentity:

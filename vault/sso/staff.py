@@ -36,11 +36,9 @@ def settings():
     return _page(form, row)
 
 
-def _check_metadata(settings_row):
-    def check(metadata: str) -> None:
-        saml.idp_entity_id(saml.ServiceProvider(service_provider(settings_row).entity_id,
-                                                service_provider(settings_row).acs_url, metadata))
-    return check
+def check_metadata(metadata: str) -> None:
+    """SsoRefused saying why this IdP metadata cannot be used with our service provider."""
+    saml.idp_entity_id(service_provider(metadata))
 
 
 @bp.post("/")
@@ -51,10 +49,10 @@ def save():
     row = service.get_settings(sess)
     if not form.validate_on_submit():
         return _page(form, row, 400)
-    data = service.SettingsInput(**{name: form[name].data or ("" if not isinstance(form[name].data, bool) else False)
+    data = service.SettingsInput(**{name: "" if form[name].data is None else form[name].data
                                     for name in service.SettingsInput.__dataclass_fields__})
     try:
-        service.save_settings(sess, data, actor=current_actor(), check_saml=_check_metadata(row))
+        service.save_settings(sess, data, actor=current_actor(), check_saml=check_metadata)
     except InvalidInput as exc:
         sess.rollback()
         form_error(form, exc)

@@ -30,9 +30,9 @@ def _next_path() -> str:
     return target if is_safe_next(target) else ""
 
 
-def service_provider(settings) -> saml.ServiceProvider:
+def service_provider(idp_metadata: str) -> saml.ServiceProvider:
     return saml.ServiceProvider(entity_id=absolute_url("sso.saml_metadata"), acs_url=absolute_url("sso.saml_acs"),
-                                idp_metadata=settings.saml_idp_metadata)
+                                idp_metadata=idp_metadata)
 
 
 def _refused(protocol: str, exc: SsoRefused):
@@ -73,8 +73,8 @@ def oidc_start():
     try:
         settings = _settings_or_refuse("oidc")
         provider = oidc.discover(settings.oidc_issuer, allow_http=allow_http())
-        url, pending = oidc.begin(provider, client_id=settings.oidc_client_id, redirect_uri=absolute_url("sso.oidc_callback"),
-                                  next_path=_next_path())
+        url, pending = oidc.begin(provider, client_id=settings.oidc_client_id,
+                                  redirect_uri=absolute_url("sso.oidc_callback"), next_path=_next_path())
     except SsoRefused as exc:
         return _refused("oidc", exc)
     session[OIDC_PENDING] = pending.as_dict()
@@ -91,12 +91,9 @@ def oidc_callback():
         provider = oidc.discover(settings.oidc_issuer, allow_http=allow_http())
         claims, id_token = oidc.finish(provider, client_id=settings.oidc_client_id,
                                        client_secret=service.client_secret(settings),
-                                       redirect_uri=absolute_url("sso.oidc_callback"), pending=pending, args=request.args)
-        groups = claims.get(settings.oidc_groups_claim) or []
-        identity = service.Identity(
-            protocol="oidc", issuer=provider.issuer, subject=str(claims["sub"]), email=str(claims.get("email") or ""),
-            name=str(claims.get("name") or ""), groups=[str(g) for g in groups] if isinstance(groups, list) else [str(groups)],
-            email_verified=claims.get("email_verified") is not False)
+                                       redirect_uri=absolute_url("sso.oidc_callback"), pending=pending,
+                                       args=request.args)
+        identity = service.oidc_identity(claims, issuer=provider.issuer, groups_claim=settings.oidc_groups_claim)
         user = service.sign_in(sess, settings, identity, ip=client_ip())
     except SsoRefused as exc:
         return _refused("oidc", exc)
@@ -110,7 +107,7 @@ def oidc_callback():
 def saml_start():
     try:
         settings = _settings_or_refuse("saml")
-        url, request_id = saml.begin(service_provider(settings), relay_state="")
+        url, request_id = saml.begin(service_provider(settings.saml_idp_metadata), relay_state="")
     except SsoRefused as exc:
         return _refused("saml", exc)
     outstanding = dict(session.get(SAML_PENDING) or {})
@@ -136,13 +133,12 @@ def saml_acs():
     outstanding = _outstanding()
     try:
         settings = _settings_or_refuse("saml")
-        login = saml.finish(service_provider(settings), request.form.get("SAMLResponse", ""), outstanding)
+        login = saml.finish(service_provider(settings.saml_idp_metadata), request.form.get("SAMLResponse", ""),
+                            outstanding)
         service.remember_assertion(sess, login.replay_key, login.expires_at)
         sess.commit()  # used for good, whatever happens next: a refused answer cannot be tried again
-        email = next(iter(login.values(settings.saml_email_attribute)), "") or login.subject
-        identity = service.Identity(protocol="saml", issuer=login.issuer, subject=login.subject, email=email,
-                                    name=next(iter(login.values("displayName") or login.values("name")), ""),
-                                    groups=login.values(settings.saml_groups_attribute))
+        identity = service.saml_identity(login, email_attribute=settings.saml_email_attribute,
+                                         groups_attribute=settings.saml_groups_attribute)
         user = service.sign_in(sess, settings, identity, ip=client_ip())
     except SsoRefused as exc:
         return _refused("saml", exc)
@@ -152,8 +148,7 @@ def saml_acs():
 
 @bp.get("/saml/metadata")
 def saml_metadata():
-    settings = service.get_settings(db.session())
-    xml = saml.metadata_xml(service_provider(settings))
+    xml = saml.metadata_xml(service_provider(""))
     return Response(xml, mimetype="application/samlmetadata+xml",
                     headers={"Content-Disposition": 'inline; filename="trustvault-sp-metadata.xml"'})
 
