@@ -4,11 +4,13 @@ Services take a `Session` and flush; the view or CLI command commits.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
+from typing import Iterator
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -95,6 +97,22 @@ def session() -> Session:
 
 def engine() -> Engine:
     return current_app.extensions["vault.engine"]
+
+
+@contextmanager
+def side_write(bind: Engine) -> Iterator[Connection]:
+    """A short transaction on a connection of its own, beside a transaction the caller may hold open
+    (job progress, derived state written back). On SQLite it waits at most 200 ms for the database's one
+    writer instead of 30 s, so it can fail fast where the caller itself holds the write lock."""
+    with bind.begin() as conn:
+        sqlite = bind.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA busy_timeout=200")
+        try:
+            yield conn
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA busy_timeout=30000")
 
 
 def require_initialised(table: str = "library_entries") -> None:

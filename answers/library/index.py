@@ -30,6 +30,7 @@ from answers.library import index_store
 from answers.library.models import LibraryEntry as EntryRow
 from answers.matching import LibraryEntry, MatchIndex
 from answers.matching.index import TOKENIZER_VERSION
+from vault.db import side_write
 
 try:
     import fcntl
@@ -182,22 +183,10 @@ class LibraryIndex:
 
 def store_computed(session: Session, states: list[dict]) -> None:
     """Write states computed by this process in a short transaction of its own (the caller's session may
-    be in the middle of a request). Failing is harmless: the next host or the job computes them again.
-    On SQLite the write waits only a moment for the database's one writer."""
+    be in the middle of a request). Failing is harmless: the next host or the job computes them again."""
     try:
-        with session.get_bind().connect() as conn:
-            sqlite = conn.dialect.name == "sqlite"
-            if sqlite:
-                conn.exec_driver_sql("PRAGMA busy_timeout=200")
-                conn.commit()
-            try:
-                index_store.write(conn, states)
-                conn.commit()
-            finally:
-                if sqlite:
-                    conn.rollback()
-                    conn.exec_driver_sql("PRAGMA busy_timeout=30000")
-                    conn.commit()
+        with side_write(session.get_bind()) as conn:
+            index_store.write(conn, states)
     except Exception as exc:  # noqa: BLE001 - the state is derived; the entries are safe in their table
         log.warning("could not store the matching state of %d library entries: %s", len(states), exc)
 
