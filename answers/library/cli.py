@@ -78,10 +78,10 @@ def import_command(file: Path, dry_run: bool, status: str, verbose: bool) -> Non
     if dry_run:
         return
     apply_import(sess, plan, Actor(label=CLI_ACTOR_LABEL), source_file=file.name)
-    sess.commit()
     changed = s["create"] + s["update"]
     if changed > 500:  # sentence vectors take a few ms per entry: say what the wait is for
         click.echo(f"Updating the matching index for {changed} entries…")
+    sess.commit()  # the `library.index` job runs here unless workers take it (VAULT_JOBS_RUN=worker)
     _library_index().sync(sess, progress=(lambda done, total: click.echo(f"  {done} / {total}"))
                           if changed > 500 else None)
 
