@@ -222,3 +222,33 @@ def test_access_requests_approve_deny_and_revoke_mail_as_the_pages_do(tmp_path, 
     assert {("access.request.approve", sales_email), ("access.request.deny", sales_email),
             ("access.grant.revoke", sales_email)} <= actions
     app.extensions["vault.engine"].dispose()
+
+
+def test_status_incident_opened_updated_and_closed_through_the_api(app):
+    from status import service as status_service
+    with app.app_context():
+        sess = db.session()
+        api = status_service.create_component(sess, key="api", name_en="API", now=status_service.clock())
+        sess.commit()
+        component = api.uid
+    security = bearer(user_with_token(app, "security")[2])
+    c = app.test_client()
+    opened = c.post("/api/v1/status/incidents", headers=security, json={
+        "title_en": "Elevated errors", "impact": "minor", "status": "investigating", "body_en": "Looking into it",
+        "next_update_minutes": 30, "notify": False, "components": {component: "partial_outage"}})
+    assert opened.status_code == 201, opened.json
+    uid = opened.json["id"]
+    assert opened.json["components"][0]["status"] == "partial_outage"
+    unknown = c.post(f"/api/v1/status/incidents/{uid}/updates", headers=security,
+                     json={"status": "identified", "body_en": "x", "components": {"nope": "operational"}})
+    assert unknown.status_code == 422 and unknown.json["field"] == "components"
+    bad = c.post(f"/api/v1/status/incidents/{uid}/updates", headers=security, json={"status": "identified"})
+    assert bad.status_code == 422 and bad.json["field"] == "body_en"
+    done = c.post(f"/api/v1/status/incidents/{uid}/updates", headers=security, json={
+        "status": "resolved", "body_en": "Fixed", "notify": False, "components": {component: "operational"}})
+    assert done.status_code == 201 and done.json["status"] == "resolved" and done.json["resolved_at"]
+    again = c.post(f"/api/v1/status/incidents/{uid}/updates", headers=security, json={"status": "monitoring",
+                                                                                      "body_en": "x"})
+    assert again.status_code == 409
+    sales = bearer(user_with_token(app, "sales")[2])
+    assert c.post("/api/v1/status/incidents", headers=sales, json={"status": "investigating"}).status_code == 403

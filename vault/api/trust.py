@@ -1,7 +1,7 @@
 """Subprocessors (vault.trust.subprocessors) and status incidents (status.service, in Statuspage's shape)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,6 +12,7 @@ from vault.api import schemas as s
 from vault.api.auth import actor, current_token
 from vault.api.blueprint import bp
 from vault.api.common import listing, not_found, today, with_etag
+from vault.api.problems import ApiProblem
 from vault.api.spec import operation
 from vault.api.tokens import token_can
 from vault.audit import record
@@ -29,6 +30,27 @@ class SubprocessorIn(BaseModel):
     location_zh: str = Field("", max_length=200)
     website: str = Field("", max_length=2048)
     effective_from: date | None = None
+
+
+class _UpdateFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: str = Field(max_length=16, description="investigating, identified, monitoring or resolved")
+    body_en: str = Field("", max_length=10000)
+    body_zh: str = Field("", max_length=10000)
+    next_update_minutes: int | None = Field(None, ge=1, le=10080, description="The next update promised in …")
+    notify: bool = True
+    components: dict[str, str] = Field(default_factory=dict, max_length=200,
+                                       description="Component id -> its state now (e.g. partial_outage).")
+
+
+class IncidentIn(_UpdateFields):
+    title_en: str = Field("", max_length=300)
+    title_zh: str = Field("", max_length=300)
+    impact: str = Field("minor", max_length=16, description="none, minor, major or critical")
+
+
+class IncidentUpdateIn(_UpdateFields):
+    publish: bool = Field(False, description="Publish a draft opened by monitoring.")
 
 
 def subprocessor_json(sp) -> dict:
@@ -114,3 +136,49 @@ def get_incident(uid: str):
     if incident is None:
         raise not_found("incident")
     return with_etag(_incident_out(incident, "en"))
+
+
+def _update_input(sess, body: _UpdateFields, now):
+    states = {}
+    for uid, state in body.components.items():
+        component = status_service.get_component(sess, uid) if len(uid) <= 64 else None
+        if component is None:
+            raise ApiProblem(422, f"No status component with the id {uid}.", field="components")
+        states[component.id] = state
+    return status_service.UpdateInput(
+        status=body.status, body_en=body.body_en, body_zh=body.body_zh, notify=body.notify, states=states,
+        next_update_at=now + timedelta(minutes=body.next_update_minutes) if body.next_update_minutes else None)
+
+
+@bp.post("/status/incidents")
+@operation("status.manage", tags=("status",), json=IncidentIn, ok={201: s.IncidentOut})
+def open_incident(json: IncidentIn):
+    """Open an incident with its first update (subscribers are told when `notify`), as on the status admin page."""
+    sess = db.session()
+    now = status_service.clock()
+    incident = status_service.open_incident(sess, title_en=json.title_en, title_zh=json.title_zh, impact=json.impact,
+                                            update_=_update_input(sess, json, now), now=now, author=actor().label)
+    record(sess, "status.incident.create", by=actor(), object_type="status_incident", object_id=incident.uid,
+           detail={"notify": json.notify, "via": "api"})
+    sess.commit()
+    return _incident_out(incident, "en"), 201, {"Location": f"{bp.url_prefix}/status/incidents/{incident.uid}"}
+
+
+@bp.post("/status/incidents/<uid>/updates")
+@operation("status.manage", tags=("status",), json=IncidentUpdateIn, ok={201: s.IncidentOut}, errors=(409,))
+def post_incident_update(uid: str, json: IncidentUpdateIn):
+    """Post an update to the incident's timeline (`resolved` closes it)."""
+    body = json
+    sess = db.session()
+    incident = status_service.get_incident(sess, uid, public=False) if len(uid) <= 64 else None
+    if incident is None:
+        raise not_found("incident")
+    if incident.closed:
+        raise ApiProblem(409, "This incident is already closed; open a new one instead.")
+    now = status_service.clock()
+    upd = status_service.post_update(sess, incident, _update_input(sess, body, now), now=now, author=actor().label,
+                                     publish=body.publish and incident.draft)
+    record(sess, "status.incident.update", by=actor(), object_type="status_incident", object_id=uid,
+           detail={"status": upd.status, "notify": upd.notified, "via": "api"})
+    sess.commit()
+    return _incident_out(incident, "en"), 201
