@@ -94,7 +94,7 @@ def test_every_operation_keeps_its_contract(tmp_path):
     with app.test_request_context():
         from vault.api.spec import document
         documented = {f"{m.upper()} {p}" for p, item in document()["paths"].items() for m in item}
-    ran = run_contract(app, known, examples=10)
+    ran = run_contract(app, known, examples=8)
     assert set(ran) == documented and len(ran) >= 24
     app.extensions["vault.engine"].dispose()
 
