@@ -66,4 +66,10 @@ def test_integrations_page_fits_and_shows_no_secret(live, browser, width):  # no
         if SHOTS:
             Path(SHOTS).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(Path(SHOTS) / f"integrations-{lang}-{width}.png"), full_page=True)
+        page.locator("a", has_text="Edit" if lang == "en" else "编辑").first.click()
+        assert TOKEN not in page.content() and page.locator("input[name=template_id]").input_value() == "1001298"
+        m = page.evaluate("() => ({doc: document.documentElement.scrollWidth, inner: window.innerWidth})")
+        assert m["doc"] <= m["inner"], (lang, width, m)
+        if SHOTS:
+            page.screenshot(path=str(Path(SHOTS) / f"integration-edit-{lang}-{width}.png"), full_page=True)
         context.close()

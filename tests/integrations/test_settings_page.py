@@ -131,3 +131,34 @@ def test_the_page_in_chinese(app, client_as):
     admin.set_cookie("vault_lang", "zh", domain="vault.test")
     text = admin.get("/admin/integrations").get_data(as_text=True)
     assert "集成" in text and "连接" in text and "消息语言" in text
+
+
+def test_edit_keeps_the_stored_token_unless_a_new_one_is_given(app, client_as, api, connect):
+    from vault import db
+    from vault.integrations import secrets, service
+    from vault.storage import get_keyring
+    api.answer("/crm/v3/objects/companies/search", (200, {"total": 0, "results": []}))
+    uid = connect("hubspot", api.base, secret=TOKEN, template_id="5", events=["access.requested"])
+    admin = client_as("admin")
+    page = admin.get(f"/admin/integrations/{uid}").get_data(as_text=True)
+    assert TOKEN not in page and 'value="5"' in page and "leave empty to keep" in page
+    r = admin.post(f"/admin/integrations/{uid}", data={"label": "HubSpot APAC", "events": ["nda.signed"],
+                                                      "language": "zh", "template_id": "6", "secret": ""})
+    assert r.status_code == 302
+    with app.app_context():
+        row = service.get_target(db.session(), uid)
+        assert (row.label, row.events, row.language, row.options["template_id"]) == ("HubSpot APAC", ["nda.signed"],
+                                                                                     "zh", "6")
+        assert secrets.open_value(get_keyring(), uid, "secret", row.secret_sealed) == TOKEN
+    admin.post(f"/admin/integrations/{uid}", data={"label": "x", "events": ["nda.signed"], "language": "en",
+                                                  "template_id": "6", "secret": "pat-new-token"})
+    (event,) = _audit(app, "integration.update")[-1:]
+    assert event.detail["changed"] == ["label", "language", "secret"] and "pat-new-token" not in str(event.detail)
+    with app.app_context():
+        row = service.get_target(db.session(), uid)
+        assert secrets.open_value(get_keyring(), uid, "secret", row.secret_sealed) == "pat-new-token"
+    r = admin.post(f"/admin/integrations/{uid}", data={"label": "x", "events": ["questionnaire.matched"],
+                                                      "language": "en", "template_id": "6"})
+    assert r.status_code == 400 and "Choose at least one event" in r.get_data(as_text=True)
+    assert client_as("sales").get(f"/admin/integrations/{uid}").status_code == 403
+    assert admin.get("/admin/integrations/" + "0" * 32).status_code == 404

@@ -37,6 +37,16 @@ class TargetForm(FlaskForm):
     api_version = StringField(_l("Salesforce API version (optional)"))
 
 
+class EditForm(FlaskForm):
+    label = StringField(_l("Name"))
+    secret = PasswordField(_l("New API token or signing secret (leave empty to keep the stored one)"))
+    events = EventsField(_l("Events"), choices=[SelectChoice(k, v) for k, v in EVENT_NAMES.items()])
+    language = SelectField(_l("Language of the messages"), choices=[])
+    template_id = StringField(_l("HubSpot event template id"))
+    fallback = StringField(_l("Fallback company / account id (optional)"))
+    api_version = StringField(_l("Salesforce API version (optional)"))
+
+
 class TestForm(FlaskForm):
     domain = StringField(_l("Look up this email domain"))
 

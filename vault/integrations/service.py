@@ -91,17 +91,23 @@ def _check_options(kind: str, template_id: str, fallback: str, api_version: str)
     return {}
 
 
-def add_target(session: Session, keyring, settings: notify.Settings, *, kind: str, label: str, url: str,
-               secret: str, events: list[str], language: str, languages: list[str], template_id: str = "",
-               fallback: str = "", api_version: str = "") -> IntegrationTarget:
-    if kind not in KINDS:
-        raise IntegrationError("kind", _l("Choose what to connect."), "kind")
+def _check_common(kind: str, label: str, events: list[str], language: str, languages: list[str]
+                  ) -> tuple[str, list[str]]:
     label = clean_text(label, field="label", max_len=LABEL_MAX, label=_l("Name"), multiline=False)
     chosen = [e for e in dict.fromkeys(events or []) if e in events_for(kind)]
     if not chosen or len(chosen) != len(set(events or [])):
         raise IntegrationError("events", _l("Choose at least one event this integration can receive."), "events")
     if language not in languages:
         raise IntegrationError("language", _l("Choose a language."), "language")
+    return label, chosen
+
+
+def add_target(session: Session, keyring, settings: notify.Settings, *, kind: str, label: str, url: str,
+               secret: str, events: list[str], language: str, languages: list[str], template_id: str = "",
+               fallback: str = "", api_version: str = "") -> IntegrationTarget:
+    if kind not in KINDS:
+        raise IntegrationError("kind", _l("Choose what to connect."), "kind")
+    label, chosen = _check_common(kind, label, events, language, languages)
     options = _check_options(kind, template_id, fallback, api_version)
     secret_value = _check_secret(kind, secret)
     url = _check_url(kind, url, settings)
@@ -112,6 +118,28 @@ def add_target(session: Session, keyring, settings: notify.Settings, *, kind: st
     session.add(row)
     session.flush()
     return row
+
+
+def update_target(session: Session, keyring, row: IntegrationTarget, *, label: str, secret: str,
+                  events: list[str], language: str, languages: list[str], template_id: str = "", fallback: str = "",
+                  api_version: str = "") -> list[str]:
+    """Change what it receives and how; an empty `secret` keeps the stored one. The URL is not edited
+    (remove and connect again). Returns the names of the changed fields, for the audit trail."""
+    label, chosen = _check_common(row.kind, label, events, language, languages)
+    options = _check_options(row.kind, template_id, fallback, api_version)
+    new_secret = (secret or "").strip()
+    if new_secret:
+        _check_secret(row.kind, new_secret)
+    changed = [name for name, old, new in (("label", row.label, label), ("events", row.events, chosen),
+                                           ("language", row.language, language),
+                                           ("options", row.options or {}, options)) if old != new]
+    row.label, row.events, row.language, row.options = label, chosen, language, options
+    if new_secret:
+        row.secret_sealed = secrets.seal(keyring, row.uid, "secret", new_secret)
+        changed.append("secret")
+    row.updated_at = utcnow()
+    session.flush()
+    return changed
 
 
 def list_targets(session: Session) -> list[IntegrationTarget]:

@@ -8,7 +8,8 @@ from flask_login import current_user
 from vault import db, notify
 from vault.integrations import service
 from vault.integrations.catalogue import CRM_KINDS, events_for
-from vault.integrations.forms import EVENT_NAMES, KIND_NAMES, LANGUAGE_NAMES, ActionForm, TargetForm, TestForm
+from vault.integrations.forms import (EVENT_NAMES, KIND_NAMES, LANGUAGE_NAMES, ActionForm, EditForm, TargetForm,
+                                      TestForm)
 from vault.storage import get_keyring
 from vault.web import audit_event, form_error, require
 
@@ -19,7 +20,7 @@ def _languages() -> list[str]:
     return list(current_app.config["LANGUAGES"])
 
 
-def _target_form(form: TargetForm | None = None) -> TargetForm:
+def _target_form(form: TargetForm | EditForm | None = None) -> TargetForm | EditForm:
     form = form or TargetForm()
     form.language.choices = [(code, LANGUAGE_NAMES.get(code, code)) for code in _languages()]
     if form.language.data is None:
@@ -72,6 +73,48 @@ def add():
                 detail={"kind": row.kind, "endpoint": row.endpoint_shown, "events": row.events, "label": row.label})
     sess.commit()
     flash(_("Added: %(name)s. Send a test to check it.", name=row.label or KIND_NAMES[row.kind]), "success")
+    return redirect(url_for(".index"))
+
+
+def _edit_page(row, form: EditForm, status: int = 200):
+    form.events.choices = [(e, EVENT_NAMES[e]) for e in events_for(row.kind)]
+    return render_template("integrations/edit.html", row=row, form=_target_form(form), kind_names=KIND_NAMES,
+                           crm_kinds=CRM_KINDS), status
+
+
+@bp.get("/<uid>")
+@require("settings.manage")
+def edit(uid: str):
+    row = _row_or_404(uid)
+    options = row.options or {}
+    form = EditForm(label=row.label, events=list(row.events or []), language=row.language,
+                    template_id=options.get("template_id", ""), fallback=options.get("fallback", ""),
+                    api_version=options.get("api_version", ""))
+    return _edit_page(row, form)
+
+
+@bp.post("/<uid>")
+@require("settings.manage")
+def save(uid: str):
+    row = _row_or_404(uid)
+    form = _target_form(EditForm())
+    if not form.validate_on_submit():
+        abort(400)
+    sess = db.session()
+    try:
+        changed = service.update_target(sess, get_keyring(), row, label=form.label.data, secret=form.secret.data,
+                                        events=form.events.data or [], language=form.language.data,
+                                        languages=_languages(), template_id=form.template_id.data,
+                                        fallback=form.fallback.data, api_version=form.api_version.data)
+    except service.IntegrationError as exc:
+        sess.rollback()
+        form_error(form, exc)
+        form.secret.data = ""
+        return _edit_page(_row_or_404(uid), form, 400)
+    audit_event("integration.update", object_type="integration", object_id=row.uid,
+                detail={"kind": row.kind, "changed": changed, "events": row.events})
+    sess.commit()
+    flash(_("Saved."), "success")
     return redirect(url_for(".index"))
 
 
