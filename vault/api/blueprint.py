@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app
 from werkzeug.exceptions import HTTPException
 
 from vault import db

@@ -16,6 +16,7 @@ from vault.api.spec import operation
 from vault.audit import record
 from vault.documents import service, validation
 from vault.documents.models import LANGUAGES
+from vault.web import current_staff
 
 TAGS = ("documents",)
 
@@ -106,7 +107,7 @@ def upload_version(uid: str, form: s.VersionUpload):
                                issuer=form.issuer, notes=form.notes)
     try:
         with _checked(form.file) as checked:
-            version = service.add_version(sess, document, checked, uploader=actor_user(), meta=meta,
+            version = service.add_version(sess, document, checked, uploader=current_staff(), meta=meta,
                                           max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
             record(sess, "version.create", by=actor(), object_type="version", object_id=version.uid,
                    detail={"document": document.uid, "number": version.number, "filename": version.filename,
@@ -120,8 +121,3 @@ def upload_version(uid: str, form: s.VersionUpload):
         sess.commit()
         raise ApiProblem(422, str(exc), field="file", code=exc.code) from None
     return version_json(version), 201, {"Location": f"{bp.url_prefix}/documents/{uid}/versions/{version.uid}"}
-
-
-def actor_user():
-    from vault.web import current_staff
-    return current_staff()

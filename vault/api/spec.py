@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from functools import wraps
 
-from flask import g, request
+from flask import request
 from pydantic import BaseModel, ConfigDict
 from spectree import Response, SecurityScheme, SpecTree
 from spectree.models import SecuritySchemeData, SecureType
