@@ -57,7 +57,7 @@ PARTS = (
          models=("vault.overview.models",)),
     Part("answers.questionnaires", blueprints=("answers.questionnaires.views:bp",),
          commands=("answers.questionnaires.cli:autofill_command",), models=("answers.questionnaires.models",),
-         providers=("answers.questionnaires.ledger",)),
+         providers=("answers.questionnaires.ledger", "answers.questionnaires.jobs")),
     Part("vault.disclosure", blueprints=("vault.disclosure.views:bp", "vault.disclosure.staff:bp"),
          commands=("vault.disclosure.cli:disclosure_cli",), models=("vault.disclosure.models",)),
     Part("vault.engagement", blueprints=("vault.engagement.views:bp", "vault.engagement.staff:bp"),
@@ -65,7 +65,8 @@ PARTS = (
          providers=("vault.engagement.jobs",)),
     Part("vault.advisories", blueprints=("vault.advisories.views:bp", "vault.advisories.staff:bp"),
          models=("vault.advisories.models",)),
-    Part("vault.trustreports", blueprints=("vault.trustreports.staff:bp",), models=("vault.trustreports.models",)),
+    Part("vault.trustreports", blueprints=("vault.trustreports.staff:bp",), models=("vault.trustreports.models",),
+         providers=("vault.trustreports.jobs",)),
     # the REST API v1 over the features' services, and personal API tokens (docs/api.md)
     Part("vault.api", blueprints=("vault.api.views:bp", "vault.api.account:bp"),
          commands=("vault.api.cli:api_token_cli",), models=("vault.api.models",)),

@@ -268,15 +268,30 @@ def _propose_into(item: QuestionItem, p, entries: dict, revisions: dict) -> None
     item.alternatives = alts
 
 
+MATCH_CHUNK = 100  # questions matched per step: a 2,000-question file reports progress 20 times
+
+
+def _propose(parsed: Parsed, index, entries: dict, top_k: int, progress) -> list:
+    """`propose_answers` in steps of MATCH_CHUNK questions, calling `progress(done, total)` after each."""
+    questions, out = parsed.questions, []
+    for start in range(0, len(questions), MATCH_CHUNK):
+        part = dataclasses.replace(parsed, questions=questions[start:start + MATCH_CHUNK])
+        out += propose_answers(part, index, entries, top_k=top_k)
+        if progress is not None:
+            progress(len(out), len(questions))
+    return out
+
+
 def start_review(session: Session, actor: Actor, qn: Questionnaire, index, entries: dict, *,
-                 top_k: int = 5) -> int:
-    """Match every question against the library and create the review items."""
+                 top_k: int = 5, progress=None) -> int:
+    """Match every question against the library and create the review items (a job on the web:
+    answers/questionnaires/jobs.py; `progress(done, total)` is told after each step)."""
     if qn.state != "detected":
         raise QuestionnaireError(_("the questions have been matched already"))
     parsed = load_questionnaire(_read_blob(qn), qn.filename, layout_hint=qn.layout or None)
     if not parsed.questions:
         raise QuestionnaireError(_("no questions were detected; correct the detection first"))
-    proposals = propose_answers(parsed, index, entries, top_k=top_k)
+    proposals = _propose(parsed, index, entries, top_k, progress)
     revisions = _revisions(session, proposals)
     for position, p in enumerate(proposals):
         q = p.question
@@ -320,7 +335,7 @@ def _proposal_of(item: QuestionItem) -> tuple:
 
 
 def match_again(session: Session, actor: Actor, qn: Questionnaire, index, entries: dict, *,
-                top_k: int = 5) -> Rematch:
+                top_k: int = 5, progress=None) -> Rematch:
     """Match the questions nobody has touched against the current library (after it grew), through
     the same `propose_answers`; edited, accepted, rejected and bulk-accepted questions keep everything."""
     if qn.state != "review":
@@ -328,7 +343,7 @@ def match_again(session: Session, actor: Actor, qn: Questionnaire, index, entrie
     items = list(session.scalars(select(QuestionItem).where(QuestionItem.questionnaire_id == qn.id)
                                  .order_by(QuestionItem.position)))
     fresh = [i for i in items if i.status in UNTOUCHED]
-    proposals = propose_answers(parsed_from_items(qn, fresh), index, entries, top_k=top_k) if fresh else []
+    proposals = _propose(parsed_from_items(qn, fresh), index, entries, top_k, progress) if fresh else []
     revisions = _revisions(session, proposals)
     changed = 0
     for item, p in zip(fresh, proposals):

@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from answers.library.index import app_index, synced_index
+from answers.library.index import synced_index
 from answers.library.models import LibraryEntry as EntryRow
 from answers.matching import AUTOFILL_THRESHOLD
 from answers.questionnaires import export, ledger, service
+from answers.questionnaires import jobs as match_jobs
 from answers.questionnaires.forms import (HOW_LABELS, LAYOUT_SOURCES, ROLE_LABELS, STATUS_BADGES, STATUS_LABELS,
                                           UploadForm, confidence_band, flag_reasons, live_flags,
                                           report_labels)
@@ -26,6 +27,7 @@ from vault.auth.service import list_users
 from vault.errors import wants_json
 from vault.i18n import localized, localized_reason
 from vault.http import stream_download
+from vault.jobs.web import failure_reason, progress_page
 from vault.web import audit_event, current_actor, require
 
 bp = Blueprint("questionnaires", __name__, url_prefix="/questionnaires")
@@ -170,37 +172,44 @@ def correct_detection(uid: str):
 @bp.post("/<uid>/match")
 @require("questionnaires.edit")
 def match(uid: str):
-    qn = _qn_or_404(uid)
-    sess = db.session()
-    try:
-        with synced_index(sess) as index:
-            n = service.start_review(sess, current_actor(), qn, index, app_index().entries(sess))
-    except (ImportErrorWithContext, service.QuestionnaireError) as exc:
-        sess.rollback()
-        flash(localized(exc), "error")
-        return redirect(url_for("questionnaires.detection", uid=uid))
-    sess.commit()
-    flash(_("%(n)d questions matched against the library.", n=n), "success")
-    return redirect(url_for("questionnaires.review", uid=uid))
+    """Matching is a job (a large file takes minutes): the review page shows its progress."""
+    return _enqueue_match(_qn_or_404(uid), again=False)
 
 
 @bp.post("/<uid>/match-again")
 @require("questionnaires.edit")
 def match_again(uid: str):
-    qn = _qn_or_404(uid)
+    return _enqueue_match(_qn_or_404(uid), again=True)
+
+
+def _enqueue_match(qn, *, again: bool):
+    if (qn.state != "review") if again else (qn.state != "detected"):
+        flash(_("match the questions first") if again else _("the questions have been matched already"), "error")
+        return redirect(url_for("questionnaires.review", uid=qn.uid))
     sess = db.session()
-    try:
-        with synced_index(sess) as index:
-            result = service.match_again(sess, current_actor(), qn, index, app_index().entries(sess))
-    except (ImportErrorWithContext, service.QuestionnaireError) as exc:
-        sess.rollback()
-        flash(localized(exc), "error")
-        return redirect(url_for("questionnaires.review", uid=uid))
+    job = match_jobs.enqueue_match(sess, current_actor(), qn, again=again)
     sess.commit()
-    flash(_("Matched again against the current library: %(new)d questions have a new proposal, "
-            "%(same)d unchanged; %(kept)d reviewed or edited questions kept as they were.",
-            new=result.reproposed, same=result.unchanged, kept=result.kept), "success")
-    return redirect(url_for("questionnaires.review", uid=uid))
+    return redirect(url_for("questionnaires.review", uid=qn.uid, job=job.uid))
+
+
+def _match_outcome(qn, job):
+    """The review URL carries the match job: its progress while it runs, then its result once."""
+    if not job.finished:
+        back = url_for("questionnaires.detection", uid=qn.uid) if qn.state == "detected" else None
+        return progress_page(job, title=_("Matching %(name)s against the library", name=qn.filename),
+                             back_url=back, back_label=_("Back to the detection"))
+    result = job.result or {}
+    if job.status != "done":
+        flash(_("Matching did not finish: %(reason)s", reason=failure_reason(job)),
+              "error")
+    elif result.get("again"):
+        flash(_("Matched again against the current library: %(new)d questions have a new proposal, "
+                "%(same)d unchanged; %(kept)d reviewed or edited questions kept as they were.",
+                new=result.get("reproposed", 0), same=result.get("unchanged", 0), kept=result.get("kept", 0)),
+              "success")
+    else:
+        flash(_("%(n)d questions matched against the library.", n=result.get("questions", 0)), "success")
+    return redirect(url_for("questionnaires.review", uid=qn.uid))
 
 
 # --- review --------------------------------------------------------------------------------------
@@ -222,9 +231,12 @@ def _item_filter(args, sess) -> tuple[service.ItemFilter, dict]:
 @require("questionnaires.view")
 def review(uid: str):
     qn = _qn_or_404(uid)
+    sess = db.session()
+    job = match_jobs.job_of(sess, qn, request.args.get("job"))
+    if job is not None:
+        return _match_outcome(qn, job)
     if qn.state == "detected":
         return redirect(url_for("questionnaires.detection", uid=uid))
-    sess = db.session()
     flt, shown = _item_filter(request.args, sess)
     page = max(1, request.args.get("page", 1, type=int) or 1)
     flt.offset = (page - 1) * PAGE_SIZE

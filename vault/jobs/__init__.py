@@ -7,6 +7,7 @@
     def build(ctx: jobs.Context, payload: dict) -> dict | None: ...   # idempotent!
     jobs.periodic("expiry.remind", every=timedelta(hours=1), kind="expiry.remind")
     jobs.get(session, uid)            # status, progress_done/total, message, result, error
+    jobs.live(session, key)           # the waiting or running job with that key, if any
     jobs.run_pending(app)             # run due jobs here (tests, `vault jobs run`)
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ from vault.jobs.hooks import init_app
 from vault.jobs.models import Job
 from vault.jobs.policy import HANDLERS, PERIODIC, JobFailed, handler, periodic
 from vault.jobs.runner import Context, RunReport, current_job_uid, current_request_id, run_pending, schedule_due
-from vault.jobs.store import JobError, get, list_jobs, retry
+from vault.jobs.store import JobError, get, list_jobs, live, retry
 
 
 def enqueue(session: Session, kind: str, payload: dict | None = None, *, key: str | None = None,
@@ -40,4 +41,4 @@ def slot_or_now(payload: dict) -> datetime:
 
 
 __all__ = ["HANDLERS", "PERIODIC", "Context", "current_job_uid", "Job", "JobError", "JobFailed", "RunReport", "enqueue", "get",
-           "handler", "init_app", "list_jobs", "periodic", "retry", "run_pending", "schedule_due", "slot_or_now"]
+           "handler", "init_app", "list_jobs", "live", "periodic", "retry", "run_pending", "schedule_due", "slot_or_now"]

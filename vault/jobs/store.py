@@ -84,6 +84,11 @@ def get(session: Session, uid: str) -> Job | None:
     return session.scalar(select(Job).where(Job.uid == uid))
 
 
+def live(session: Session, key: str) -> Job | None:
+    """The job with this key that is still waiting or running, if any (pages show its progress)."""
+    return session.scalar(select(Job).where(Job.live_key == key))
+
+
 def list_jobs(session: Session, *, status: str | None = None, kind: str | None = None, limit: int = 50) -> list[Job]:
     query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
     if status:

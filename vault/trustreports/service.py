@@ -231,14 +231,19 @@ def _document_fields(grant: Grant, today: date) -> documents.DocumentFields:
                                     texts=texts, frameworks=[])
 
 
+def check(session: Session, grant: Grant, choice: Choice, *, now: datetime, default_company: str) -> writer.ReportData:
+    """Every refusal `generate` can give, without writing the PDF (the page checks before it starts the job)."""
+    if not grant.active_at(now):
+        raise ReportError("grant", _l("This access was revoked or has expired: a report cannot be added to it."))
+    return report_data(session, grant, choice, today=now.date(), default_company=default_company)
+
+
 def generate(session: Session, grant: Grant, choice: Choice, *, by: User, now: datetime, default_company: str,
              max_bytes: int) -> TrustReport:
     """Write the PDF and add it to the grant (a new version of the grant's report document): flushed, not
-    committed. Refused for a revoked or expired grant."""
-    if not grant.active_at(now):
-        raise ReportError("grant", _l("This access was revoked or has expired: a report cannot be added to it."))
+    committed. Refused for a revoked or expired grant. On the page it runs as a job (vault/trustreports/jobs.py)."""
     today = now.date()
-    data = report_data(session, grant, choice, today=today, default_company=default_company)
+    data = check(session, grant, choice, now=now, default_company=default_company)
     try:
         pdf = writer.trust_report_pdf(data)
     except writer.ReportFontMissing as exc:

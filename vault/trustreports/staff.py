@@ -8,12 +8,13 @@ from flask_babel import get_locale, gettext as _
 from vault import db
 from vault.access import service as access
 from vault.db import utcnow
-from vault.documents import service as documents
 from vault.documents.labels import template_helpers
 from vault.inputs import InvalidInput
+from vault.jobs.web import failure_reason, progress_page
+from vault.trustreports import jobs as report_jobs
 from vault.trustreports import service
 from vault.trustreports.forms import ReportForm
-from vault.web import audit_event, current_staff, form_error, require
+from vault.web import current_actor, form_error, require
 
 bp = Blueprint("trustreports_staff", __name__, url_prefix="/admin/access/grants")
 bp.context_processor(template_helpers)
@@ -57,6 +58,17 @@ def _page(grant, form: ReportForm, *, found=(), searched: bool = False, status: 
 @require("access.decide")
 def choose(uid: str):
     grant = _grant_or_404(uid)
+    job = report_jobs.job_of(db.session(), grant, request.args.get("job"))
+    if job is not None and not job.finished:  # the report is being written: its progress until done
+        return progress_page(job, title=_("Writing the report for %(email)s", email=grant.email),
+                             back_url=url_for(".choose", uid=grant.uid), back_label=_("Back to the report page"))
+    if job is not None and job.status == "done":
+        flash(_("Report added to the access page of %(email)s (%(pages)d pages). It downloads watermarked, "
+                "through their personal link.", email=grant.email, pages=(job.result or {}).get("pages", 0)),
+              "success")
+    elif job is not None:
+        flash(_("The report was not written: %(reason)s", reason=failure_reason(job)),
+              "error")
     choice = service.default_choice(db.session(), grant, utcnow().date())
     form = ReportForm(formdata=None, language=choice.language, sections=choice.sections, documents=choice.documents,
                       answers=[], status=choice.status)
@@ -76,19 +88,12 @@ def generate(uid: str):
     choice = service.Choice(language=form.language.data, sections=form.sections.data or [],
                             documents=form.documents.data or [], answers=form.answers.data or [],
                             status=bool(form.status.data))
-    try:
-        report = service.generate(sess, grant, choice, by=current_staff(), now=utcnow(),
-                                  default_company=current_app.config["COMPANY_NAME"],
-                                  max_bytes=int(current_app.config["MAX_UPLOAD_BYTES"]))
+    try:  # refusals here, next to the form; writing the PDF is a job (vault/trustreports/jobs.py)
+        service.check(sess, grant, choice, now=utcnow(), default_company=current_app.config["COMPANY_NAME"])
     except InvalidInput as exc:
         sess.rollback()
         form_error(form, exc)
         return _page(_grant_or_404(uid), form, status=400)
-    audit_event("trustreports.generate", object_type="grant", object_id=grant.uid,
-                detail={"report": report.uid, "document": report.document.uid, "version": report.version.uid,
-                        "email": grant.email, "language": report.language, "pages": report.pages,
-                        **choice.record()})
-    documents.commit_upload(sess, report.version)
-    flash(_("Report added to the access page of %(email)s (%(pages)d pages). It downloads watermarked, through "
-            "their personal link.", email=grant.email, pages=report.pages), "success")
-    return redirect(url_for(".choose", uid=grant.uid))
+    job = report_jobs.enqueue_report(sess, grant, choice, by=current_actor())
+    sess.commit()
+    return redirect(url_for(".choose", uid=grant.uid, job=job.uid))
