@@ -149,3 +149,18 @@ def test_a_disabled_account_is_refused(sso_app, oidc_provider):
         sess.commit()
     assert oidc_sign_in(sso_app.test_client(), oidc_provider, "u-9").status_code == 403
     assert refusals(sso_app) == ["disabled"]
+
+
+def test_a_large_id_token_is_not_kept_in_the_session_cookie(sso_app, oidc_provider):
+    configure(sso_app, oidc_provider=oidc_provider)
+    groups = [f"department-{n:04d}-members" for n in range(200)] + ["sales"]
+    oidc_provider.set_user("u-10", email="wes@example.com", groups=groups)
+    client = sso_app.test_client()
+    assert oidc_sign_in(client, oidc_provider, "u-10").status_code == 302
+    cookie = client.get_cookie("session", domain="vault.test")
+    assert cookie is not None and len(cookie.value) < 4000
+    assert _user(sso_app, "wes@example.com").role == "sales"
+    hop = client.post("/logout").headers["Location"]
+    refresh = client.get(local(hop)).headers["Refresh"].split("url=", 1)[1]
+    params = parse_qs(urlsplit(refresh).query)
+    assert "id_token_hint" not in params and params["client_id"] == ["trustvault-test"]

@@ -23,6 +23,7 @@ bp = Blueprint("sso", __name__, url_prefix="/sso", static_folder="static")
 OIDC_PENDING = "sso_oidc"
 SAML_PENDING = "sso_saml"  # {request id: [next path, started at]}
 SAML_PENDING_MAX = 5  # sign-ins started in other tabs that may still come back
+ID_TOKEN_HINT_MAX = 2000  # characters of ID token kept in the session cookie for RP-initiated logout
 
 
 def _next_path() -> str:
@@ -97,7 +98,9 @@ def oidc_callback():
         user = service.sign_in(sess, settings, identity, ip=client_ip())
     except SsoRefused as exc:
         return _refused("oidc", exc)
-    return _complete(user, "oidc", pending.next, id_token=id_token)
+    # Kept as the logout hint only while small: the session is a cookie, and a token carrying hundreds of
+    # groups would push it past the browsers' 4 KB limit (sign-out then goes without the hint).
+    return _complete(user, "oidc", pending.next, id_token=id_token if len(id_token) <= ID_TOKEN_HINT_MAX else None)
 
 
 # --- SAML 2.0 ----------------------------------------------------------------------------------
