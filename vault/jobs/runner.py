@@ -167,9 +167,9 @@ def run_job(app: Flask, job: Job, token: str, *, settings: Settings, now: dateti
             return store.record_failure(control, job, token, now=now or utcnow(), permanent=True,
                                         error=f"no handler for job kind {job.kind!r}", base_seconds=0, cap_seconds=0)
         if job.attempts > job.max_attempts:  # its runners kept dying (lease ran out each time)
-            return store.record_failure(control, job, token, now=now or utcnow(), permanent=True,
-                                        error=f"stopped: the runner was lost {job.attempts - 1} times",
-                                        base_seconds=0, cap_seconds=0)
+            return store.record_failure(control, job, token, now=now or utcnow(), permanent=False,
+                                        error=f"dead: its runner was lost {job.attempts - 1} times",
+                                        base_seconds=0, cap_seconds=0)  # attempts used up: dead
         log.info("job %s %s: attempt %d/%d", job.uid, job.kind, job.attempts, job.max_attempts,
                  extra={"job": job.uid})
         error, permanent, result = None, False, None
