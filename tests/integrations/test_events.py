@@ -148,3 +148,39 @@ def test_once_per_integration_and_rollback_on_postgresql(tmp_path, postgres_url,
         assert [r.json()["data"]["event_id"] for r in api.on("/pg")] == ["questionnaire.matched:q9"]
     finally:
         app.extensions["vault.engine"].dispose()
+
+
+def test_key_rotation_reseals_integration_secrets_and_retire_waits_for_them(app, api, connect):
+    """`vault keys rotate` re-seals the integrations' URLs and tokens (and a queued CRM delivery's token);
+    `vault keys retire` refuses the old key while any of them still uses it; delivery works after."""
+    from vault import db, integrations, notify
+    from vault.integrations import service
+    api.answer("/crm/v3/objects/companies/search", (200, {"total": 1, "results": [{"id": "42"}]}))
+    connect("hubspot", api.base, secret="pat-rotate-me", template_id="3")
+    with app.app_context():
+        sess = db.session()
+        integrations.emit(sess, "access.approved", {"request": None, "requester": {
+            "name": "A", "email": "a@buyer.example", "company": "B", "domain": "buyer.example"},
+            "grant": {"uid": "g", "by": "rules", "expires_at": "", "documents": []}}, key="rot")
+        sess.commit()
+        (old_key,) = service.key_usage(sess)
+        (row,) = service.list_targets(sess)
+        uid, old_secret = row.uid, row.secret_sealed
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from vault.storage import get_keyring
+        sess = db.session()
+        new_key = get_keyring().active
+        assert new_key != old_key and service.key_usage(sess) == {new_key: 3}  # endpoint, token, queued row
+        service.get_target(sess, uid).secret_sealed = old_secret  # as if a rewrap had not finished
+        sess.commit()
+    refused = runner.invoke(args=["keys", "retire", old_key, "--yes"])
+    assert refused.exit_code != 0 and "1 integration secrets are still sealed by" in refused.output
+    assert runner.invoke(args=["keys", "rewrap"]).exit_code == 0
+    assert runner.invoke(args=["keys", "retire", old_key, "--yes"]).exit_code == 0
+    with app.app_context():
+        assert notify.deliver_pending(db.session()).sent == 1
+    (event,) = api.on("/integrators/timeline/v3/events")
+    assert event.headers["authorization"] == "Bearer pat-rotate-me" and event.json()["objectId"] == "42"

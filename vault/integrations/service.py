@@ -7,6 +7,7 @@ secret is ever read back out for a page.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -14,12 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vault import notify
+from vault.crypto import IntegrityError, KeyringError, sealed_key_id
 from vault.db import utcnow
 from vault.inputs import InvalidInput, clean_text
 from vault.integrations import secrets
 from vault.integrations.catalogue import CHAT_KINDS, CRM_KINDS, KINDS, events_for
 from vault.integrations.events import enqueue
 from vault.integrations.models import IntegrationTarget, new_uid
+from vault.notify.channels import crm
 from vault.notify.ssrf import TargetRefused
 
 LABEL_MAX = 200
@@ -174,3 +177,54 @@ def send_test(session: Session, keyring, row: IntegrationTarget, *, domain: str)
 
 def is_chat(kind: str) -> bool:
     return kind in CHAT_KINDS
+
+
+# --- master key rotation (`vault keys rewrap` / `rotate` / `retire`) ------------------------------------
+
+@dataclass
+class Reseal:
+    resealed: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def _sealed_values(session: Session):
+    """(row, attribute, field-or-None) for every sealed value: the integrations' endpoints and secrets, and
+    the CRM tokens of outbox rows not sent yet (field None: bound to the row's channel and URL)."""
+    for row in list_targets(session):
+        yield row, "endpoint_sealed", "endpoint"
+        if row.secret_sealed:
+            yield row, "secret_sealed", "secret"
+    for row in session.scalars(select(notify.Outbox).where(notify.Outbox.channel.in_(CRM_KINDS),
+                                                           notify.Outbox.secret.is_not(None))):
+        yield row, "secret", None
+
+
+def key_usage(session: Session) -> dict[str | None, int]:
+    usage: dict[str | None, int] = {}
+    for row, attribute, _field in _sealed_values(session):
+        key_id = sealed_key_id(getattr(row, attribute))
+        usage[key_id] = usage.get(key_id, 0) + 1
+    return usage
+
+
+def reseal_all(session: Session, keyring) -> Reseal:
+    """Re-seal every value still under an older master key with the active one; flushes. A value that
+    no longer opens is reported and left (re-enter it on the integrations page)."""
+    report = Reseal()
+    for row, attribute, name in _sealed_values(session):
+        sealed = getattr(row, attribute)
+        if sealed_key_id(sealed) == keyring.active:
+            continue
+        try:
+            if name is None:
+                token = keyring.unseal(sealed, purpose=crm.PURPOSE, context=crm.token_context(row.channel, row.target))
+                setattr(row, attribute, crm.seal_token(keyring, row.channel, row.target, token))
+            else:
+                value = secrets.open_value(keyring, row.uid, name, sealed)
+                setattr(row, attribute, secrets.seal(keyring, row.uid, name, value))
+        except (IntegrityError, KeyringError) as exc:
+            report.failures.append(f"{'notification' if name is None else 'integration'} {row.uid}: {exc}")
+            continue
+        report.resealed += 1
+    session.flush()
+    return report

@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from vault import audit, db
 from vault.crypto import KeyringError
 from vault.auth import service as auth_service
+from vault.integrations import service as integrations_service
 from vault.storage import get_keyring, keys_from_environment
 from vault.storage import service
 
@@ -75,7 +76,10 @@ def _report_rewrap(action: str, total: int, failures: list[str], detail: dict) -
     """Re-seal the two-factor secrets too, then audit and report both."""
     sess = db.session()
     sealed = auth_service.reseal_totp_secrets(sess, _keyring_or_fail())
+    integrations = integrations_service.reseal_all(sess, _keyring_or_fail())  # CRM tokens, chat URLs
     sess.commit()
+    for line in integrations.failures[:50]:
+        click.echo(f"  {line} (enter it again on the integrations page)", err=True)
     outcome = "failed" if failures or sealed.failures else "ok"
     audit.record(sess, action, actor=ACTOR, object_type="keyring", object_id=get_keyring().active,
                  outcome=outcome, detail={**detail, "rewrapped": total, "failures": len(failures),
@@ -181,6 +185,10 @@ def keys_retire(key_id: str, yes: bool) -> None:
     sealed = auth_service.totp_key_usage(db.session()).get(key_id, 0)
     if sealed:
         raise click.ClickException(f"{sealed} two-factor secrets are still sealed by {key_id}; "
+                                   "run `vault keys rewrap` first")
+    in_use = integrations_service.key_usage(db.session()).get(key_id, 0)
+    if in_use:
+        raise click.ClickException(f"{in_use} integration secrets are still sealed by {key_id}; "
                                    "run `vault keys rewrap` first")
     if not yes:
         click.confirm(f"Delete master key {key_id} for good? Database backups made before the rotation "

@@ -22,12 +22,12 @@ PURPOSE = "notify-credential"
 MAX_TOKEN = 512
 
 
-def _context(channel: str, base_url: str) -> str:
+def token_context(channel: str, base_url: str) -> str:
     return f"{channel}\0{base_url.rstrip('/')}"
 
 
 def seal_token(keyring, channel: str, base_url: str, token: str) -> str:
-    return keyring.seal(token, purpose=PURPOSE, context=_context(channel, base_url))
+    return keyring.seal(token, purpose=PURPOSE, context=token_context(channel, base_url))
 
 
 def open_token(env: Envelope, keyring=None) -> str:
@@ -39,7 +39,7 @@ def open_token(env: Envelope, keyring=None) -> str:
         if keyring is None:
             from vault.storage import get_keyring  # the app's keyring: deliveries run inside the app
             keyring = get_keyring()
-        return keyring.unseal(env.secret, purpose=PURPOSE, context=_context(env.channel, env.target))
+        return keyring.unseal(env.secret, purpose=PURPOSE, context=token_context(env.channel, env.target))
     except (IntegrityError, KeyringError, RuntimeError, ValueError) as exc:
         raise DeliveryError(f"the {env.channel} API token cannot be opened ({type(exc).__name__}); "
                             "enter it again on the integrations page", permanent=True) from exc
