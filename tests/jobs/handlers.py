@@ -4,6 +4,7 @@ them across processes: `job_runs` (one row per start of a handler, committed at 
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 from sqlalchemy import text
@@ -58,3 +59,12 @@ def enqueue_child(ctx: jobs.Context, payload: dict) -> dict:
     child = jobs.enqueue(ctx.session, "test.flaky", {"succeed_on": 1})
     ctx.session.commit()
     return {"child": child.uid}
+
+
+GATE = threading.Event()  # test.gate waits for it: a test decides when an in-process job may finish
+
+
+@jobs.handler("test.gate", max_attempts=1, timeout_seconds=30)
+def gate(ctx: jobs.Context, payload: dict) -> dict:
+    ctx.progress(0, 1, "waiting at the gate")
+    return {"opened": GATE.wait(timeout=20)}
