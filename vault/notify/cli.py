@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 from vault import audit, db
 from vault.notify import service
-from vault.notify.channels import CHANNELS, SIGNED_CHANNELS
+from vault.notify.channels import CHANNELS, CRM_CHANNELS, SIGNED_CHANNELS
 from vault.notify.channels.base import Message
 
 notify_cli = click.Group("notify", help="Notifications: email and webhooks.")
@@ -47,7 +47,7 @@ def purge_command(older_than: int | None, dead_older_than: int | None) -> None:
 
 
 @notify_cli.command("test")
-@click.argument("channel", type=click.Choice(sorted(CHANNELS)))
+@click.argument("channel", type=click.Choice(sorted(set(CHANNELS) - CRM_CHANNELS)))  # CRMs: the integrations page
 @click.argument("target")
 @click.option("--secret", default=None, help="Signing secret (webhook, dingtalk, feishu).")
 @with_appcontext
