@@ -60,6 +60,9 @@ def make_engine(url: str) -> Engine:
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
         kwargs["pool_pre_ping"] = True
+        if url.startswith("postgresql") and "connect_timeout=" not in url:
+            # libpq waits for ever on a server that accepts and never answers: give up after 10 s (a 503)
+            kwargs["connect_args"] = {"connect_timeout": 10}
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, render_template, request
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -78,6 +78,17 @@ def _disconnected(exc: DBAPIError) -> bool:
     return isinstance(exc, OperationalError) and type(orig).__module__.startswith("psycopg")
 
 
+def _backend_texts(store: bool) -> tuple[str, str]:
+    if store:  # the object is written before the row, and the row rolls back: nothing was kept
+        return _("File store unavailable"), _(
+            "The file store did not answer, so nothing was saved. Try again in a few minutes; "
+            "if it keeps happening, tell an administrator.")
+    # A commit whose answer was lost may have been kept: say so rather than promise either way.
+    return _("Service unavailable"), _(
+        "The database did not answer, so your change may not have been saved. Wait a minute, "
+        "reload the page to check, then try again.")
+
+
 def handle_backend_down(exc: Exception):
     """The database or the object store failed mid-request: 503 with a page that says so and that
     nothing was saved (the transaction is rolled back; an upload's object is removed by save_blob's
@@ -93,13 +104,11 @@ def handle_backend_down(exc: Exception):
             sess.rollback()
         except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it on next use
             pass
-    if store:
-        title, message = _("File store unavailable"), _(
-            "The file store did not answer, so nothing was saved. Try again in a few minutes; "
-            "if it keeps happening, tell an administrator.")
-    else:
-        title, message = _("Service unavailable"), _(
-            "The database did not answer, so nothing was saved. Try again in a minute.")
+    try:
+        title, message = _backend_texts(store)
+    except Exception:  # noqa: BLE001 - choosing the language reads the signed-in user, i.e. the database
+        with force_locale(request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"):
+            title, message = _backend_texts(store)
     headers = {"Retry-After": "30"}
     if wants_json():
         return {"error": message, "title": title, "status": 503}, 503, headers

@@ -11,6 +11,7 @@ from typing import Iterator
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from vault.auth.models import User
@@ -21,7 +22,7 @@ from vault.documents.models import (LANGUAGES, Document, DocumentFramework, Docu
 from vault.documents.status import Status, expiry_status
 from vault.documents.validation import ISSUER_MAX, NOTES_MAX, CheckedUpload, InvalidInput, VersionDates
 from vault.inputs import clean_text
-from vault.storage.service import EmptyFile, TooLarge, discard_blob, open_blob, save_blob
+from vault.storage.service import EmptyFile, TooLarge, discard_blob, discard_unless_committed, open_blob, save_blob
 
 
 @dataclass
@@ -172,14 +173,18 @@ def add_version(session: Session, document: Document, upload: CheckedUpload, *, 
 
 
 def commit_upload(session: Session, *versions: DocumentVersion) -> None:
-    """Commit the upload; if the commit fails, roll back and delete the stored objects."""
+    """Commit the upload; if the commit fails, roll back and delete the stored objects, except those
+    whose rows were committed all the same (a COMMIT whose answer was lost keeps its files)."""
     blobs = [v.blob for v in versions]
     try:
         session.commit()
     except BaseException:
-        session.rollback()
+        try:
+            session.rollback()
+        except SQLAlchemyError:
+            pass  # the connection is gone; the pool replaces it
         for blob in blobs:
-            discard_blob(blob)
+            discard_unless_committed(blob)
         raise
 
 

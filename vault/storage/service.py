@@ -16,6 +16,7 @@ from typing import Iterable, Iterator
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from vault import crypto, db
@@ -201,10 +202,22 @@ def stored_blob(session: Session, chunks: Iterable[bytes], *, context: str,
     try:
         yield blob
     except BaseException:
-        # The block may have committed before failing: then the object belongs to a saved row.
-        if not _row_committed(blob.uid):
-            _discard_quietly(blob)
+        discard_unless_committed(blob)
         raise
+
+
+def discard_unless_committed(blob: StoredBlob) -> None:
+    """Compensation after a failed commit: delete the object unless its row was committed after all
+    (the block committed before failing, or the COMMIT reached the database and only its answer was
+    lost). If the database cannot be asked, the object is kept: an orphan is listed by `vault storage
+    check`, while a committed row without its object would be a lost file."""
+    try:
+        committed = _row_committed(blob.uid)
+    except SQLAlchemyError as exc:
+        log.warning("kept object %s:%s: cannot tell whether its row was committed (%s)", blob.backend, blob.key, exc)
+        return
+    if not committed:
+        _discard_quietly(blob)
 
 
 def _row_committed(uid: str) -> bool:
