@@ -25,18 +25,6 @@ class EventsField(SelectMultipleField):
         """Which events a kind takes is the service's rule, with its own message."""
 
 
-class TargetForm(FlaskForm):
-    kind = SelectField(_l("Service"), choices=[SelectChoice(k, v) for k, v in KIND_NAMES.items()])
-    label = StringField(_l("Name"))
-    url = StringField(_l("URL"))
-    secret = PasswordField(_l("API token or signing secret"))
-    events = EventsField(_l("Events"), choices=[SelectChoice(k, v) for k, v in EVENT_NAMES.items()])
-    language = SelectField(_l("Language of the messages"), choices=[])
-    template_id = StringField(_l("HubSpot event template id"))
-    fallback = StringField(_l("Fallback company / account id (optional)"))
-    api_version = StringField(_l("Salesforce API version (optional)"))
-
-
 class EditForm(FlaskForm):
     label = StringField(_l("Name"))
     secret = PasswordField(_l("New API token or signing secret (leave empty to keep the stored one)"))
@@ -45,6 +33,13 @@ class EditForm(FlaskForm):
     template_id = StringField(_l("HubSpot event template id"))
     fallback = StringField(_l("Fallback company / account id (optional)"))
     api_version = StringField(_l("Salesforce API version (optional)"))
+
+
+class TargetForm(EditForm):
+    """A new integration: also what it is and where it lives."""
+    kind = SelectField(_l("Service"), choices=[SelectChoice(k, v) for k, v in KIND_NAMES.items()])
+    url = StringField(_l("URL"))
+    secret = PasswordField(_l("API token or signing secret"))
 
 
 class TestForm(FlaskForm):
