@@ -195,8 +195,11 @@ def missing_refs(session: Session, embedder_name: str) -> tuple[list[str], list[
     """(entries whose stored state is absent or older than the entry, stored states of entries gone)."""
     current = dict(session.execute(select(EntryRow.ref, EntryRow.revision)).all())
     saved = index_store.stored_revisions(session)
+    # A process without the sentence model (embedder_name "") needs tokens only: vectors stored by one
+    # with the model are kept for the hosts that use them.
     todo = [ref for ref, rev in current.items()
-            if saved.get(ref) is None or saved[ref] != (rev, TOKENIZER_VERSION, embedder_name)]
+            if saved.get(ref) is None or saved[ref][:2] != (rev, TOKENIZER_VERSION)
+            or (embedder_name and saved[ref][2] != embedder_name)]
     return sorted(todo), sorted(ref for ref in saved if ref not in current)
 
 

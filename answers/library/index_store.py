@@ -115,27 +115,25 @@ def stored_revisions(session: Session) -> dict[str, tuple[int, int, str]]:
 
 def write(bind, states: list[dict]) -> None:
     """Store computed states (dicts of IndexedEntry columns) through `bind` (a Session or a Connection,
-    in its transaction). A state never replaces one computed from a newer revision (hosts may race)."""
+    in its transaction). A state never replaces one computed from a newer revision (hosts may race), nor
+    one with sentence vectors by one without (a process that runs without the model)."""
     if not states:
         return
     now = utcnow()
     rows = [{**s, "updated_at": now} for s in states]
     dialect = bind.dialect if hasattr(bind, "dialect") else bind.get_bind().dialect
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect.name)
-    table = IndexedEntry.__table__
-    if insert is None:  # another engine: row by row
-        for row in rows:
-            done = bind.execute(table.update().where(table.c.ref == row["ref"],
-                                                     table.c.revision <= row["revision"]).values(**row)).rowcount
-            if not done and bind.execute(select(table.c.ref).where(table.c.ref == row["ref"])).first() is None:
-                bind.execute(table.insert().values(**row))
+    if insert is None:  # an engine the app is not tested on: each host computes what it lacks
+        log.warning("the matching state is not stored on %s databases", dialect.name)
         return
+    table = IndexedEntry.__table__
     stmt = insert(table)
+    new = stmt.excluded
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.ref],
-        set_={c: stmt.excluded[c] for c in ("revision", "tokenizer", "tokens", "embedder", "dim", "vectors",
-                                            "updated_at")},
-        where=table.c.revision <= stmt.excluded.revision)
+        set_={c: new[c] for c in ("revision", "tokenizer", "tokens", "embedder", "dim", "vectors", "updated_at")},
+        where=(table.c.revision < new.revision)
+        | ((table.c.revision == new.revision) & ((new.embedder != "") | (table.c.embedder == ""))))
     bind.execute(stmt, rows)
 
 
