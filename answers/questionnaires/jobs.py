@@ -30,10 +30,7 @@ def enqueue_match(session, actor: Actor, qn, *, again: bool) -> jobs.Job:
 
 def job_of(session, qn, job_uid: str | None) -> jobs.Job | None:
     """The match job `job_uid` if it belongs to this questionnaire (a uid from a URL proves nothing)."""
-    job = jobs.get(session, job_uid or "")
-    if job is None or job.kind != KIND or (job.payload or {}).get("uid") != qn.uid:
-        return None
-    return job
+    return jobs.get_for(session, job_uid, KIND, uid=qn.uid)
 
 
 @jobs.handler(KIND, max_attempts=3, timeout_seconds=3600)

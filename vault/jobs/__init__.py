@@ -21,7 +21,7 @@ from vault.jobs.hooks import init_app
 from vault.jobs.models import Job
 from vault.jobs.policy import HANDLERS, PERIODIC, JobFailed, handler, periodic
 from vault.jobs.runner import Context, RunReport, current_job_uid, current_request_id, run_pending, schedule_due
-from vault.jobs.store import JobError, get, list_jobs, live, retry
+from vault.jobs.store import JobError, get, get_for, list_jobs, live, retry
 
 
 def enqueue(session: Session, kind: str, payload: dict | None = None, *, key: str | None = None,
@@ -40,5 +40,5 @@ def slot_or_now(payload: dict) -> datetime:
     return datetime.fromisoformat(slot) if slot else utcnow()
 
 
-__all__ = ["HANDLERS", "PERIODIC", "Context", "current_job_uid", "Job", "JobError", "JobFailed", "RunReport", "enqueue", "get",
+__all__ = ["HANDLERS", "PERIODIC", "Context", "current_job_uid", "Job", "JobError", "JobFailed", "RunReport", "enqueue", "get", "get_for",
            "handler", "init_app", "list_jobs", "live", "periodic", "retry", "run_pending", "schedule_due", "slot_or_now"]

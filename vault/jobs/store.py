@@ -84,6 +84,15 @@ def get(session: Session, uid: str) -> Job | None:
     return session.scalar(select(Job).where(Job.uid == uid))
 
 
+def get_for(session: Session, job_uid: str | None, kind: str, **payload) -> Job | None:
+    """The job `job_uid` only if it is of `kind` and its payload holds these values: a page that takes a
+    job uid from its URL shows that job only on the page of the object it was started for."""
+    job = get(session, job_uid or "")
+    if job is None or job.kind != kind or any((job.payload or {}).get(k) != v for k, v in payload.items()):
+        return None
+    return job
+
+
 def live(session: Session, key: str) -> Job | None:
     """The job with this key that is still waiting or running, if any (pages show its progress)."""
     return session.scalar(select(Job).where(Job.live_key == key))

@@ -28,10 +28,7 @@ def enqueue_report(session, grant, choice: service.Choice, *, by: audit.Actor) -
 
 def job_of(session, grant, job_uid: str | None) -> jobs.Job | None:
     """The report job `job_uid` if it was started for this grant."""
-    job = jobs.get(session, job_uid or "")
-    if job is None or job.kind != KIND or (job.payload or {}).get("grant") != grant.uid:
-        return None
-    return job
+    return jobs.get_for(session, job_uid, KIND, grant=grant.uid)
 
 
 @jobs.handler(KIND, max_attempts=3, timeout_seconds=900)
