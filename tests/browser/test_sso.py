@@ -48,7 +48,7 @@ def _context(browser, width=1366, lang="en"):
     return context
 
 
-def test_sign_in_through_both_providers_and_sign_out_at_the_provider(browser, live, providers):
+def test_sign_in_through_both_providers_sign_out_and_a_refusal(browser, live, providers):
     oidc, idp = providers
     oidc.set_user("dana", email="dana@example.com", name="Dana", groups=["security-team"])
     context = _context(browser)
@@ -69,47 +69,45 @@ def test_sign_in_through_both_providers_and_sign_out_at_the_provider(browser, li
     page.wait_for_url(f"{live.url}/login*")
     page.goto(f"{live.url}/account")
     assert "/login" in page.url
-    # SAML: our button, the IdP's login page, its auto-posting answer to our ACS
+    # SAML: our button, the IdP's login page, its auto-posting answer to our ACS (posted again from our page)
+    _saml_sign_in(page, live, idp)
+    page.wait_for_url(f"{live.url}/documents/*")
+    page.goto(f"{live.url}/account")
+    assert "alice@example.com" in page.content()
+    from tests.auth.helpers import events
+    assert [e.detail["method"] for e in events(live.app, "auth.login")] == ["sso-oidc", "sso-saml"]
+    # removed from every mapped group at the IdP: the next sign-in is refused with a clear page
+    page.locator("form[action='/logout'] button").first.click()
+    page.wait_for_url(f"{live.url}/login*")
+    idp.users["alice"]["groups"] = ["contractors"]
+    _saml_sign_in(page, live, idp)
+    page.wait_for_url(f"{live.url}/sso/saml/acs")
+    assert "Ask an administrator to map one of your groups" in page.locator("[role=alert]").inner_text()
+    screenshot(page, "sso-refused-en-1366")
+    context.close()
+
+
+def _saml_sign_in(page, live, idp) -> None:
     page.goto(f"{live.url}/login")
     page.get_by_role("link", name="Sign in with SSO (SAML)").click()
     page.wait_for_url(f"{idp.url}/sso*")
     page.locator("#username").fill("alice")
     page.locator("#password").fill("alice-pw")
     page.locator("#signin").click()
-    page.wait_for_url(f"{live.url}/documents/*")
-    page.goto(f"{live.url}/account")
-    assert "alice@example.com" in page.content()
-    from tests.auth.helpers import events
-    assert [e.detail["method"] for e in events(live.app, "auth.login")] == ["sso-oidc", "sso-saml"]
-    context.close()
 
 
-def test_a_refusal_shows_a_clear_page(browser, live, providers):
-    _oidc, idp = providers
-    idp.users["alice"]["groups"] = ["contractors"]
-    page = _context(browser).new_page()
-    page.goto(f"{live.url}/login")
-    page.get_by_role("link", name="Sign in with SSO (SAML)").click()
-    page.locator("#username").fill("alice")
-    page.locator("#password").fill("alice-pw")
-    page.locator("#signin").click()
-    page.wait_for_url(f"{live.url}/sso/saml/acs")
-    assert "Ask an administrator to map one of your groups" in page.locator("[role=alert]").inner_text()
-    screenshot(page, "sso-refused-en-1366")
-
-
-@pytest.mark.parametrize("width", (390, 1366))
-@pytest.mark.parametrize("lang", ("en", "zh"))
-def test_sign_in_and_settings_pages(browser, live, width, lang):
-    context = _context(browser, width, lang)
-    page = context.new_page()
-    page.goto(f"{live.url}/login")
-    assert page.locator("a.button[href^='/sso/oidc/start']").is_visible()
-    assert_no_sideways_scroll(page, "login")
-    screenshot(page, f"sso-login-{lang}-{width}")
-    sign_in(page, live, "root@example.com")
-    page.goto(f"{live.url}/staff/admin/sso/")
-    assert page.locator("input[name=oidc_issuer]").input_value().startswith("http://localhost:")
-    assert_no_sideways_scroll(page, "settings")
-    screenshot(page, f"sso-settings-{lang}-{width}")
-    context.close()
+def test_sign_in_and_settings_pages(browser, live):
+    for lang in ("en", "zh"):
+        for width in (390, 1366):
+            context = _context(browser, width, lang)
+            page = context.new_page()
+            page.goto(f"{live.url}/login")
+            assert page.locator("a.button[href^='/sso/oidc/start']").is_visible()
+            assert_no_sideways_scroll(page, f"login {lang} {width}")
+            screenshot(page, f"sso-login-{lang}-{width}")
+            sign_in(page, live, "root@example.com")
+            page.goto(f"{live.url}/staff/admin/sso/")
+            assert page.locator("input[name=oidc_issuer]").input_value().startswith("http://localhost:")
+            assert_no_sideways_scroll(page, f"settings {lang} {width}")
+            screenshot(page, f"sso-settings-{lang}-{width}")
+            context.close()

@@ -34,18 +34,27 @@ from tests.sso.serve import Served
 PASSWORD_CLASS = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 
 
+_PEMS: dict[str, tuple[bytes, bytes]] = {}  # made once per test process: RSA key generation is slow
+
+
 def self_signed(folder: Path, name: str) -> tuple[str, str]:
+    if name not in _PEMS:
+        _PEMS[name] = _new_pair(name)
+    key_file, cert_file = folder / f"{name}.key", folder / f"{name}.crt"
+    key_file.write_bytes(_PEMS[name][0])
+    cert_file.write_bytes(_PEMS[name][1])
+    return str(key_file), str(cert_file)
+
+
+def _new_pair(name: str) -> tuple[bytes, bytes]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.datetime.now(datetime.timezone.utc)
     cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256()))
-    key_file, cert_file = folder / f"{name}.key", folder / f"{name}.crt"
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return str(key_file), str(cert_file)
+    return (key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                              serialization.NoEncryption()), cert.public_bytes(serialization.Encoding.PEM))
 
 
 @contextmanager
