@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
-from tests.auth.helpers import events
+from tests.auth.helpers import events, login
 from tests.sso.conftest import configure
 from tests.sso.flows import local, oidc_sign_in, refusals
 from vault import db
@@ -27,7 +27,10 @@ def test_first_sign_in_makes_the_account_with_the_mapped_role_using_pkce(sso_app
     answer = oidc_sign_in(client, oidc_provider, "u-1", next_path="/library/")
     assert answer.status_code == 302 and urlsplit(answer.headers["Location"]).path == "/library/"
     user = _user(sso_app, "dana@example.com")
-    assert user.role == "security" and user.name == "Dana" and user.password_hash == "!sso"
+    assert user.role == "security" and user.name == "Dana"
+    assert user.password_hash.startswith("$argon2")  # a real hash of a secret nobody knows
+    assert "Wrong email or password" in login(sso_app.test_client(), "dana@example.com",
+                                              password="any password at all").get_data(as_text=True)
     assert client.get("/account").status_code == 200  # signed in
     # PKCE and nonce went out, and the verifier sent with the code matches the challenge
     sent = oidc_provider.recorder.authorize[-1]

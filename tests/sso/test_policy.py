@@ -28,6 +28,10 @@ def test_sso_only_refuses_passwords_but_the_break_glass_admin_signs_in_with_pass
     refused = login(sso_app.test_client(), other.email)
     assert refused.status_code == 403 and "Password sign-in is turned off" in refused.get_data(as_text=True)
     assert events(sso_app, "auth.login_failed")[-1].detail["reason"] == "sso_only"
+    # a wrong password reads the same for the break-glass account and any other: it is not given away
+    wrong = [login(sso_app.test_client(), email, password="not the password")
+             for email in (other.email, BREAK_GLASS, "nobody@example.com")]
+    assert {(w.status_code, "Wrong email or password" in w.get_data(as_text=True)) for w in wrong} == {(200, True)}
 
     client = sso_app.test_client()
     step = login(client, BREAK_GLASS)

@@ -114,11 +114,12 @@ def login():
     error = None
     if form.validate_on_submit():
         sess = db.session()
-        refusal = sso.password_refusal(form.email.data)
+        user = service.authenticate(sess, form.email.data, form.password.data)
+        refusal = sso.password_refusal(user)  # SSO only: said only after a right password (no enumeration)
         if refusal:
             sess.commit()
             return render_template("auth/login.html", form=form, error=refusal), 403
-        user = sso.break_glass(service.authenticate(sess, form.email.data, form.password.data))
+        user = sso.break_glass(user)
         if user is not None and user.totp_enabled:
             sess.commit()  # keeps an upgraded password hash
             session.clear()

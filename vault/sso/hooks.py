@@ -24,12 +24,15 @@ def allow_http() -> bool:
     return bool(current_app.config.get("SSO_ALLOW_HTTP_PROVIDERS"))
 
 
-def password_refusal(email: str) -> str | None:
-    """None when a password may be tried for `email`; else the message (the refusal is audited)."""
-    if service.password_policy(db.session(), email or "") != "refused":
+def password_refusal(user) -> str | None:
+    """The message (audited) when SSO only refuses this rightly-authenticated password user, else None.
+
+    Asked after the password check, so a wrong password reads "wrong email or password" for every account
+    alike, the break-glass one included: nobody learns which address keeps its password."""
+    if user is None or service.password_policy(db.session(), user.email) != "refused":
         return None
-    audit_event("auth.login_failed", outcome="denied", detail={"email": (email or "")[:320], "step": "password",
-                                                               "reason": "sso_only"})
+    audit_event("auth.login_failed", outcome="denied", object_type="user", object_id=user.id,
+                detail={"email": user.email, "step": "password", "reason": "sso_only"})
     return _("Password sign-in is turned off here. Use “Sign in with SSO”.")
 
 

@@ -6,6 +6,7 @@ Functions take a `Session` and flush; the view or command commits. Every change 
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from vault import audit
 from vault.audit import Actor
+from vault.auth import passwords
 from vault.auth import service as accounts
 from vault.auth.models import User
 from vault.auth.roles import Role
@@ -30,7 +32,6 @@ from vault.storage import get_keyring
 log = logging.getLogger(__name__)
 SEAL_PURPOSE = "sso"
 SEAL_CONTEXT = "oidc_client_secret"
-NO_PASSWORD = "!sso"  # not an Argon2 hash: no password ever matches an account made by single sign-on
 
 
 # --- settings -----------------------------------------------------------------------------------
@@ -208,8 +209,10 @@ def sign_in(session: Session, settings: SsoSettings, identity: Identity, *, ip: 
             raise SsoRefused("email_unverified", _l("Your email address is not verified at the identity provider, "
                                                     "so it cannot be matched to an existing account."), email=email)
         if user is None:
-            user = User(email=email, name=(identity.name or "").strip()[:200], role=role, password_hash=NO_PASSWORD,
-                        active=True)
+            # The hash of a secret nobody is told: no password opens it, and a password attempt takes as long
+            # as for any other account (an unparseable marker would answer faster and tell SSO accounts apart).
+            user = User(email=email, name=(identity.name or "").strip()[:200], role=role, active=True,
+                        password_hash=passwords.hash_password(secrets.token_urlsafe(32)))
             session.add(user)
             session.flush()
             audit.record(session, "user.create", by=actor, object_type="user", object_id=user.id,
