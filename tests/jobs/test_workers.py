@@ -90,35 +90,34 @@ def _statuses(app) -> dict[str, int]:
         return dict(conn.execute(text("SELECT status, count(*) FROM jobs GROUP BY status")).all())
 
 
-def test_three_worker_processes_never_run_a_job_twice(pg_app, workers):
-    workers.start(3, "--concurrency", "2")
+def test_worker_processes_never_run_a_job_twice_and_a_killed_one_loses_nothing(pg_app, workers):
+    first, second = workers.start(2, "--concurrency", "3")
+    # Two processes of three threads share 60 jobs: each starts exactly once.
     uids = _enqueue(pg_app, 60, {"sleep": 0.05})
     _wait_until(lambda: _statuses(pg_app) == {"done": 60})
-    assert count(pg_app, "SELECT count(*) FROM job_runs") == 60  # each started once
+    assert count(pg_app, "SELECT count(*) FROM job_runs") == 60
     assert count(pg_app, "SELECT count(DISTINCT job_uid) FROM job_effects") == 60
-    assert count(pg_app, "SELECT count(DISTINCT pid) FROM job_runs") >= 2  # the work was shared
+    assert count(pg_app, "SELECT count(DISTINCT pid) FROM job_runs") == 2  # the work was shared
     with pg_app.app_context():
         assert {jobs.get(db.session(), uid).attempts for uid in uids} == {1}
 
-
-def test_a_worker_killed_mid_job_loses_nothing(pg_app, workers):
-    first, second = workers.start(2)
+    # kill -9 of the worker running a long job: the other takes it over once the lease runs out.
     [uid] = _enqueue(pg_app, 1, {"sleep": 60, "steps": 60})  # long on its first attempt only
-    _wait_until(lambda: count(pg_app, "SELECT count(*) FROM job_runs") == 1)
-    holder = count(pg_app, "SELECT pid FROM job_runs")
+    _wait_until(lambda: count(pg_app, "SELECT count(*) FROM job_runs WHERE job_uid = :u", u=uid) == 1)
+    holder = count(pg_app, "SELECT pid FROM job_runs WHERE job_uid = :u", u=uid)
     victim, survivor = (first, second) if holder == first.pid else (second, first)
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(timeout=10)
     more = _enqueue(pg_app, 5, {})  # queued while one worker is gone: the other runs them
-    _wait_until(lambda: _statuses(pg_app) == {"done": 6}, timeout=30)
+    _wait_until(lambda: _statuses(pg_app) == {"done": 66}, timeout=30)
     with pg_app.app_context():
         job = jobs.get(db.session(), uid)
         assert job.attempts == 2 and job.result == {"pid": survivor.pid}
         assert job.progress_done == job.progress_total == 60
     runs = count(pg_app, "SELECT count(DISTINCT pid) FROM job_runs WHERE job_uid = :u", u=uid)
     assert runs == 2  # started by the killed worker, run again by the survivor...
-    assert count(pg_app, "SELECT count(*) FROM job_effects") == 6  # ...and its effect happened once
-    assert count(pg_app, "SELECT count(*) FROM job_runs") == 7 and len(more) == 5
+    assert count(pg_app, "SELECT count(*) FROM job_effects") == 66  # ...and its effect happened once
+    assert count(pg_app, "SELECT count(*) FROM job_runs") == 67 and len(more) == 5
 
 
 def test_two_schedulers_enqueue_each_periodic_slot_once(pg_app, tmp_path, postgres_url):
