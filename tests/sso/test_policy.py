@@ -149,3 +149,15 @@ def test_first_matching_line_wins_and_no_match_is_none():
     assert mapping.role_for(rules, ["staff", "admins"]) == "admin"
     assert mapping.role_for(rules, ["staff"]) == "viewer"
     assert mapping.role_for(rules, ["Admins"]) is None and mapping.role_for([], ["admins"]) is None
+
+
+def test_only_refused_sign_ins_count_against_an_address(tmp_path, oidc_provider):
+    app = make_app(tmp_path, SSO_ALLOW_HTTP_PROVIDERS=True, LOGIN_LIMIT_PER_ADDRESS="3 per 5 minutes")
+    try:
+        configure(app, oidc_provider=oidc_provider)
+        client = app.test_client()
+        assert [client.get("/sso/oidc/start").status_code for _ in range(5)] == [302] * 5  # an office at nine
+        refused = [client.get("/sso/oidc/callback?state=forged&code=x").status_code for _ in range(4)]
+        assert refused == [403, 403, 403, 429]
+    finally:
+        _close(app)

@@ -36,6 +36,12 @@ def service_provider(idp_metadata: str) -> saml.ServiceProvider:
                                 idp_metadata=idp_metadata)
 
 
+# Only refusals count against an address, as with passwords: a whole office behind one NAT signing in at
+# nine o'clock must not lock itself out; a stream of forged answers from one address is stopped.
+_failures_limited = limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["GET", "POST"],
+                                  deduct_when=lambda response: response.status_code >= 400)
+
+
 def _refused(protocol: str, exc: SsoRefused):
     sess = db.session()
     sess.rollback()
@@ -69,7 +75,7 @@ def _settings_or_refuse(protocol: str):
 # --- OpenID Connect --------------------------------------------------------------------------
 
 @bp.get("/oidc/start")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
+@_failures_limited
 def oidc_start():
     try:
         settings = _settings_or_refuse("oidc")
@@ -83,7 +89,7 @@ def oidc_start():
 
 
 @bp.get("/oidc/callback")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
+@_failures_limited
 def oidc_callback():
     pending = oidc.Pending.from_dict(session.pop(OIDC_PENDING, None))  # one use, whatever the outcome
     sess = db.session()
@@ -106,7 +112,7 @@ def oidc_callback():
 # --- SAML 2.0 ----------------------------------------------------------------------------------
 
 @bp.get("/saml/start")
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
+@_failures_limited
 def saml_start():
     try:
         settings = _settings_or_refuse("saml")
@@ -127,7 +133,7 @@ def _outstanding() -> dict[str, str]:
 
 @bp.post("/saml/acs")
 @csrf.exempt  # the IdP's page posts here; the signed assertion answering our request id is the proof
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
+@_failures_limited
 def saml_acs():
     if not session.get(SAML_PENDING) and request.form.get("continued") != "1":
         # A cross-site POST carries no SameSite=Lax cookie: post it once more from our own page.
