@@ -81,8 +81,8 @@ def _disconnected(exc: DBAPIError) -> bool:
 def _backend_texts(store: bool) -> tuple[str, str]:
     if store:  # the object is written before the row, and the row rolls back: nothing was kept
         return _("File store unavailable"), _(
-            "The file store did not answer, so nothing was saved. Try again in a few minutes; "
-            "if it keeps happening, tell an administrator.")
+            "The file store could not be reached or is full, so nothing was saved. Try again in a few "
+            "minutes; if it keeps happening, tell an administrator.")
     # A commit whose answer was lost may have been kept: say so rather than promise either way.
     return _("Service unavailable"), _(
         "The database did not answer, so your change may not have been saved. Wait a minute, "

@@ -129,7 +129,10 @@ class LibraryIndex:
                 store_computed(session, computed)
             self._unsaved += len(changed) + len(removed)
             if self._unsaved >= SAVE_AFTER or (self._unsaved and not self.index_path.exists()):
-                self._save()
+                try:
+                    self._save()
+                except OSError as exc:  # a cache: a full or read-only disk must not stop matching
+                    log.warning("matching index cache in %s not written (%s); using it from memory", self.folder, exc)
             self.version, self._checked = version, time.monotonic()
         return self.index
 
@@ -174,9 +177,13 @@ class LibraryIndex:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.index.save(self.index_path)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".manifest-")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(self.manifest, fh)
-        os.replace(tmp, self.manifest_path)
+        try:
+            with os.fdopen(fd, "w") as fh:
+                json.dump(self.manifest, fh)
+            os.replace(tmp, self.manifest_path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         self._stamp = self._disk_stamp()
         self._unsaved = 0
 

@@ -557,13 +557,17 @@ class MatchIndex:
         fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
         os.close(fd)
         tmp = Path(tmp_name)
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
-            z.writestr("index.json", json.dumps(payload, ensure_ascii=False))
-            if self.embedder and len(self._emb):
-                rows = [r for d in docs for r in self._emb_rows.get(self._slot[d.entry.ref], [])]
-                with z.open("emb.npy", "w") as f:
-                    np.save(f, self._emb[rows], allow_pickle=False)
-        tmp.replace(path)
+        try:
+            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
+                z.writestr("index.json", json.dumps(payload, ensure_ascii=False))
+                if self.embedder and len(self._emb):
+                    rows = [r for d in docs for r in self._emb_rows.get(self._slot[d.entry.ref], [])]
+                    with z.open("emb.npy", "w") as f:
+                        np.save(f, self._emb[rows], allow_pickle=False)
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+            raise
 
     @classmethod
     def load(cls, path, *, embedder="auto", models: Models | None = None) -> "MatchIndex":
