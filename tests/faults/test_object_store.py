@@ -16,7 +16,7 @@ from vault import audit, db
 from vault.documents.models import Document, DocumentVersion
 from vault.storage.models import StoredBlob
 
-NOTHING_SAVED = b"The file store did not answer, so nothing was saved."
+NOTHING_SAVED = b"The file store could not be reached or is full, so nothing was saved."
 
 
 def _form(title: str = "SOC 2 Type II report") -> dict:
