@@ -170,6 +170,19 @@ def test_in_a_request_the_job_runs_when_the_request_ends(jobs_app):
     assert _job(jobs_app, uid).request_id == "req-123"
 
 
+def test_in_a_request_jobs_enqueued_by_its_jobs_run_too(jobs_app):
+    @jobs_app.route("/_test/parent", methods=["POST"])
+    def _parent():
+        sess = db.session()
+        job = jobs.enqueue(sess, "test.enqueue_child", {})
+        sess.commit()
+        return job.uid
+
+    uid = jobs_app.test_client().post("/_test/parent").get_data(as_text=True)
+    child_uid = _job(jobs_app, uid).result["child"]
+    assert _job(jobs_app, child_uid).status == "done"
+
+
 def test_a_runner_that_lost_its_lease_changes_nothing(jobs_app):
     """The heartbeat stopped (runner frozen): another runner takes the job over; the first one's late
     outcome is ignored because it no longer holds the claim."""

@@ -51,6 +51,10 @@ def _after_commit(app: Flask, state: State, session) -> None:
     mode = state.settings.run
     if mode == "worker":
         return
+    pending = getattr(state.local, "pending", None)
+    if pending is not None:  # committed by a job this thread runs inline: the same loop runs these next
+        pending.extend(ids)
+        return
     if mode == "thread" and (has_request_context() or state.worker is not None):
         _ensure_thread(app, state).wake.set()
         return
@@ -63,14 +67,16 @@ def _after_commit(app: Flask, state: State, session) -> None:
 def _run_committed(app: Flask, state: State) -> None:
     ids = g.pop(_G_KEY, None)
     if ids:
+        request_session = g.get("db_session")
+        if request_session is not None:  # the request is over: what it did not commit must lock nothing
+            request_session.rollback()
         run_inline(app, state, ids)
 
 
 def run_inline(app: Flask, state: State, ids: list[int]) -> None:
     """Run these jobs now; jobs they enqueue join the same loop (no recursion, no thread)."""
-    pending = getattr(state.local, "pending", None)
-    if pending is not None:  # already running jobs in this thread: the outer loop takes them
-        pending.extend(ids)
+    if getattr(state.local, "pending", None) is not None:  # already running jobs in this thread
+        state.local.pending.extend(ids)
         return
     state.local.pending = list(ids)
     try:
