@@ -58,8 +58,8 @@ INTERFACES = {
     "vault.expiry": ("vault.expiry.obligations",),  # features register their dates; expiry asks them
     "answers.library": ("answers.library.models", "answers.library.service", "answers.library.index",
                         "answers.library.stale", "answers.library.public"),
-    "answers.questionnaires": ("answers.questionnaires.ledger",
-                               "answers.questionnaires.service", "answers.questionnaires.export"),  # + REST API
+    "answers.questionnaires": ("answers.questionnaires.ledger", "answers.questionnaires.service",
+                               "answers.questionnaires.export", "answers.questionnaires.jobs"),  # + REST API
     "vault.trust": ("vault.trust.service", "vault.trust.subprocessors"),  # subprocessors: the REST API
     "vault.access": ("vault.access.models", "vault.access.service",
                      "vault.access.emails", "vault.access.events"),  # emails, events: the REST API approves

@@ -155,8 +155,18 @@ def test_questionnaire_upload_match_report_and_export(app, admin):
     assert all(set(q) >= {"status", "confidence", "candidates", "flags", "reason", "answer_cell"}
                for q in report["questions"])
     matched = c.post(f"/api/v1/questionnaires/{uid}/match", headers=admin)
-    assert matched.status_code == 200 and matched.json["state"] == "review"
+    assert matched.status_code == 202 and matched.json["status"] == "queued", matched.json
+    followed = c.get(matched.headers["Location"], headers=admin)  # JOBS_RUN=inline: it ran when the call ended
+    assert followed.json["id"] == matched.json["id"] and followed.json["status"] == "done"
+    assert followed.json["result"]["questions"] == 2
+    assert c.get(f"/api/v1/questionnaires/{uid}", headers=admin).json["state"] == "review"
     assert c.post(f"/api/v1/questionnaires/{uid}/match", headers=admin).status_code == 409
+    again = c.post(f"/api/v1/questionnaires/{uid}/match?again=true", headers=admin)
+    assert again.status_code == 202
+    assert c.get(again.headers["Location"], headers=admin).json["result"]["again"] is True
+    other = c.post("/api/v1/questionnaires", headers=admin, content_type="multipart/form-data",
+                   data={"customer": "Other Ltd", "file": (io.BytesIO(csv.encode()), "other.csv")}).json["id"]
+    assert c.get(f"/api/v1/questionnaires/{other}/match/{matched.json['id']}", headers=admin).status_code == 404
     filled = c.post(f"/api/v1/questionnaires/{uid}/export", headers=admin, json={"include_suggested": True})
     assert filled.status_code == 200 and "buyer-answered" in filled.headers["Content-Disposition"]
     assert b"Q1" in filled.data

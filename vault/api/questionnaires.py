@@ -8,6 +8,7 @@ from werkzeug.datastructures import FileStorage
 from answers.autofill import propose_answers, report
 from answers.library.index import app_index, synced_index
 from answers.questionnaires import export, service
+from answers.questionnaires import jobs as match_jobs
 from exporters.filled import OUTPUT_KINDS
 from importers import load_questionnaire
 from importers.model import ImportErrorWithContext
@@ -82,21 +83,35 @@ def get_questionnaire(uid: str):
     return questionnaire_json(_questionnaire(uid))
 
 
+def job_json(job) -> dict:
+    return {"id": job.uid, "status": job.status, "progress_done": job.progress_done,
+            "progress_total": job.progress_total, "message": job.message, "error": job.error or None,
+            "result": job.result, "created_at": job.created_at, "finished_at": job.finished_at}
+
+
 @bp.post("/questionnaires/<uid>/match")
-@operation("questionnaires.edit", tags=TAGS, ok={200: s.QuestionnaireOut}, errors=(409,))
-def match_questionnaire(uid: str):
-    """Match the detected questions against the library (as the page's "Match" button)."""
+@operation("questionnaires.edit", tags=TAGS, query=s.MatchQuery, ok={202: s.MatchJob}, errors=(409,))
+def match_questionnaire(uid: str, query: s.MatchQuery):
+    """Match the questions against the library (again=true: re-propose the questions nobody touched), as a
+    job like the page's "Match" button: 202 with the job; follow it at the `Location` until `done`."""
     qn = _questionnaire(uid)
+    if (qn.state != "review") if query.again else (qn.state != "detected"):
+        raise ApiProblem(409, "Match the questions first." if query.again else
+                         "The questions have been matched already; use again=true to match the untouched ones.")
     sess = db.session()
-    try:
-        with synced_index(sess) as index:
-            service.start_review(sess, actor(), qn, index, app_index().entries(sess))
-    except service.QuestionnaireError as exc:
-        raise ApiProblem(409, str(exc)) from None
-    except ImportErrorWithContext as exc:
-        raise _refused(exc) from None
-    sess.commit()
-    return questionnaire_json(qn)
+    job = match_jobs.enqueue_match(sess, actor(), qn, again=query.again)
+    sess.commit()  # the job starts after this (a worker, the app's thread, or inline when the request ends)
+    return job_json(job), 202, {"Location": f"{bp.url_prefix}/questionnaires/{uid}/match/{job.uid}"}
+
+
+@bp.get("/questionnaires/<uid>/match/<job_uid>")
+@operation("questionnaires.view", tags=TAGS, ok={200: s.MatchJob})
+def match_status(uid: str, job_uid: str):
+    """A match job of this questionnaire: queued, running (with progress), retry, done, failed or dead."""
+    job = match_jobs.job_of(db.session(), _questionnaire(uid), job_uid)
+    if job is None:
+        raise not_found("match job of this questionnaire")
+    return job_json(job)
 
 
 @bp.get("/questionnaires/<uid>/report")

@@ -263,6 +263,23 @@ class QuestionnaireUpload(BaseModel):
     customer: str = Field(min_length=1, max_length=200)
 
 
+class MatchQuery(Strict):
+    again: bool = False
+
+
+class MatchJob(BaseModel):
+    """A background job (vault.jobs): matching runs outside the request."""
+    id: str
+    status: str
+    progress_done: int
+    progress_total: int
+    message: str
+    error: str | None
+    result: dict | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
 class ReportCandidate(BaseModel):
     entry: str
     score: float
