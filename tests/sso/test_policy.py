@@ -161,3 +161,23 @@ def test_only_refused_sign_ins_count_against_an_address(tmp_path, oidc_provider)
         assert refused == [403, 403, 403, 429]
     finally:
         _close(app)
+
+
+def test_without_a_public_address_sso_refuses_rather_than_trust_the_host_header(tmp_path):
+    """Our entity id, ACS and redirect URI come from PUBLIC_BASE_URL / SERVER_NAME only: a forged Host
+    header must not move them."""
+    from flask_login import FlaskLoginClient
+    app = make_app(tmp_path, SERVER_NAME=None)
+    app.test_client_class = FlaskLoginClient
+    try:
+        metadata = app.test_client().get("/sso/saml/metadata", headers={"Host": "evil.example"})
+        assert metadata.status_code == 503 and "VAULT_PUBLIC_BASE_URL" in metadata.get_data(as_text=True)
+        with app.app_context():
+            from vault.auth import service as accounts
+            admin = accounts.create_user(db.session(), email="root@example.com", password=TEST_PASSWORD,
+                                         role="admin", actor="test")
+            db.session().commit()
+        page = app.test_client(user=admin).get("/staff/admin/sso/")
+        assert page.status_code == 200 and "VAULT_PUBLIC_BASE_URL" in page.get_data(as_text=True)
+    finally:
+        _close(app)

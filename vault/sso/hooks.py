@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import current_app, session, url_for
+from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
 
 from vault import db
@@ -17,7 +18,13 @@ SIGNED_IN = "sso"  # {"protocol": ..., "id_token": ...}: how this session signed
 
 
 def absolute_url(endpoint: str) -> str:
-    return external_url(endpoint) or url_for(endpoint, _external=True)
+    """Our URL as the identity provider knows it: from PUBLIC_BASE_URL or SERVER_NAME, never from the request's
+    Host header (else a forged Host would move our entity id, audience and redirect URI)."""
+    config = current_app.config
+    if not (config.get("PUBLIC_BASE_URL") or config.get("SERVER_NAME")):
+        raise SsoRefused("config", _l("Single sign-on needs this server's public address: set "
+                                      "VAULT_PUBLIC_BASE_URL (docs/deployment.md)."))
+    return external_url(endpoint)
 
 
 def allow_http() -> bool:
@@ -67,11 +74,11 @@ def logout_target() -> str | None:
         return None
     try:
         provider = oidc.discover(settings.oidc_issuer, allow_http=allow_http())
+        target = oidc.logout_url(provider, id_token=signed_in.get("id_token"), client_id=settings.oidc_client_id,
+                                 post_logout_redirect_uri=absolute_url("auth.login"))
     except SsoRefused as exc:
-        log.warning("no RP-initiated logout: %s", exc.detail)
+        log.warning("no RP-initiated logout: %s %s", exc.reason, exc.detail)
         return None
-    target = oidc.logout_url(provider, id_token=signed_in.get("id_token"), client_id=settings.oidc_client_id,
-                             post_logout_redirect_uri=absolute_url("auth.login"))
     if target is None:
         return None
     # Not a redirect straight from the sign-out form: the pages' CSP (form-action 'self') stops a form's

@@ -8,6 +8,7 @@ from vault import db
 from vault.auth.roles import ROLE_NAMES
 from vault.inputs import InvalidInput
 from vault.sso import mapping, saml, service
+from vault.sso.errors import SsoRefused
 from vault.sso.forms import SsoSettingsForm
 from vault.sso.hooks import absolute_url
 from vault.sso.views import service_provider
@@ -16,11 +17,21 @@ from vault.web import current_actor, form_error, require
 bp = Blueprint("sso_staff", __name__, url_prefix="/staff/admin/sso")
 
 
+def _urls() -> dict:
+    """What to enter at the identity provider; empty, with the reason shown above the form, when this server
+    does not know its public address."""
+    try:
+        return {"redirect_uri": absolute_url("sso.oidc_callback"), "metadata": absolute_url("sso.saml_metadata"),
+                "acs": absolute_url("sso.saml_acs"), "entity_id": absolute_url("sso.saml_metadata")}
+    except SsoRefused as exc:
+        return {"problem": exc.message}
+
+
 def _page(form: SsoSettingsForm, settings, status: int = 200):
-    return render_template(
-        "sso/settings.html", form=form, settings=settings, roles=ROLE_NAMES,
-        urls={"redirect_uri": absolute_url("sso.oidc_callback"), "metadata": absolute_url("sso.saml_metadata"),
-              "acs": absolute_url("sso.saml_acs"), "entity_id": absolute_url("sso.saml_metadata")}), status
+    urls = _urls()
+    if urls.get("problem"):
+        form.form_errors.append(urls["problem"])
+    return render_template("sso/settings.html", form=form, settings=settings, roles=ROLE_NAMES, urls=urls), status
 
 
 @bp.get("/")

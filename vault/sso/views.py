@@ -157,7 +157,10 @@ def saml_acs():
 
 @bp.get("/saml/metadata")
 def saml_metadata():
-    xml = saml.metadata_xml(service_provider(""))
+    try:
+        xml = saml.metadata_xml(service_provider(""))
+    except SsoRefused as exc:
+        return Response(str(exc), status=503, mimetype="text/plain")
     return Response(xml, mimetype="application/samlmetadata+xml",
                     headers={"Content-Disposition": 'inline; filename="trustvault-sp-metadata.xml"'})
 
