@@ -198,15 +198,18 @@ def store_computed(session: Session, states: list[dict]) -> None:
         log.warning("could not store the matching state of %d library entries: %s", len(states), exc)
 
 
+def _outdated(saved: tuple | None, revision: int, embedder_name: str) -> bool:
+    """Whether a stored (revision, tokenizer, embedder) must be computed again. A process without the
+    sentence model (embedder_name "") needs tokens only: vectors stored by one with it are kept."""
+    return saved is None or saved[:2] != (revision, TOKENIZER_VERSION) or \
+        bool(embedder_name and saved[2] != embedder_name)
+
+
 def missing_refs(session: Session, embedder_name: str) -> tuple[list[str], list[str]]:
     """(entries whose stored state is absent or older than the entry, stored states of entries gone)."""
     current = dict(session.execute(select(EntryRow.ref, EntryRow.revision)).all())
     saved = index_store.stored_revisions(session)
-    # A process without the sentence model (embedder_name "") needs tokens only: vectors stored by one
-    # with the model are kept for the hosts that use them.
-    todo = [ref for ref, rev in current.items()
-            if saved.get(ref) is None or saved[ref][:2] != (rev, TOKENIZER_VERSION)
-            or (embedder_name and saved[ref][2] != embedder_name)]
+    todo = [ref for ref, rev in current.items() if _outdated(saved.get(ref), rev, embedder_name)]
     return sorted(todo), sorted(ref for ref in saved if ref not in current)
 
 
@@ -218,18 +221,22 @@ def store_missing(session: Session, progress=None, batch: int = 200) -> dict:
     todo, gone = missing_refs(session, name)
     index_store.forget(session, gone)
     session.commit()
+    computed = 0
     for i in range(0, len(todo), batch):
         refs = todo[i:i + batch]
-        rows = list(session.scalars(select(EntryRow).where(EntryRow.ref.in_(refs))))
+        saved = index_store.stored_revisions(session, refs)  # a host that matched meanwhile stored some
+        rows = [row for row in session.scalars(select(EntryRow).where(EntryRow.ref.in_(refs)))
+                if _outdated(saved.get(row.ref), row.revision, name)]
         index = MatchIndex(embedder=probe.embedder)
         index.add_many([to_match_entry(row) for row in rows])
         states = index.state([row.ref for row in rows])
         index_store.write(session, [index_store.state_row(row.ref, row.revision, TOKENIZER_VERSION, name,
                                                           *states[row.ref]) for row in rows if row.ref in states])
         session.commit()
+        computed += len(rows)
         if progress:
             progress(min(i + batch, len(todo)), len(todo))
-    return {"stored": len(todo), "forgotten": len(gone)}
+    return {"stored": computed, "forgotten": len(gone)}
 
 
 _APP_LOCK = threading.Lock()

@@ -106,11 +106,12 @@ def stored(session: Session, refs: list[str]) -> dict[str, IndexedEntry]:
     return {r.ref: r for r in session.scalars(select(IndexedEntry).where(IndexedEntry.ref.in_(refs)))}
 
 
-def stored_revisions(session: Session) -> dict[str, tuple[int, int, str]]:
-    """ref -> (revision, tokenizer, embedder) of everything stored (small columns only)."""
-    rows = session.execute(select(IndexedEntry.ref, IndexedEntry.revision, IndexedEntry.tokenizer,
-                                  IndexedEntry.embedder))
-    return {ref: (rev, tok, emb) for ref, rev, tok, emb in rows}
+def stored_revisions(session: Session, refs: list[str] | None = None) -> dict[str, tuple[int, int, str]]:
+    """ref -> (revision, tokenizer, embedder) of everything stored, or of `refs` (small columns only)."""
+    query = select(IndexedEntry.ref, IndexedEntry.revision, IndexedEntry.tokenizer, IndexedEntry.embedder)
+    if refs is not None:
+        query = query.where(IndexedEntry.ref.in_(refs))
+    return {ref: (rev, tok, emb) for ref, rev, tok, emb in session.execute(query)}
 
 
 def write(bind, states: list[dict]) -> None:
