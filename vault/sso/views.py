@@ -46,7 +46,7 @@ def _refused(protocol: str, exc: SsoRefused):
     sess = db.session()
     sess.rollback()
     audit_event("sso.refused", outcome="denied", object_type="sso", object_id=protocol,
-                detail={"protocol": protocol, "reason": exc.reason, **{k: v for k, v in exc.detail.items()}})
+                detail={"protocol": protocol, "reason": exc.reason, **exc.detail})
     sess.commit()
     log.info("single sign-on refused (%s): %s %s", protocol, exc.reason, exc.detail)
     status = 503 if exc.reason in ("provider_unreachable", "config") else 403
