@@ -22,7 +22,8 @@ from vault.documents.models import (LANGUAGES, Document, DocumentFramework, Docu
 from vault.documents.status import Status, expiry_status
 from vault.documents.validation import ISSUER_MAX, NOTES_MAX, CheckedUpload, InvalidInput, VersionDates
 from vault.inputs import clean_text
-from vault.storage.service import EmptyFile, TooLarge, discard_blob, discard_unless_committed, open_blob, save_blob
+from vault.storage.service import (BlobRef, EmptyFile, TooLarge, discard_blob, discard_unless_committed, open_blob,
+                                   save_blob)
 
 
 @dataclass
@@ -175,7 +176,7 @@ def add_version(session: Session, document: Document, upload: CheckedUpload, *, 
 def commit_upload(session: Session, *versions: DocumentVersion) -> None:
     """Commit the upload; if the commit fails, roll back and delete the stored objects, except those
     whose rows were committed all the same (a COMMIT whose answer was lost keeps its files)."""
-    blobs = [v.blob for v in versions]
+    blobs = [BlobRef.of(v.blob) for v in versions]
     try:
         session.commit()
     except BaseException:

@@ -174,12 +174,12 @@ def _close(it) -> None:
         close()
 
 
-def discard_blob(blob: StoredBlob) -> None:
+def discard_blob(blob: StoredBlob | BlobRef) -> None:
     """Delete the stored object (compensation when the DB transaction fails after storing)."""
     get_store(blob.backend).delete(blob.key)
 
 
-def _discard_quietly(blob: StoredBlob) -> None:
+def _discard_quietly(blob: StoredBlob | BlobRef) -> None:
     """Compensation inside an error path: a failure here must not hide the original error."""
     try:
         discard_blob(blob)
@@ -199,14 +199,28 @@ def stored_blob(session: Session, chunks: Iterable[bytes], *, context: str,
             sess.commit()
     """
     blob = save_blob(session, chunks, context=context, max_bytes=max_bytes)
+    ref = BlobRef.of(blob)
     try:
         yield blob
     except BaseException:
-        discard_unless_committed(blob)
+        discard_unless_committed(ref)
         raise
 
 
-def discard_unless_committed(blob: StoredBlob) -> None:
+@dataclass(frozen=True)
+class BlobRef:
+    """Where a blob's object is, copied off the row: after a failed flush or commit the row's attributes
+    are expired and reading them would need the database that just failed."""
+    uid: str
+    backend: str
+    key: str
+
+    @classmethod
+    def of(cls, blob: StoredBlob) -> "BlobRef":
+        return cls(blob.uid, blob.backend, blob.key)
+
+
+def discard_unless_committed(blob: StoredBlob | BlobRef) -> None:
     """Compensation after a failed commit: delete the object unless its row was committed after all
     (the block committed before failing, or the COMMIT reached the database and only its answer was
     lost). If the database cannot be asked, the object is kept: an orphan is listed by `vault storage

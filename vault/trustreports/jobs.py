@@ -16,6 +16,7 @@ from vault.auth.models import User
 from vault.db import utcnow
 from vault.documents import service as documents
 from vault.inputs import InvalidInput
+from vault.storage.service import BlobRef, discard_unless_committed
 from vault.trustreports import service
 
 KIND = "trustreports.generate"
@@ -54,11 +55,16 @@ def report_job(ctx: jobs.Context, payload: dict) -> dict:
     except InvalidInput as exc:
         sess.rollback()
         raise jobs.JobFailed(str(exc)) from exc
-    ctx.progress(2, 3, "storing")
-    audit.record(sess, "trustreports.generate", by=actor, object_type="grant", object_id=grant.uid,
-                 detail={"report": report.uid, "document": report.document.uid, "version": report.version.uid,
-                         "email": grant.email, "language": report.language, "pages": report.pages,
-                         "job": ctx.uid, **choice.record()})
-    documents.commit_upload(sess, report.version)
+    stored = BlobRef.of(report.version.blob)
+    try:
+        ctx.progress(2, 3, "storing")
+        audit.record(sess, "trustreports.generate", by=actor, object_type="grant", object_id=grant.uid,
+                     detail={"report": report.uid, "document": report.document.uid, "version": report.version.uid,
+                             "email": grant.email, "language": report.language, "pages": report.pages,
+                             "job": ctx.uid, **choice.record()})
+        documents.commit_upload(sess, report.version)
+    except BaseException:
+        discard_unless_committed(stored)  # e.g. the database restarted before the commit
+        raise
     ctx.progress(3, 3, "done")
     return {"report": report.uid, "pages": report.pages}

@@ -33,6 +33,7 @@ from vault.documents import labels as doc_labels, service as documents, status a
 from vault.documents.models import Document, DocumentType, DocumentVersion, Visibility
 from vault.inputs import InvalidInput
 from vault.overview import public as overview
+from vault.storage.service import BlobRef, discard_unless_committed
 from vault.trust import service as trust
 from vault.trustreports.models import TrustReport
 
@@ -261,10 +262,15 @@ def generate(session: Session, grant: Grant, choice: Choice, *, by: User, now: d
                 version = document.versions[0]
             else:
                 version = documents.add_version(session, document, upload, uploader=by, max_bytes=max_bytes)
-    if not any(link.document_id == document.id for link in grant.documents):
-        grant.documents.append(GrantDocument(document=document, personal=True))
-    report = TrustReport(grant=grant, document=document, version=version, language=data.language,
-                         contents=choice.record(), pages=version.page_count or 0, created_by=by, created_at=now)
-    session.add(report)
-    session.flush()
+    stored = BlobRef.of(version.blob)
+    try:
+        if not any(link.document_id == document.id for link in grant.documents):
+            grant.documents.append(GrantDocument(document=document, personal=True))
+        report = TrustReport(grant=grant, document=document, version=version, language=data.language,
+                             contents=choice.record(), pages=version.page_count or 0, created_by=by, created_at=now)
+        session.add(report)
+        session.flush()
+    except BaseException:
+        discard_unless_committed(stored)  # the PDF is stored already: no object without its row
+        raise
     return report
