@@ -1,6 +1,6 @@
 """The production layout in deploy/ is real: nginx accepts the rendered site, systemd accepts the units, and
 gunicorn with deploy/gunicorn.conf.py behind that nginx serves the app with JSON logs, one request id from
-nginx to the app, no token in any log, and metrics added up over its worker processes."""
+nginx to the app, no token in any log, and metrics read from its worker processes' files."""
 from __future__ import annotations
 
 import json
@@ -191,7 +191,7 @@ def test_gunicorn_behind_nginx_as_deployed(tmp_path, metrics_token):
         families = {f.name: f for f in text_string_to_metric_families(body.decode())}
         counts = {tuple(sorted(s.labels.items())): s.value
                   for s in families["trustvault_http_request_duration_seconds"].samples if s.name.endswith("_count")}
-        # six pages through nginx, whichever of the two worker processes served each, added up
+        # six pages through nginx, counted from the worker processes' files whichever process answers
         assert counts[(("method", "GET"), ("route", "trust.index"), ("status", "2xx"))] == 6
         assert "trustvault_jobs" in families and "trustvault_outbox_messages" in families
         assert list(metrics_dir.glob("*.db"))  # the worker processes wrote there, not to memory
