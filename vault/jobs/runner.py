@@ -6,7 +6,6 @@ so a job behaves the same in tests and in production.
 from __future__ import annotations
 
 import contextvars
-import importlib
 import logging
 import os
 import socket
@@ -20,13 +19,13 @@ from typing import Iterable, Sequence
 from flask import Flask, g
 from sqlalchemy.orm import Session
 
+from vault import logs
 from vault.db import utcnow
 from vault.jobs import policy, store
 from vault.jobs.models import Job
 from vault.jobs.settings import Settings
 
 log = logging.getLogger("vault.jobs")
-_job_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("vault_job_request_id", default=None)
 _current_job: contextvars.ContextVar[str | None] = contextvars.ContextVar("vault_current_job", default=None)
 
 
@@ -35,30 +34,9 @@ def current_job_uid() -> str | None:
     return _current_job.get()
 
 
-# --- request ids: carried from the request that enqueued a job into the job's logs ------------------
-# vault/logs.py keeps the request id in a context variable: `current_request_id()` is stored on the job,
-# `bind_request_id(value)` binds it again while the job runs, so the job's log lines carry it. Imported
-# by name so the queue also works where that module is absent (the id is then kept here only).
-
-def _logs():
-    try:
-        return importlib.import_module("vault.logs")  # by name: the module may not exist yet
-    except ImportError:
-        return None
-
-
-def current_request_id() -> str | None:
-    logs = _logs()
-    getter = getattr(logs, "current_request_id", None) if logs else None
-    value = getter() if getter else None
-    return value or _job_request_id.get()
-
-
-def _bind_request_id(value: str | None):
-    logs = _logs()
-    binder = getattr(logs, "bind_request_id", None) if logs else None
-    outer = binder(value) if (binder and value) else None
-    return _job_request_id.set(value), outer
+# The request id (vault/logs.py) of the request that enqueued a job is stored on it and bound again while
+# the job runs, so the job's log lines carry it.
+current_request_id = logs.current_request_id
 
 
 def worker_name() -> str:
@@ -161,7 +139,7 @@ def run_job(app: Flask, job: Job, token: str, *, settings: Settings, now: dateti
     maker = app.extensions["vault.sessionmaker"]
     control = maker()  # writes the outcome; the handler's session may be in any state by then
     spec = policy.HANDLERS.get(job.kind)
-    reset = _bind_request_id(job.request_id)
+    binding = logs.bind_request_id(job.request_id)
     try:
         if spec is None:
             return store.record_failure(control, job, token, now=now or utcnow(), permanent=True,
@@ -200,9 +178,7 @@ def run_job(app: Flask, job: Job, token: str, *, settings: Settings, now: dateti
         log.log(level, "job %s %s %s: %s", job.uid, job.kind, status, error.splitlines()[0], extra={"job": job.uid})
         return status
     finally:
-        _job_request_id.reset(reset[0])
-        if reset[1] is not None:
-            reset[1].reset()
+        binding.reset()
         control.close()
 
 
