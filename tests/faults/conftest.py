@@ -9,8 +9,11 @@ from urllib.parse import urlsplit
 import pytest
 from flask_login import FlaskLoginClient
 
-from tests.conftest import TEST_PASSWORD, make_app
+from tests.conftest import TEST_PASSWORD
 from tests.faults.proxy import FaultProxy
+from tests.storage.conftest import s3_bucket, s3_settings  # noqa: F401 - s3_bucket is a fixture used here
+
+PREFIX = s3_settings("", "")["S3_PREFIX"]
 
 # The S3 client gives up on a dead or stalled store after one retry and a 1 s read timeout.
 FAST_S3 = {"S3_CONNECT_TIMEOUT": 1, "S3_READ_TIMEOUT": 1, "S3_RETRIES": 1}
@@ -45,18 +48,14 @@ def proxied_url(url: str, proxy: FaultProxy) -> str:
 
 
 @pytest.fixture
-def s3_direct(s3_endpoint):
+def s3_direct(s3_bucket):  # noqa: F811 - the fixture imported above
     """(client, bucket) on the real S3 server, not through the proxy: what is really stored."""
-    from vault.storage.s3 import make_client
-    client = make_client(endpoint_url=s3_endpoint, access_key_id="test", secret_access_key="test")
-    bucket = f"vault-fault-{uuid.uuid4().hex[:12]}"
-    client.create_bucket(Bucket=bucket)
-    return client, bucket
+    return s3_bucket
 
 
 def bucket_keys(s3_direct) -> list[str]:
     client, bucket = s3_direct
-    return [o["Key"] for o in client.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    return [o["Key"].removeprefix(PREFIX) for o in client.list_objects_v2(Bucket=bucket).get("Contents", [])]
 
 
 @pytest.fixture
@@ -65,8 +64,7 @@ def s3_proxy(s3_endpoint, proxy_to):
 
 
 def s3_config(s3_proxy: FaultProxy, bucket: str) -> dict:
-    return {"STORAGE": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_proxy.port}",
-            "S3_REGION": "us-east-1", "S3_ACCESS_KEY_ID": "test", "S3_SECRET_ACCESS_KEY": "test", **FAST_S3}
+    return {**s3_settings(f"http://127.0.0.1:{s3_proxy.port}", bucket), **FAST_S3}
 
 
 def close_app(app) -> None:

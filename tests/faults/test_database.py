@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, func, select
 
+from tests.conftest import make_app
 from tests.documents.builders import SMALL_PDF
-from tests.faults.conftest import close_app, make_app, proxied_url, staff_client
+from tests.faults.conftest import close_app, proxied_url, staff_client
 from vault import db
 from vault.documents.models import Document, DocumentVersion
 from vault.storage.models import StoredBlob

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import make_app
 from tests.documents.builders import SMALL_PDF
-from tests.faults.conftest import close_app, make_app, staff_client
+from tests.faults.conftest import close_app, staff_client
 from tests.faults.disk import FullDisk
 from vault import db
 from vault.documents.models import Document, DocumentVersion
@@ -100,7 +101,8 @@ def test_matching_index_cache_on_a_full_disk(disk_app, monkeypatch):
 
 def test_font_precut_cache_on_a_full_disk(tmp_path):
     """The watermark's CJK font pre-cut is a cache too: built in memory when it cannot be written."""
-    from vault.watermark import fontfiles as fonts, precut
+    from vault.watermark import fontfiles as fonts
+    from vault.watermark import precut
 
     path = fonts.find_cjk_font()
     if path is None:

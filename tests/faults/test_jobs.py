@@ -19,8 +19,8 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
 from tests.access.builders import seed
-from tests.conftest import mail_config
-from tests.faults.conftest import close_app, make_app, proxied_url, staff_client
+from tests.conftest import mail_config, make_app
+from tests.faults.conftest import close_app, proxied_url, staff_client
 from tests.trustreports.builders import add_content, grant_for
 from vault import audit, db, jobs
 from vault.db import utcnow
@@ -51,7 +51,8 @@ def report_app(tmp_path, smtp_sink, postgres_url, pg_proxy):
 
 def _enqueue_report(app, grant_uid: str) -> str:
     from vault.access import service as access
-    from vault.trustreports import jobs as report_jobs, service
+    from vault.trustreports import jobs as report_jobs
+    from vault.trustreports import service
     with app.app_context():
         sess = db.session()
         grant = access.get_grant(sess, grant_uid)

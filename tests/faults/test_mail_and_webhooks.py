@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import mail_config
+from tests.conftest import mail_config, make_app
 from tests.expiry.conftest import document, user
-from tests.faults.conftest import close_app, make_app
+from tests.faults.conftest import close_app
 from tests.notify.receiver import Receiver
 from vault import db, jobs, notify
 from vault.expiry.models import SentReminder

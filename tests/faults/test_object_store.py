@@ -8,10 +8,16 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from tests.access.builders import access_link, approve, journey_to_review, request_uid, seed
-from tests.conftest import mail_config
+from tests.access.builders import (
+    access_link,
+    approve,
+    journey_to_review,
+    request_uid,
+    seed,
+)
+from tests.conftest import mail_config, make_app
 from tests.documents.builders import SMALL_PDF
-from tests.faults.conftest import bucket_keys, close_app, make_app, s3_config, staff_client
+from tests.faults.conftest import bucket_keys, close_app, s3_config, staff_client
 from vault import audit, db
 from vault.documents.models import Document, DocumentVersion
 from vault.storage.models import StoredBlob

@@ -52,20 +52,11 @@ def test_passes_bytes_both_ways(proxy):
     assert proxy.forwarded == 8 and proxy.accepted == 1
 
 
-def test_chunk_delay_holds_data_until_recovered(proxy):
-    proxy.slow(chunk=30)
+@pytest.mark.parametrize("delay", [{"chunk": 30}, {"connect": 30}], ids=["per chunk", "at connect"])
+def test_delay_holds_data_until_recovered(proxy, delay):
+    proxy.slow(**delay)
     with socket.create_connection(proxy.address, timeout=0.3) as s:
         s.sendall(b"late")
-        with pytest.raises(socket.timeout):
-            s.recv(4096)
-    proxy.recover()
-    assert _talk(proxy) == b"hello"
-
-
-def test_connect_delay_keeps_the_upstream_undialled(proxy):
-    proxy.slow(connect=30)
-    with socket.create_connection(proxy.address, timeout=0.3) as s:
-        s.sendall(b"x")
         with pytest.raises(socket.timeout):
             s.recv(4096)
     proxy.recover()
