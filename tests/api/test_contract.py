@@ -1,6 +1,6 @@
 """The contract: schemathesis drives EVERY operation of the generated OpenAPI document against the app on
 a real HTTP server (loopback), with an admin token, with data the schema allows and data it refuses: no
-server error, every answer matches its documented schema, status code and media type. Seeded with objects of each kind; deterministic (derandomized)."""
+server error, every answer matches its documented schema, status code, media type and response headers. Seeded with objects of each kind; deterministic (derandomized)."""
 from __future__ import annotations
 
 import pytest
@@ -9,12 +9,15 @@ from schemathesis import GenerationMode
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
-from schemathesis.checks import (content_type_conformance, not_a_server_error, response_schema_conformance,
-                                 status_code_conformance)
+from schemathesis.checks import (content_type_conformance, not_a_server_error, response_headers_conformance,
+                                 response_schema_conformance, status_code_conformance)
 
 from tests.api.builders import api_app, bearer, serving, user_with_token
 
-CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
+# response_headers_conformance: every header the document says a status carries (ETag, Location, ...) is
+# there and matches its schema
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance,
+          response_headers_conformance]
 
 
 def seed(app) -> dict:

@@ -7,6 +7,7 @@ from vault.api import schemas as s
 from vault.api.auth import actor
 from vault.api.blueprint import bp
 from vault.api.common import listing, not_found, today, with_etag
+from vault.api.pagination import Order, by_created, micros
 from vault.api.problems import ApiProblem
 from vault.api.spec import operation
 from vault.audit import record
@@ -15,6 +16,8 @@ from vault.trust import service as trust
 from vault.web import current_staff
 
 TAGS = ("access",)
+# a grant's expiry is fixed when it is made, so it is a stable key
+SOONEST_EXPIRY = Order("expires_at,id", lambda g: (micros(g.expires_at), g.uid))
 
 
 def request_json(r) -> dict:
@@ -50,21 +53,22 @@ def _refused(exc: service.AccessError):
 def list_requests(query: s.RequestQuery):
     """Access requests, newest first (filter: status)."""
     rows = service.list_requests(db.session(), status=query.status)
-    return listing(rows, request_json, query, {"status": query.status})
+    return listing(rows, request_json, query, {"status": query.status}, by_created(newest_first=True))
 
 
 @bp.get("/access/requests/<uid>")
-@operation("access.view", tags=TAGS, ok={200: s.AccessRequest})
+@operation("access.view", tags=TAGS, ok={200: s.AccessRequest}, etag=True)
 def get_request(uid: str):
     """One access request (ETag)."""
     return with_etag(request_json(_request(uid)))
 
 
 @bp.post("/access/requests/<uid>/approve")
-@operation("access.decide", tags=TAGS, json=s.Approve, ok={201: s.Decision}, errors=(409,))
+@operation("access.decide", tags=TAGS, json=s.Approve, ok={201: s.Decision}, errors=(409,),
+           headers={201: ("Location",)})
 def approve(uid: str, json: s.Approve):
     """Approve: a grant for the documents (default: those asked for) is made and the requester is mailed
-    their personal link, exactly as on the staff page."""
+    their personal link, exactly as on the staff page. `Location` is the grant made."""
     req = _request(uid)
     sess = db.session()
     uids = json.documents or [link.document.uid for link in req.documents
@@ -82,7 +86,8 @@ def approve(uid: str, json: s.Approve):
            detail={"request": req.uid, "email": grant.email, "documents": [g.document.uid for g in grant.documents],
                    "expires_at": grant.expires_at.isoformat(), "via": "api"})
     sess.commit()
-    return {"request": request_json(req), "grant": grant_json(grant)}, 201
+    return ({"request": request_json(req), "grant": grant_json(grant)}, 201,
+            {"Location": f"{bp.url_prefix}/access/grants/{grant.uid}"})
 
 
 @bp.post("/access/requests/<uid>/deny")
@@ -107,11 +112,11 @@ def deny(uid: str, json: s.Reason):
 def list_grants(query: s.GrantQuery):
     """Grants, soonest expiry first (active=false: also expired and revoked ones)."""
     rows = service.list_grants(db.session(), active_only=query.active, now=utcnow())
-    return listing(rows, grant_json, query, {"active": query.active})
+    return listing(rows, grant_json, query, {"active": query.active}, SOONEST_EXPIRY)
 
 
 @bp.get("/access/grants/<uid>")
-@operation("access.view", tags=TAGS, ok={200: s.Grant})
+@operation("access.view", tags=TAGS, ok={200: s.Grant}, etag=True)
 def get_grant(uid: str):
     """One grant (ETag)."""
     grant = service.get_grant(db.session(), uid)

@@ -7,7 +7,7 @@ from datetime import date
 
 from flask import current_app, request
 
-from vault.api.pagination import page
+from vault.api.pagination import Order, page
 from vault.api.problems import ApiProblem
 from vault.db import utcnow
 
@@ -37,8 +37,8 @@ def with_etag(body: dict, etag: str | None = None, status: int = 200):
     return body, status, {"ETag": etag}
 
 
-def listing(items: list, shape, query, filters: dict) -> dict:
-    chunk, nxt = page(items, cursor=query.cursor, limit=query.limit, filters=filters)
+def listing(items: list, shape, query, filters: dict, order: Order) -> dict:
+    chunk, nxt = page(items, order=order, cursor=query.cursor, limit=query.limit, filters=filters)
     return {"items": [shape(x) for x in chunk], "next_cursor": nxt}
 
 

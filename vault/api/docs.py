@@ -49,7 +49,7 @@ def sections(doc: dict) -> list[dict]:
                                 "description": p.get("description", "")} for p in op.get("parameters", [])],
                 "body_media": media, "body": fields(content.get("schema", {}), components) if content else [],
                 "responses": [{"code": code, "description": r.get("description", ""),
-                               "media": next(iter(r.get("content", {})), ""),
+                               "media": next(iter(r.get("content", {})), ""), "headers": sorted(r.get("headers", {})),
                                "schema": _type(next(iter(r.get("content", {}).values()), {}).get("schema", {}),
                                                components) if r.get("content") else ""}
                               for code, r in sorted(op.get("responses", {}).items())]})

@@ -11,6 +11,7 @@ from vault.api import schemas as s
 from vault.api.auth import actor
 from vault.api.blueprint import bp
 from vault.api.common import listing, not_found, today, warning_days, with_etag
+from vault.api.pagination import by_created, by_number
 from vault.api.problems import ApiProblem
 from vault.api.spec import operation
 from vault.audit import record
@@ -56,15 +57,15 @@ def _document(uid: str):
 @bp.get("/documents")
 @operation("documents.view", tags=TAGS, query=s.DocumentQuery, ok={200: s.DocumentList})
 def list_documents(query: s.DocumentQuery):
-    """List documents with their expiry status (filters: type, framework, visibility, status)."""
+    """List documents with their expiry status, oldest first (filters: type, framework, visibility, status)."""
     rows = service.document_rows(db.session(), today=today(), warning_days=warning_days(), doc_type=query.type,
                                  framework=query.framework, visibility=query.visibility, status=query.status)
     filters = query.model_dump(exclude={"cursor", "limit"})
-    return listing([r.document for r in rows], document_json, query, filters)
+    return listing([r.document for r in rows], document_json, query, filters, by_created(newest_first=False))
 
 
 @bp.get("/documents/<uid>")
-@operation("documents.view", tags=TAGS, ok={200: s.DocumentDetail})
+@operation("documents.view", tags=TAGS, ok={200: s.DocumentDetail}, etag=True)
 def get_document(uid: str):
     """One document: metadata, expiry status and every version (ETag)."""
     return with_etag(document_json(_document(uid), versions=True))
@@ -75,11 +76,11 @@ def get_document(uid: str):
 def list_versions(uid: str, query: s.PageQuery):
     """The versions of a document, oldest first."""
     document = _document(uid)
-    return listing(sorted(document.versions, key=lambda v: v.number), version_json, query, {"document": uid})
+    return listing(document.versions, version_json, query, {"document": uid}, by_number())
 
 
 @bp.get("/documents/<uid>/versions/<version_uid>")
-@operation("documents.view", tags=TAGS, ok={200: s.Version})
+@operation("documents.view", tags=TAGS, ok={200: s.Version}, etag=True)
 def get_version(uid: str, version_uid: str):
     """One version's metadata (never the file: downloads stay on the audited pages)."""
     version = service.get_version(db.session(), _document(uid), version_uid)
@@ -97,7 +98,8 @@ def _checked(file):
 
 
 @bp.post("/documents/<uid>/versions")
-@operation("documents.edit", tags=TAGS, form=s.VersionUpload, ok={201: s.Version})
+@operation("documents.edit", tags=TAGS, form=s.VersionUpload, ok={201: s.Version},
+           headers={201: ("Location",)})
 def upload_version(uid: str, form: s.VersionUpload):
     """Upload a new version (the same checks as the page: type against content, PDF readability, size)."""
     document = _document(uid)

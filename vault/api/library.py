@@ -10,6 +10,7 @@ from vault.api import schemas as s
 from vault.api.auth import actor
 from vault.api.blueprint import bp
 from vault.api.common import listing, not_found, with_etag
+from vault.api.pagination import by_created, by_number
 from vault.api.problems import ApiProblem
 from vault.api.spec import header_parameter, operation
 
@@ -58,15 +59,16 @@ def _expected_revision(entry) -> int:
 @bp.get("/library/entries")
 @operation("library.view", tags=TAGS, query=s.EntryQuery, ok={200: s.EntryList})
 def search_entries(query: s.EntryQuery):
-    """Search the library (words in the question, answers or reference id; category, tag, status, language)."""
+    """Search the library, oldest entry first (words in the question, answers or reference id; category, tag,
+    status, language)."""
     flt = service.EntryFilter(text=query.q, category=query.category, tag=query.tag, status=query.status,
                               language=query.language, limit=100_000)
     rows = service.list_entries(db.session(), flt)
-    return listing(rows, entry_json, query, query.model_dump(exclude={"cursor", "limit"}))
+    return listing(rows, entry_json, query, query.model_dump(exclude={"cursor", "limit"}), by_created(newest_first=False))
 
 
 @bp.get("/library/entries/<uid>")
-@operation("library.view", tags=TAGS, ok={200: s.Entry})
+@operation("library.view", tags=TAGS, ok={200: s.Entry}, etag=True)
 def get_entry(uid: str):
     """One entry, with its ETag (send it back as If-Match to change the entry)."""
     entry = _entry(uid)
@@ -74,7 +76,8 @@ def get_entry(uid: str):
 
 
 @bp.post("/library/entries")
-@operation("library.edit", tags=TAGS, json=s.EntryCreate, ok={201: s.Entry})
+@operation("library.edit", tags=TAGS, json=s.EntryCreate, ok={201: s.Entry},
+           headers={201: ("ETag", "Location")})
 def create_entry(json: s.EntryCreate):
     """Create an entry (its reference id is made when not given)."""
     sess = db.session()
@@ -87,7 +90,8 @@ def create_entry(json: s.EntryCreate):
 
 
 @bp.patch("/library/entries/<uid>")
-@operation("library.edit", tags=TAGS, json=s.EntryFields, ok={200: s.Entry}, errors=(412, 428))
+@operation("library.edit", tags=TAGS, json=s.EntryFields, ok={200: s.Entry}, errors=(412, 428),
+           headers={200: ("ETag",)})
 def update_entry(uid: str, json: s.EntryFields):
     """Change the fields given; requires If-Match (412 when the entry changed since, 428 when missing)."""
     entry = _entry(uid)
@@ -108,10 +112,10 @@ def update_entry(uid: str, json: s.EntryFields):
 def entry_history(uid: str, query: s.PageQuery):
     """Every revision of the entry, newest first: who changed which fields, and the full snapshot."""
     entry = _entry(uid)
-    revisions = sorted(entry.history, key=lambda r: r.number, reverse=True)
-    return listing(revisions, lambda r: {"number": r.number, "changed_at": r.changed_at, "changed_by": r.changed_by,
+    return listing(entry.history, lambda r: {"number": r.number, "changed_at": r.changed_at, "changed_by": r.changed_by,
                                          "changed_fields": list(r.changed_fields or []), "note": r.note,
-                                         "snapshot": r.snapshot}, query, {"entry": uid})
+                                         "snapshot": r.snapshot}, query, {"entry": uid},
+                   by_number(descending=True))
 
 
 header_parameter("PATCH", "/api/v1/library/entries/{uid}", "If-Match",

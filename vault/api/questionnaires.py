@@ -17,6 +17,7 @@ from vault.api import schemas as s
 from vault.api.auth import actor
 from vault.api.blueprint import bp
 from vault.api.common import listing, not_found
+from vault.api.pagination import by_created
 from vault.api.problems import ApiProblem
 from vault.api.spec import file_response, operation
 from vault.audit import record
@@ -49,11 +50,12 @@ def _refused(exc: Exception) -> ApiProblem:
 def list_questionnaires(query: s.QuestionnaireQuery):
     """Questionnaires, newest first (filter: customer)."""
     rows = service.list_questionnaires(db.session(), query.customer)
-    return listing(rows, questionnaire_json, query, {"customer": query.customer})
+    return listing(rows, questionnaire_json, query, {"customer": query.customer}, by_created(newest_first=True))
 
 
 @bp.post("/questionnaires")
-@operation("questionnaires.edit", tags=TAGS, form=s.QuestionnaireUpload, ok={201: s.QuestionnaireOut})
+@operation("questionnaires.edit", tags=TAGS, form=s.QuestionnaireUpload, ok={201: s.QuestionnaireOut},
+           headers={201: ("Location",)})
 def upload_questionnaire(form: s.QuestionnaireUpload):
     """Upload a customer's questionnaire: its questions are detected (state `detected`); match them next."""
     file = form.file
@@ -90,7 +92,8 @@ def job_json(job) -> dict:
 
 
 @bp.post("/questionnaires/<uid>/match")
-@operation("questionnaires.edit", tags=TAGS, query=s.MatchQuery, ok={202: s.MatchJob}, errors=(409,))
+@operation("questionnaires.edit", tags=TAGS, query=s.MatchQuery, ok={202: s.MatchJob}, errors=(409,),
+           headers={202: ("Location",)})
 def match_questionnaire(uid: str, query: s.MatchQuery):
     """Match the questions against the library (again=true: re-propose the questions nobody touched), as a
     job like the page's "Match" button: 202 with the job; follow it at the `Location` until `done`."""
@@ -130,7 +133,8 @@ def match_report(uid: str):
 
 
 @bp.post("/questionnaires/<uid>/export")
-@operation("questionnaires.edit", tags=TAGS, json=s.ExportQuery, ok={200: None}, errors=(409,))
+@operation("questionnaires.edit", tags=TAGS, json=s.ExportQuery, ok={200: None}, errors=(409,),
+           headers={200: ("Content-Disposition",)})
 def export_questionnaire(uid: str, json: s.ExportQuery):
     """The customer's own file with the accepted answers written in (include_suggested: the proposals too);
     recorded as sent, as on the page."""

@@ -331,6 +331,7 @@ class SubprocessorOut(BaseModel):
     website: str
     effective_from: date | None
     removed_on: date | None
+    position: int = Field(description="The display order on the trust page (ascending).")
     updated_at: datetime
 
 

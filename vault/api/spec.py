@@ -67,10 +67,13 @@ ALL_PROBLEMS = (400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 428, 429, 500)
 
 
 def operation(permission: str | None, *, tags: tuple[str, ...], ok: dict[int, type | None], query=None,
-              json=None, form=None, errors: tuple[int, ...] = (), content: str | None = None):
+              json=None, form=None, errors: tuple[int, ...] = (), content: str | None = None,
+              headers: dict[int, tuple[str, ...]] | None = None, etag: bool = False):
     """Check the token's permission, the body's media type, validate, and document the operation.
 
-    `ok` maps success codes to response models (None: no JSON body, e.g. a file; `content` names its type)."""
+    `ok` maps success codes to response models (None: no JSON body, e.g. a file; `content` names its type).
+    `headers` names the response headers (of `RESPONSE_HEADERS`) each status always carries; `etag=True` is a
+    GET answered by `common.with_etag`: ETag on 200, If-None-Match, and 304."""
     codes = {f"HTTP_{c}": m for c, m in ok.items()}
     for c in sorted({*COMMON_ERRORS, 500, *errors, *((422,) if (query or json or form) else ()),
                      *((415, 413) if (json or form) else ())}):
@@ -83,6 +86,11 @@ def operation(permission: str | None, *, tags: tuple[str, ...], ok: dict[int, ty
         inner = spec.validate(query=query, json=json, form=form, resp=Response(**codes), tags=list(tags),
                               operation_id=view.__name__, force_resp_serialize=True)(view)
         inner._api_content = content  # noqa: SLF001 (read by document() below)
+        declared = {code: tuple(names) for code, names in (headers or {}).items()}
+        if etag:
+            declared[200] = (*declared.get(200, ()), "ETag")
+            CONDITIONAL_GETS.add(view.__name__)
+        OPERATION_HEADERS[view.__name__] = declared
 
         @wraps(inner)
         def wrapped(*args, **kwargs):
@@ -113,6 +121,7 @@ def document() -> dict:
                     resp["content"] = {MEDIA_TYPE: body["application/json"]}
             for header in HEADER_PARAMS.get((method.upper(), path), ()):
                 op.setdefault("parameters", []).append(header)
+            _describe_headers(op)
             media = FILE_RESPONSES.get((method.upper(), path))
             if media:
                 op["responses"]["200"]["content"] = {m: {"schema": {"type": "string", "contentMediaType": m}}
@@ -133,3 +142,44 @@ HEADER_PARAMS: dict[tuple[str, str], list[dict]] = {}  # request headers a view 
 def header_parameter(method: str, path: str, name: str, description: str, *, required: bool = False) -> None:
     HEADER_PARAMS.setdefault((method, path), []).append(
         {"name": name, "in": "header", "required": required, "description": description, "schema": {"type": "string"}})
+
+
+# --- response headers: spectree 3 has no way to declare them, so they are added to its document here ------
+
+RESPONSE_HEADERS = {
+    "ETag": {"description": "The version of the object as answered: send it back in `If-Match` to change it "
+                            "(412 when it changed meanwhile), or in `If-None-Match` to be answered 304 while it "
+                            "has not.", "schema": {"type": "string", "pattern": '^(W/)?"[^"]*"$'}},
+    "Location": {"description": "The path of what was made (or of the job to follow).",
+                 "schema": {"type": "string", "pattern": "^/api/v1/"}},
+    "Retry-After": {"description": "Seconds to wait before the limit lets this token through again.",
+                    "schema": {"type": "integer", "minimum": 0}},
+    "WWW-Authenticate": {"description": "The scheme to authenticate with: a bearer token.",
+                         "schema": {"type": "string", "pattern": "^Bearer "}},
+    "Content-Disposition": {"description": "`attachment`, with the file's name (RFC 6266, `filename*` for "
+                                           "names beyond ASCII).", "schema": {"type": "string", "pattern": "^attachment"}},
+}
+# what every operation's error answers carry: header -> required
+ERROR_HEADERS = {401: {"WWW-Authenticate": True}, 429: {"Retry-After": True},
+                 412: {"ETag": False}}  # 412: the current ETag, when the entry could be read again
+OPERATION_HEADERS: dict[str, dict[int, tuple[str, ...]]] = {}  # operationId -> status -> headers always sent
+CONDITIONAL_GETS: set[str] = set()  # operationIds answered by common.with_etag
+
+
+def _header(name: str, required: bool) -> dict:
+    return {**RESPONSE_HEADERS[name], "required": required}
+
+
+def _describe_headers(op: dict) -> None:
+    declared = OPERATION_HEADERS.get(op.get("operationId", ""), {})
+    for code, resp in op["responses"].items():
+        wanted = dict(ERROR_HEADERS.get(int(code), {}))
+        wanted.update({name: True for name in declared.get(int(code), ())})
+        if wanted:
+            resp["headers"] = {name: _header(name, required) for name, required in sorted(wanted.items())}
+    if op.get("operationId") in CONDITIONAL_GETS:
+        op.setdefault("parameters", []).append(
+            {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+             "description": "An ETag you hold: answered 304 (no body) while the object is unchanged."})
+        op["responses"]["304"] = {"description": "Not Modified: the object still has the ETag you sent.",
+                                  "headers": {"ETag": _header("ETag", True)}}

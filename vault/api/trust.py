@@ -12,6 +12,7 @@ from vault.api import schemas as s
 from vault.api.auth import actor, current_token
 from vault.api.blueprint import bp
 from vault.api.common import listing, not_found, today, with_etag
+from vault.api.pagination import by_created
 from vault.api.problems import ApiProblem
 from vault.api.spec import operation
 from vault.api.tokens import token_can
@@ -57,7 +58,8 @@ def subprocessor_json(sp) -> dict:
     return {"id": sp.uid, "name": sp.name, "purpose_en": sp.purpose_en, "purpose_zh": sp.purpose_zh,
             "data_categories": sp.data_categories, "data_categories_zh": sp.data_categories_zh,
             "location": sp.location, "location_zh": sp.location_zh, "website": sp.website,
-            "effective_from": sp.effective_from, "removed_on": sp.removed_on, "updated_at": sp.updated_at}
+            "effective_from": sp.effective_from, "removed_on": sp.removed_on, "position": sp.position,
+            "updated_at": sp.updated_at}
 
 
 def _subprocessor(uid: str):
@@ -70,19 +72,21 @@ def _subprocessor(uid: str):
 @bp.get("/subprocessors")
 @operation(None, tags=("subprocessors",), query=s.PageQuery, ok={200: s.SubprocessorList})
 def list_subprocessors(query: s.PageQuery):
-    """Every subprocessor in display order, with removed ones (`removed_on`); the list is public anyway."""
-    return listing(subs.staff_list(db.session()), subprocessor_json, query, {})
+    """Every subprocessor, oldest first, with removed ones (`removed_on`); `position` is the trust page's
+    display order. The list is public anyway."""
+    return listing(subs.staff_list(db.session()), subprocessor_json, query, {}, by_created(newest_first=False))
 
 
 @bp.get("/subprocessors/<uid>")
-@operation(None, tags=("subprocessors",), ok={200: s.SubprocessorOut})
+@operation(None, tags=("subprocessors",), ok={200: s.SubprocessorOut}, etag=True)
 def get_subprocessor(uid: str):
     """One subprocessor (ETag)."""
     return with_etag(subprocessor_json(_subprocessor(uid)))
 
 
 @bp.post("/subprocessors")
-@operation("settings.manage", tags=("subprocessors",), json=SubprocessorIn, ok={201: s.SubprocessorOut})
+@operation("settings.manage", tags=("subprocessors",), json=SubprocessorIn, ok={201: s.SubprocessorOut},
+           headers={201: ("Location",)})
 def create_subprocessor(json: SubprocessorIn):
     """Add a subprocessor (confirmed subscribers get the notice, as from the page)."""
     sess = db.session()
@@ -125,11 +129,11 @@ def list_incidents(query: s.IncidentQuery):
     else:
         rows = [i for i in status_service.recent_incidents(sess, limit=500) if _with_drafts() or not i.draft]
     return listing(rows, lambda i: _incident_out(i, query.lang), query,
-                   {"unresolved": query.unresolved, "lang": query.lang})
+                   {"unresolved": query.unresolved, "lang": query.lang}, by_created(newest_first=True))
 
 
 @bp.get("/status/incidents/<uid>")
-@operation(None, tags=("status",), ok={200: s.IncidentOut})
+@operation(None, tags=("status",), ok={200: s.IncidentOut}, etag=True)
 def get_incident(uid: str):
     """One incident with its updates and, once published, its report."""
     incident = status_service.get_incident(db.session(), uid, public=not _with_drafts()) if len(uid) <= 64 else None
@@ -151,7 +155,8 @@ def _update_input(sess, body: _UpdateFields, now):
 
 
 @bp.post("/status/incidents")
-@operation("status.manage", tags=("status",), json=IncidentIn, ok={201: s.IncidentOut})
+@operation("status.manage", tags=("status",), json=IncidentIn, ok={201: s.IncidentOut},
+           headers={201: ("Location",)})
 def open_incident(json: IncidentIn):
     """Open an incident with its first update (subscribers are told when `notify`), as on the status admin page."""
     sess = db.session()
