@@ -35,7 +35,7 @@ PARTS = (
     Part("vault.backup", commands=("vault.backup.cli:backup_command", "vault.backup.cli:restore_command")),
     Part("vault.sso", blueprints=("vault.sso.views:bp", "vault.sso.staff:bp"), models=("vault.sso.models",)),
     Part("vault.jobs", commands=("vault.jobs.cli:worker_command", "vault.jobs.cli:jobs_cli"),
-         models=("vault.jobs.models",)),  # background jobs; handlers come from each feature's providers
+         models=("vault.jobs.models",), providers=("vault.jobs.retention",)),  # handlers: each part's providers
     # features
     Part("vault.documents", blueprints=("vault.documents.views:bp",),
          commands=("vault.documents.cli:documents_cli",), models=("vault.documents.models",),

@@ -5,7 +5,7 @@ from datetime import timedelta
 from vault import db, jobs
 from vault.db import utcnow
 
-EXPECTED = {"notify.sweep", "notify.purge", "expiry.remind", "status.maintenance", "status.overdue",
+EXPECTED = {"notify.sweep", "notify.purge", "expiry.remind", "status.maintenance", "status.overdue", "jobs.purge",
             "engagement.purge"}
 
 
@@ -40,3 +40,28 @@ def test_reminders_follow_the_admins_interval(app):
         settings.scheduler_enabled, settings.scheduler_interval_minutes = True, 45
         sess.commit()
         assert scheduler.interval(sess) == timedelta(minutes=45)
+
+
+def test_finished_jobs_are_purged_after_their_retention(app):
+    from datetime import datetime, timezone
+    import dataclasses
+    from vault.jobs import retention
+    from sqlalchemy import select
+
+    from vault.jobs.models import Job
+    state = app.extensions["vault.jobs"]
+    state.settings = dataclasses.replace(state.settings, run="worker")
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        sess = db.session()
+        for name, status, age in (("old-done", "done", 15), ("new-done", "done", 13), ("old-dead", "dead", 91),
+                                  ("new-failed", "failed", 89), ("waiting", "queued", 400)):
+            job = jobs.enqueue(sess, "test.nothing", {"name": name})
+            job.status = status
+            job.finished_at = None if status == "queued" else now - timedelta(days=age)
+        sess.commit()
+        assert retention.purge(sess, now=now) == {"done": 1, "failed": 1}
+        sess.commit()
+        left = {j.payload["name"] for j in sess.scalars(select(Job))}
+    assert left == {"new-done", "new-failed", "waiting"}
+    assert "jobs.purge" in jobs.PERIODIC
