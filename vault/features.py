@@ -50,7 +50,7 @@ PARTS = (
          providers=("vault.access.obligations",)),
     Part("vault.expiry", blueprints=("vault.expiry.views:bp",),
          commands=("vault.expiry.cli:remind_command", "vault.expiry.cli:expiry_cli"), models=("vault.expiry.models",),
-         providers=("vault.expiry.metrics",)),  # legal's next dates on /metrics
+         providers=("vault.expiry.metrics", "vault.expiry.scheduler")),  # /metrics dates; the reminders job
     Part("status", blueprints=("status.views:bp", "status.admin_views:bp"), commands=("status.cli:status_cli",),
          models=("status.models",), providers=("status.jobs",)),
     Part("vault.overview", blueprints=("vault.overview.views:bp", "vault.overview.staff:bp"),
