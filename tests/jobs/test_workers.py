@@ -132,7 +132,7 @@ def test_two_schedulers_enqueue_each_periodic_slot_once(pg_app, tmp_path, postgr
             results: list[list[str]] = []
             barrier = threading.Barrier(2)
 
-            def tick(app):
+            def tick(app, barrier=barrier, results=results, at=at):
                 barrier.wait()
                 results.append(jobs.schedule_due(app, now=at, names=["test.tick"]))
 
