@@ -6,7 +6,7 @@ from flask_babel import force_locale, gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from vault.storage.base import StorageError
 
@@ -110,6 +110,9 @@ def handle_backend_down(exc: Exception):
         with force_locale(request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"):
             title, message = _backend_texts(store)
     headers = {"Retry-After": "30"}
+    for prefix, handler in current_app.extensions.get("vault.error_prefixes", {}).items():
+        if request.path.startswith(prefix):  # the REST API answers in its own shape
+            return handler(ServiceUnavailable(description=message, retry_after=30))
     if wants_json():
         return {"error": message, "title": title, "status": 503}, 503, headers
     try:

@@ -76,6 +76,8 @@ def test_restart_between_requests_and_while_down(pg_app, pg_proxy):
         resp = staff.get("/documents/", headers={"Accept": accept})
         assert resp.status_code == 503 and resp.headers["Retry-After"]
         assert DB_DOWN in resp.data
+    api = staff.get("/api/v1/documents", headers={"Authorization": "Bearer tv_unknown"})
+    assert api.status_code == 503 and api.mimetype == "application/problem+json" and api.headers["Retry-After"]
     pg_proxy.recover()
     assert staff.get("/documents/").status_code == 200
 
