@@ -61,6 +61,40 @@ def test_document_detail_has_an_etag_and_answers_304(app, admin):
     assert again.status_code == 304
 
 
+def test_document_metadata_update_needs_if_match_and_keeps_the_pages_rules_and_audit(app, admin):
+    [uid] = _docs(app, 1)
+    c = app.test_client()
+    url = f"/api/v1/documents/{uid}"
+    etag = c.get(url, headers=admin).headers["ETag"]
+    change = {"visibility": "nda", "texts": {"zh": {"title": "信息安全策略", "description": "年度审阅"}},
+              "frameworks": ["iso27001", "Internal baseline"]}
+    assert c.patch(url, headers=admin, json=change).status_code == 428
+    done = c.patch(url, headers={**admin, "If-Match": etag}, json=change)
+    assert done.status_code == 200, done.json
+    assert done.json["visibility"] == "nda" and done.json["texts"]["zh"]["title"] == "信息安全策略"
+    assert done.json["texts"]["en"]["title"] == "Policy 0"  # a language left out keeps its text
+    assert done.json["frameworks"] == sorted(["iso27001", "Internal baseline"])
+    assert done.headers["ETag"] == c.get(url, headers=admin).headers["ETag"] != etag
+    stale = c.patch(url, headers={**admin, "If-Match": etag}, json={"visibility": "public"})
+    assert stale.status_code == 412 and stale.headers["ETag"] == done.headers["ETag"]
+    assert c.get(url, headers=admin).json["visibility"] == "nda"  # not overwritten
+    fresh = {**admin, "If-Match": done.headers["ETag"]}
+    refusals = [({"texts": {"en": {"title": "Two\nlines"}}}, "texts.en.title"),
+                ({"texts": {"en": {"title": ""}, "zh": {"title": ""}}}, "texts.en.title"),  # no title left
+                ({"type": "novel"}, "type"), ({"visibility": "everyone"}, "visibility")]
+    for body, field in refusals:  # the service's checks, named by the API's field names
+        resp = c.patch(url, headers=fresh, json=body)
+        assert resp.status_code == 422 and resp.content_type == PROBLEM, (body, resp.json)
+        assert resp.json["field"] == field, (body, resp.json)
+    reader = bearer(user_with_token(app, "viewer")[2])
+    assert c.patch(url, headers={**reader, "If-Match": fresh["If-Match"]}, json={"visibility": "public"}).status_code == 403
+    with app.app_context():
+        updates = [e for e in audit.query_events(db.session(), action="document.update") if e.object_id == uid]
+    assert len(updates) == 1 and updates[0].detail["via"] == "api"  # refusals change and record nothing
+    changes = updates[0].detail["changes"]
+    assert changes["visibility"] == ["public", "nda"] and changes["title_zh"] == ["", "信息安全策略"]
+
+
 def test_upload_a_new_version_with_the_pages_checks(app, admin):
     [uid] = _docs(app, 1)
     c = app.test_client()

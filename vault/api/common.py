@@ -37,6 +37,18 @@ def with_etag(body: dict, etag: str | None = None, status: int = 200):
     return body, status, {"ETag": etag}
 
 
+def check_if_match(current: str, what: str, **extra) -> None:
+    """A change needs If-Match naming the ETag the client read: missing is 428, another one 412 (with the
+    current ETag), so a script never overwrites someone else's edit blindly."""
+    given = request.headers.get("If-Match")
+    if not given:
+        raise ApiProblem(428, f"Send If-Match with the ETag of the {what} you read (GET it first): changes "
+                              "without it could overwrite someone else's edit.")
+    if current not in [t.strip() for t in given.split(",")]:
+        raise ApiProblem(412, f"The {what} was changed since you read it; GET it again and apply your change to "
+                              "the new version.", headers={"ETag": current}, **extra)
+
+
 def listing(items: list, shape, query, filters: dict, order: Order) -> dict:
     chunk, nxt = page(items, order=order, cursor=query.cursor, limit=query.limit, filters=filters)
     return {"items": [shape(x) for x in chunk], "next_cursor": nxt}

@@ -10,13 +10,14 @@ from vault import db
 from vault.api import schemas as s
 from vault.api.auth import actor
 from vault.api.blueprint import bp
-from vault.api.common import listing, not_found, today, warning_days, with_etag
+from vault.api.common import body_etag, check_if_match, listing, not_found, today, warning_days, with_etag
 from vault.api.pagination import by_created, by_number
 from vault.api.problems import ApiProblem
-from vault.api.spec import operation
+from vault.api.spec import header_parameter, operation
 from vault.audit import record
 from vault.documents import service, validation
 from vault.documents.models import LANGUAGES
+from vault.inputs import InvalidInput
 from vault.web import current_staff
 
 TAGS = ("documents",)
@@ -69,6 +70,50 @@ def list_documents(query: s.DocumentQuery):
 def get_document(uid: str):
     """One document: metadata, expiry status and every version (ETag)."""
     return with_etag(document_json(_document(uid), versions=True))
+
+
+# the service's field names as the API names them (errors name the field the client sent)
+_API_FIELDS = {"doc_type": "type", **{f"{part}_{lang}": f"texts.{lang}.{part}" for lang in LANGUAGES
+                                      for part in ("title", "description")}}
+
+
+def _changed_fields(document, body: s.DocumentFieldsIn) -> service.DocumentFields:
+    """The document's current fields with the given ones put over them (the page's edit form sends all)."""
+    texts = {lang: (d.title, d.description) for lang in LANGUAGES if (d := document.text(lang)) is not None}
+    for lang, given in (body.texts.model_dump(exclude_none=True) if body.texts else {}).items():
+        texts[lang] = (given["title"], given["description"])
+    return service.DocumentFields(doc_type=body.type if body.type is not None else document.type,
+                                  visibility=body.visibility if body.visibility is not None else document.visibility,
+                                  texts=texts, frameworks=list(body.frameworks if body.frameworks is not None
+                                                               else document.frameworks))
+
+
+@bp.patch("/documents/<uid>")
+@operation("documents.edit", tags=TAGS, json=s.DocumentFieldsIn, ok={200: s.DocumentDetail}, errors=(412, 428),
+           headers={200: ("ETag",)})
+def update_document(uid: str, json: s.DocumentFieldsIn):
+    """Change a document's type, visibility, titles and descriptions, or frameworks, with the staff edit
+    page's checks and audit record (`document.update` with the changes). Requires If-Match with the ETag of
+    `GET /documents/{uid}` (412 when the document changed since, 428 when missing)."""
+    sess = db.session()
+    document = _document(uid)
+    sess.refresh(document, with_for_update=True)  # PostgreSQL: a concurrent change waits, then reads as stale
+    check_if_match(body_etag(document_json(document, versions=True)), "document")
+    try:
+        changes = service.update_document(sess, document, _changed_fields(document, json))
+    except InvalidInput as exc:
+        raise ApiProblem(422, str(exc), field=_API_FIELDS.get(exc.field, exc.field), code=exc.code) from None
+    if changes:
+        record(sess, "document.update", by=actor(), object_type="document", object_id=document.uid,
+               detail={"changes": changes, "via": "api"})
+    sess.commit()
+    body = document_json(document, versions=True)
+    return body, 200, {"ETag": body_etag(body)}
+
+
+header_parameter("PATCH", "/api/v1/documents/{uid}", "If-Match",
+                 "The ETag of the document as you read it (GET /documents/{uid}); without it the change is "
+                 "refused (428).")
 
 
 @bp.get("/documents/<uid>/versions")

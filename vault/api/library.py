@@ -1,7 +1,6 @@
 """The answer library: search, get, create, update (If-Match, the pages' stale-edit refusal), history."""
 from __future__ import annotations
 
-from flask import request
 from sqlalchemy.orm.exc import StaleDataError
 
 from answers.library import service
@@ -9,7 +8,7 @@ from vault import db
 from vault.api import schemas as s
 from vault.api.auth import actor
 from vault.api.blueprint import bp
-from vault.api.common import listing, not_found, with_etag
+from vault.api.common import check_if_match, listing, not_found, with_etag
 from vault.api.pagination import by_created, by_number
 from vault.api.problems import ApiProblem
 from vault.api.spec import header_parameter, operation
@@ -44,15 +43,7 @@ def _refused(exc: service.LibraryError) -> ApiProblem:
 
 def _expected_revision(entry) -> int:
     """If-Match is required (428) and must name the current revision (412): no blind overwrite."""
-    given = request.headers.get("If-Match")
-    if not given:
-        raise ApiProblem(428, "Send If-Match with the ETag of the entry you read (GET it first): changes "
-                              "without it could overwrite someone else's edit.")
-    tags = [t.strip() for t in given.split(",")]
-    if entry_etag(entry) not in tags:
-        raise ApiProblem(412, f"Entry {entry.ref} was changed since you read it (now revision {entry.revision}); "
-                              "GET it again and apply your change to the new version.",
-                         headers={"ETag": entry_etag(entry)}, revision=entry.revision)
+    check_if_match(entry_etag(entry), f"entry {entry.ref}", revision=entry.revision)
     return entry.revision
 
 

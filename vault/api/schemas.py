@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 from spectree.model_adapter.pydantic_adapter import BaseFile
 
 from vault.api.pagination import MAX_LIMIT
+from vault.documents.validation import DESCRIPTION_MAX, TITLE_MAX
 
 UID = Field(min_length=1, max_length=64)
 
@@ -85,6 +88,27 @@ class DocumentList(BaseModel):
 class VersionList(BaseModel):
     items: list[Version]
     next_cursor: str | None
+
+
+class DocumentTextIn(Strict):
+    title: str = Field("", max_length=TITLE_MAX, description="One line; empty (with an empty description) "
+                                                             "removes the language.")
+    description: str = Field("", max_length=DESCRIPTION_MAX)
+
+
+class DocumentTextsIn(Strict):
+    """The languages to change; a language left out keeps its text."""
+    en: DocumentTextIn | None = None
+    zh: DocumentTextIn | None = None
+
+
+class DocumentFieldsIn(Strict):
+    """The fields to change (as on the staff page's edit form); a field left out keeps its value."""
+    type: str | None = Field(None, max_length=32, description="policy, certificate, audit_report, …")
+    visibility: str | None = Field(None, max_length=16, description="public, nda or internal")
+    texts: DocumentTextsIn | None = None
+    frameworks: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        None, max_length=100, description="Known framework codes and custom names: the whole list.")
 
 
 class VersionUpload(BaseModel):
