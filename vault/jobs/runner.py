@@ -20,7 +20,7 @@ from flask import Flask, g
 from sqlalchemy.orm import Session
 
 from vault import logs
-from vault.db import utcnow
+from vault.db import side_write, utcnow
 from vault.jobs import policy, store
 from vault.jobs.models import Job
 from vault.jobs.settings import Settings
@@ -67,17 +67,10 @@ class Context:
         if now - self._last_write < self._settings.progress_interval and not (total and done >= total):
             return
         self._last_write = now
-        engine = self.app.extensions["vault.engine"]
-        try:
-            with engine.begin() as conn:
-                if engine.dialect.name == "sqlite":  # never wait on the job's own open write transaction
-                    conn.exec_driver_sql("PRAGMA busy_timeout=200")
-                try:
-                    store.write_progress(conn, self.job.id, self._token, done=done, total=total, message=message,
-                                         now=utcnow())
-                finally:
-                    if engine.dialect.name == "sqlite":
-                        conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+        try:  # never waits long on the job's own open write transaction (SQLite)
+            with side_write(self.app.extensions["vault.engine"]) as conn:
+                store.write_progress(conn, self.job.id, self._token, done=done, total=total, message=message,
+                                     now=utcnow())
         except Exception:  # noqa: BLE001 - progress is for display; the job goes on
             log.debug("progress write skipped for job %s", self.job.uid, exc_info=True)
 
