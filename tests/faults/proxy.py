@@ -110,6 +110,7 @@ class FaultProxy:
         self.refusing: str | None = None  # None | "reset" | "close"
         self.accepted = 0  # connections accepted since start (refused ones included)
         self.forwarded = 0  # bytes forwarded
+        self.answered: list[int] = []  # per closed connection: bytes of the server's answer forwarded
         self._lock = threading.Lock()
         self._links: set[_Link] = set()
         self._listener: socket.socket | None = None
@@ -229,3 +230,4 @@ class FaultProxy:
     def _forget(self, link: _Link) -> None:
         with self._lock:
             self._links.discard(link)
+            self.answered.append(link.answered)

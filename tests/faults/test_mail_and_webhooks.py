@@ -81,6 +81,29 @@ def test_smtp_down_during_a_reminder_run(remind_app, smtp_sink, fault):
     assert _outbox(app) == [("legal@example.com", "sent", 2), ("owner@example.com", "sent", 2)]
 
 
+def test_mail_whose_final_answer_is_lost_is_sent_again_under_the_same_message_id(tmp_path, smtp_sink, proxy_to):
+    """The sink stores the message, but its "250 OK" after DATA never arrives: the sender cannot tell, so
+    the row is retried and the copy carries the same Message-ID for the receiving side to drop."""
+    proxy = proxy_to(smtp_sink.port)
+    app = make_app(tmp_path, **mail_config(proxy.port, **FAST))
+    with app.app_context():
+        sess = db.session()
+        for to in ("first@example.com", "second@example.com"):
+            notify.send_email(sess, to=to, subject="Certificate expires", text="ISO 27001 in 30 days")
+        sess.commit()
+        first = notify.deliver_pending(sess, limit=1)
+    assert first.sent == 1
+    # The same conversation for the second mail, held just before "250 OK" and "221 Bye" (the sink's replies)
+    proxy.stall(after=proxy.answered[-1] - len(b"250 OK\r\n221 Bye\r\n"))
+    assert _sweep(app).retrying == 1
+    proxy.cut()
+    proxy.recover()
+    assert _sweep(app, timedelta(minutes=2)).sent == 1
+    copies = [m["message"] for m in smtp_sink.messages if m["to"] == ["second@example.com"]]
+    assert len(copies) == 2 and copies[0]["Message-ID"] == copies[1]["Message-ID"]
+    assert [m["message"]["Message-ID"] for m in smtp_sink.messages].count(copies[0]["Message-ID"]) == 2
+
+
 # --- a webhook receiver refusing, slow, or losing its answer -------------------------------------
 
 SECRET = "whsec-fault-tests-0123456789"
