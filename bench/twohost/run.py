@@ -95,10 +95,12 @@ def run_phase(name: str, port: int, seed: dict, args, stack: Stack, questions: l
               (stats["download"], downloads, check_downloads, args.downloads)]
     public = threading.Thread(target=load.run_public, args=(port, groups, stop), daemon=True)
     staff_thread = threading.Thread(target=staff.run, args=(stop,), daemon=True)
-    public.start()
-    staff_thread.start()
-    stop.wait(args.seconds)
-    stop.set()
+    try:
+        public.start()
+        staff_thread.start()
+        stop.wait(args.seconds)
+    finally:  # also on Ctrl-C: the clients stop before the servers do
+        stop.set()
     public.join(180)
     staff_thread.join(600)  # its running cycle finishes, so each import and job it began is checked
     stats.update(staff=staff.http, **{"import": staff.imports}, match=staff.matches)
@@ -179,8 +181,15 @@ def report(results: dict, args) -> dict:
         print(f"{label:<22} {_fmt(a)}   {_fmt(b)}   {ratio:>5.2f} {p99:>5.2f}")
         out["paths"][key] = {"label": label, "one_host": a, "two_hosts": b, "ratio_per_second": round(ratio, 3),
                              "ratio_p99": round(p99, 3)}
-    print("(library import: upload, preview and confirm through the web until the library page says it is "
-          "done;\n matching job: from asking for matching until the workers finished, as the progress page shows)")
+    totals = [sum(r["stats"][k].as_dict()["per_second"] for k in ("page", "status", "download")) for r in (one, two)]
+    out["public_per_second"] = {"one_host": round(totals[0], 2), "two_hosts": round(totals[1], 2),
+                                "ratio": round(totals[1] / totals[0], 3) if totals[0] else None}
+    print(f"{'all public requests':<22} {'':>6} {totals[0]:>7.1f} {'':>26}   {'':>6} {totals[1]:>7.1f} {'':>26}   "
+          f"{totals[1] / totals[0] if totals[0] else float('nan'):>5.2f}")
+    print("(library import: upload, preview and confirm through the web until the library page says it is done;\n"
+          " matching job: from asking for matching until the workers finished, as the progress page shows;\n"
+          " clients send their next request when the answer is in, so the servers are saturated: p99 includes\n"
+          " the wait behind the other clients' requests)")
     print()
     print(NOTE.format(cpus=os.cpu_count()))
     print()
