@@ -1,7 +1,7 @@
 """A full disk under a folder, for the fault tests.
 
-As root (CI containers, this sandbox): a small tmpfs mounted on the folder and filled to the last byte,
-so writes fail with ENOSPC exactly as on a full volume; `free()` deletes the filler. Otherwise the
+As root with CAP_SYS_ADMIN (this sandbox): a small tmpfs mounted on the folder and filled to the last
+byte, so writes fail with ENOSPC exactly as on a full volume; `free()` deletes the filler. Otherwise the
 process's RLIMIT_FSIZE is lowered while the disk is "full" (SIGXFSZ ignored), so a write that grows a
 file fails with EFBIG through the same OSError paths; it applies to every file of the process, so the
 window is kept to the faulty call. Neither possible: the test skips with one line outside CI.
@@ -38,8 +38,11 @@ class FullDisk:
 
     def __enter__(self) -> "FullDisk":
         if self.mode == "tmpfs":
-            self._mount()
-        else:
+            try:
+                self._mount()
+            except subprocess.CalledProcessError:  # root without CAP_SYS_ADMIN (a default Docker container)
+                self.mode = "rlimit"
+        if self.mode == "rlimit":
             try:
                 import resource
                 self._saved_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
