@@ -296,3 +296,47 @@ def test_status_incident_opened_updated_and_closed_through_the_api(app):
     assert again.status_code == 409
     sales = bearer(user_with_token(app, "sales")[2])
     assert c.post("/api/v1/status/incidents", headers=sales, json={"status": "investigating"}).status_code == 403
+
+
+@pytest.mark.postgres
+def test_two_changes_sent_at_once_with_one_etag_the_second_is_refused_on_postgresql(tmp_path, postgres_url):
+    """The PATCH locks the row before comparing: while another change holds it, the PATCH waits, then sees
+    the document changed (412) instead of overwriting it."""
+    import threading
+    from sqlalchemy import select, text
+    from sqlalchemy.orm import Session
+    from vault.documents import service
+    from vault.documents.models import Document
+
+    app = api_app(tmp_path, postgres_url, PROPAGATE_EXCEPTIONS=False)
+    admin = bearer(user_with_token(app, "admin")[2])
+    [uid] = _docs(app, 1)
+    url = f"/api/v1/documents/{uid}"
+    etag = app.test_client().get(url, headers=admin).headers["ETag"]
+    engine = app.extensions["vault.engine"]
+    answers = {}
+
+    def patch():
+        answers["patch"] = app.test_client().patch(url, headers={**admin, "If-Match": etag}, json={"visibility": "nda"})
+
+    with Session(engine) as first:
+        document = first.scalar(select(Document).where(Document.uid == uid).with_for_update())
+        waiter = threading.Thread(target=patch)
+        waiter.start()
+        with engine.connect() as conn:  # until the PATCH is waiting on the row lock (or has answered)
+            waiting = "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database " \
+                      "WHERE NOT l.granted AND d.datname = current_database()"
+            for _ in range(400):
+                if conn.execute(text(waiting)).scalar() or not waiter.is_alive():
+                    break
+                threading.Event().wait(0.025)
+        assert waiter.is_alive(), answers  # it did not answer before the first change let the row go
+        fields = service.DocumentFields(doc_type=document.type, visibility="internal",
+                                        texts={t.language: (t.title, t.description) for t in document.texts},
+                                        frameworks=list(document.frameworks))
+        assert service.update_document(first, document, fields)
+        first.commit()
+    waiter.join(timeout=30)
+    assert answers["patch"].status_code == 412, answers["patch"].json
+    assert app.test_client().get(url, headers=admin).json["visibility"] == "internal"
+    engine.dispose()
