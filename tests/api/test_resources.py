@@ -66,13 +66,14 @@ def test_document_metadata_update_needs_if_match_and_keeps_the_pages_rules_and_a
     c = app.test_client()
     url = f"/api/v1/documents/{uid}"
     etag = c.get(url, headers=admin).headers["ETag"]
-    change = {"visibility": "nda", "texts": {"zh": {"title": "信息安全策略", "description": "年度审阅"}},
+    change = {"visibility": "nda", "texts": {"zh": {"title": "信息安全策略", "description": "年度审阅"},
+                                             "en": {"description": "Reviewed every year"}},
               "frameworks": ["iso27001", "Internal baseline"]}
     assert c.patch(url, headers=admin, json=change).status_code == 428
     done = c.patch(url, headers={**admin, "If-Match": etag}, json=change)
     assert done.status_code == 200, done.json
     assert done.json["visibility"] == "nda" and done.json["texts"]["zh"]["title"] == "信息安全策略"
-    assert done.json["texts"]["en"]["title"] == "Policy 0"  # a language left out keeps its text
+    assert done.json["texts"]["en"] == {"title": "Policy 0", "description": "Reviewed every year"}  # title kept
     assert done.json["frameworks"] == sorted(["iso27001", "Internal baseline"])
     assert done.headers["ETag"] == c.get(url, headers=admin).headers["ETag"] != etag
     stale = c.patch(url, headers={**admin, "If-Match": etag}, json={"visibility": "public"})
@@ -80,7 +81,9 @@ def test_document_metadata_update_needs_if_match_and_keeps_the_pages_rules_and_a
     assert c.get(url, headers=admin).json["visibility"] == "nda"  # not overwritten
     fresh = {**admin, "If-Match": done.headers["ETag"]}
     refusals = [({"texts": {"en": {"title": "Two\nlines"}}}, "texts.en.title"),
-                ({"texts": {"en": {"title": ""}, "zh": {"title": ""}}}, "texts.en.title"),  # no title left
+                ({"texts": {"en": {"title": "", "description": ""}, "zh": {"title": "", "description": ""}}},
+                 "texts.en.title"),  # no title left
+                ({"texts": {"zh": {"title": ""}}}, "texts.zh.title"),  # a description needs its title
                 ({"type": "novel"}, "type"), ({"visibility": "everyone"}, "visibility")]
     for body, field in refusals:  # the service's checks, named by the API's field names
         resp = c.patch(url, headers=fresh, json=body)

@@ -81,7 +81,8 @@ def _changed_fields(document, body: s.DocumentFieldsIn) -> service.DocumentField
     """The document's current fields with the given ones put over them (the page's edit form sends all)."""
     texts = {lang: (d.title, d.description) for lang in LANGUAGES if (d := document.text(lang)) is not None}
     for lang, given in (body.texts.model_dump(exclude_none=True) if body.texts else {}).items():
-        texts[lang] = (given["title"], given["description"])
+        title, description = texts.get(lang, ("", ""))
+        texts[lang] = (given.get("title", title), given.get("description", description))
     return service.DocumentFields(doc_type=body.type if body.type is not None else document.type,
                                   visibility=body.visibility if body.visibility is not None else document.visibility,
                                   texts=texts, frameworks=list(body.frameworks if body.frameworks is not None

@@ -91,9 +91,9 @@ class VersionList(BaseModel):
 
 
 class DocumentTextIn(Strict):
-    title: str = Field("", max_length=TITLE_MAX, description="One line; empty (with an empty description) "
-                                                             "removes the language.")
-    description: str = Field("", max_length=DESCRIPTION_MAX)
+    """Left out: kept. An empty title and description remove the language."""
+    title: str | None = Field(None, max_length=TITLE_MAX, description="One line.")
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX)
 
 
 class DocumentTextsIn(Strict):
