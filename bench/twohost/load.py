@@ -40,7 +40,7 @@ class PathStats:
         if not self.latencies:
             return float("nan")
         data = sorted(self.latencies)
-        return data[min(len(data) - 1, int(round(p / 100 * (len(data) - 1))))]
+        return data[min(len(data) - 1, round(p / 100 * (len(data) - 1)))]
 
     def as_dict(self) -> dict:
         return {"requests": self.requests, "ok": len(self.latencies), "errors": len(self.errors),
@@ -51,10 +51,10 @@ class PathStats:
 
 # --- public clients -----------------------------------------------------------------------------
 
-_DOWNLOAD_ID = re.compile(rb"/TrustvaultDownloadId \(([0-9a-f]{8,32})\)")
+DOWNLOAD_ID = re.compile(rb"/TrustvaultDownloadId \(([0-9a-f]{8,32})\)")
 
 
-def _check_page(status: int, headers: dict, body: bytes) -> str:
+def check_page(status: int, headers: dict, body: bytes) -> str:
     if status != 200:
         return f"status {status}"
     if b"</html>" not in body[-200:].lower():
@@ -62,7 +62,7 @@ def _check_page(status: int, headers: dict, body: bytes) -> str:
     return ""
 
 
-def _check_summary(status: int, headers: dict, body: bytes) -> str:
+def check_summary(status: int, headers: dict, body: bytes) -> str:
     if status != 200:
         return f"status {status}"
     try:
@@ -89,7 +89,7 @@ class DownloadCheck:
             return f"content type {headers.get('content-type')!r}"
         if not body.startswith(b"%PDF-") or b"%%EOF" not in body[-64:]:
             return "not a whole PDF"
-        found = _DOWNLOAD_ID.search(body)
+        found = DOWNLOAD_ID.search(body)
         if found is None:
             return "no download id in the PDF: not watermarked"
         self.ids.append(found.group(1).decode())
@@ -140,7 +140,7 @@ async def _client(port: int, paths, stats: PathStats, check, stop: threading.Eve
             if headers.get("connection", "").lower() == "close":
                 writer.close()
                 reader = writer = None
-        except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
             stats.fail(f"{type(exc).__name__}: {exc}"[:200])
             if writer is not None:
                 writer.close()
@@ -233,9 +233,9 @@ def questionnaire_file(questions: list[str]) -> bytes:
 
 
 class Staff:
-    """Signs in, then repeats: import a library file (upload, preview, confirm), upload a questionnaire,
-    ask for matching, follow the job's progress page until the workers are done. A cycle started before
-    `stop` is finished, so every import and job it began is checked."""
+    """Signs in (if not yet), then repeats: import a library file (upload, preview, confirm), upload a questionnaire,
+    ask for matching, follow the job's progress page until the workers are done. At least one cycle, and
+    a cycle started before `stop` is finished, so every import and job it began is checked."""
 
     def __init__(self, base: str, email: str, password: str, library_questions: list[str],
                  questionnaire_questions: list[str], tag: str) -> None:
@@ -247,6 +247,7 @@ class Staff:
         self.job_uids: list[str] = []
         self.imported_refs: list[str] = []
         self.session = requests.Session()
+        self.signed_in = False
 
     def _call(self, method: str, path: str, expect: tuple[int, ...], **kw) -> requests.Response:
         start = time.perf_counter()
@@ -273,6 +274,7 @@ class Staff:
         resp = self._call("POST", "/login", (302,), data=fields)
         if "/login" in resp.headers.get("Location", ""):
             raise _Failed("sign-in refused")
+        self.signed_in = True
 
     def import_library(self, cycle: int) -> None:
         tag = f"{self.tag}{cycle:03d}"
@@ -332,8 +334,9 @@ class Staff:
         start = time.perf_counter()
         cycle = 0
         try:
-            self.sign_in()
-            while not stop.is_set():
+            if not self.signed_in:
+                self.sign_in()
+            while True:  # at least one cycle, however short the phase
                 try:
                     self.import_library(cycle)
                 except _Failed as exc:
@@ -343,9 +346,11 @@ class Staff:
                 except _Failed as exc:
                     self.matches.fail(str(exc)[:300])
                 cycle += 1
+                if stop.is_set():
+                    break
         except _Failed as exc:
             self.imports.fail(f"sign-in: {exc}"[:300])
-        except Exception as exc:  # a bug here must show as a failure, not vanish in a thread
+        except Exception as exc:  # noqa: BLE001 (a bug here must show as a failure, not vanish in a thread)
             self.imports.fail(f"{type(exc).__name__}: {exc}"[:300])
         finally:
             for stats in (self.http, self.imports, self.matches):

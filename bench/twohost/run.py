@@ -20,6 +20,7 @@ anything failed. Every process and the temp folder are removed at the end, also 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import signal
@@ -28,6 +29,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+
+from pypdf import PdfReader
 
 from bench.twohost import load
 from bench.twohost.stack import BIN, REPO, Stack
@@ -89,9 +92,11 @@ def run_phase(name: str, port: int, seed: dict, args, stack: Stack, questions: l
     check_downloads = load.DownloadCheck()
     staff = load.Staff(f"http://127.0.0.1:{port}", seed["staff_email"], seed["staff_password"],
                        questions, questions[: args.questions], tag=name[:1].upper())
+    staff.sign_in()  # before the clock starts, as the warm-up requests
+    staff.http.latencies.clear()
     stop = threading.Event()
-    groups = [(stats["page"], ["/trust/"], load._check_page, args.page_clients),
-              (stats["status"], ["/status/api/v2/summary.json"], load._check_summary, args.status_clients),
+    groups = [(stats["page"], ["/trust/"], load.check_page, args.page_clients),
+              (stats["status"], ["/status/api/v2/summary.json"], load.check_summary, args.status_clients),
               (stats["download"], downloads, check_downloads, args.downloads)]
     public = threading.Thread(target=load.run_public, args=(port, groups, stop), daemon=True)
     staff_thread = threading.Thread(target=staff.run, args=(stop,), daemon=True)
@@ -122,11 +127,9 @@ def _verify(stack: Stack, seed: dict, started, downloads: load.DownloadCheck, st
     missing = set(ids) - recorded
     if missing:
         problems.append(f"{len(missing)} delivered download ids have no download record")
-    from pypdf import PdfReader
-    import io
     for body in downloads.samples:  # read as a person would: the mark is on the pages
         text = "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(body)).pages)
-        download_id = load._DOWNLOAD_ID.search(body).group(1).decode()
+        download_id = load.DOWNLOAD_ID.search(body).group(1).decode()
         if seed["prospect"]["email"] not in text or f"download ID {download_id}" not in text:
             problems.append(f"download {download_id}: the pages do not show the recipient and the id")
     if staff.job_uids:

@@ -21,21 +21,25 @@ PROSPECT = {"name": "Bea Buyer", "email": "bea.buyer@buyer-bench.example", "comp
 
 
 def seed() -> dict:
-    from sqlalchemy import select
-
-    from vault import create_app, db
-    from vault.access import service as access
-    from vault.access.models import AccessRequest, AccessRequestDocument, NdaAcceptance, RequestStatus
-    from vault.auth.service import create_user
-    from vault.db import utcnow
-    from vault.documents.models import Document
-    from vault.documents.service import current_version
-
     from datetime import date
+
+    from sqlalchemy import select
 
     from answers.library.demo import load_demo_library
     from status.demo import load_demo_status
+    from vault import create_app, db
+    from vault.access import service as access
+    from vault.access.models import (
+        AccessRequest,
+        AccessRequestDocument,
+        NdaAcceptance,
+        RequestStatus,
+    )
+    from vault.auth.service import create_user
+    from vault.db import utcnow
     from vault.demo import load_demo
+    from vault.documents.models import Document
+    from vault.documents.service import current_version
 
     app = create_app()
     with app.app_context():

@@ -105,7 +105,7 @@ class Stack:
     def run(self, name: str, cmd: list[str], env: dict[str, str], timeout: float = 600) -> str:
         """A one-shot command (vault init, vault demo): its output, or an error naming it."""
         result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout,
-                                start_new_session=True)
+                                start_new_session=True, check=False)
         if result.returncode != 0:
             raise RuntimeError(f"{name} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
         return result.stdout
@@ -114,7 +114,7 @@ class Stack:
         path = self.root / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def host(self, name: str, shared: dict[str, str], *, processes: int, threads: int) -> "Host":
+    def host(self, name: str, shared: dict[str, str], *, processes: int, threads: int) -> Host:
         """One app server's environment, with its own instance folder (caches only) and metrics folder, as
         a second machine would have."""
         folder = self.root / name
@@ -170,7 +170,7 @@ class Stack:
             name, undo = self._undo.pop()
             try:
                 undo()
-            except Exception as exc:  # keep going: every other process must still stop
+            except Exception as exc:  # noqa: BLE001 (keep going: every other process must still stop)
                 problems.append(f"{name}: {exc}")
         for log in self._logs:
             log.close()
