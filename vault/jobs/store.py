@@ -162,6 +162,7 @@ def claim_one(session: Session, *, now: datetime, lease: timedelta, worker: str,
         if result.rowcount == 1:
             job = session.get(Job, job_id, populate_existing=True)
             session.expunge(job)  # the runner's copy: its progress is written by the runner alone
+            session.commit()  # hold no connection while the job runs (a database restart mid-job must not break the next claim)
             return job, token
     return None
 
