@@ -327,13 +327,14 @@ def test_two_changes_sent_at_once_with_one_etag_the_second_is_refused_on_postgre
         waiter = threading.Thread(target=patch)
         waiter.start()
         with engine.connect() as conn:  # until the PATCH is waiting on the row lock (or has answered)
-            waiting = "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database " \
-                      "WHERE NOT l.granted AND d.datname = current_database()"
+            waiting = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock'")  # a row lock is waited for on the holder's transaction id
             for _ in range(400):
-                if conn.execute(text(waiting)).scalar() or not waiter.is_alive():
+                blocked = conn.execute(text(waiting)).scalar()
+                if blocked or not waiter.is_alive():
                     break
                 threading.Event().wait(0.025)
-        assert waiter.is_alive(), answers  # it did not answer before the first change let the row go
+        assert blocked and waiter.is_alive(), answers  # it waits for the row instead of answering
         fields = service.DocumentFields(doc_type=document.type, visibility="internal",
                                         texts={t.language: (t.title, t.description) for t in document.texts},
                                         frameworks=list(document.frameworks))
