@@ -1,7 +1,7 @@
 """Single sign-on: settings, identity links, used SAML assertion ids
 
-Revision ID: 0017_sso
-Revises: 0016_api_tokens
+Revision ID: 0015_sso
+Revises: 0014_api_tokens
 
 `sso_used_assertions` is the replay guard shared by every host: its primary key refuses a second use.
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from vault.db import UTCDateTime
 
-revision = '0017_sso'
-down_revision = '0016_api_tokens'
+revision = '0015_sso'
+down_revision = '0014_api_tokens'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """Background jobs: the queue table and the periodic slots
 
-Revision ID: 0014_jobs
-Revises: 0017_sso
+Revision ID: 0016_jobs
+Revises: 0015_sso
 """
 from alembic import op
 import sqlalchemy as sa
 
 from vault.db import UTCDateTime
 
-revision = '0014_jobs'
-down_revision = '0017_sso'
+revision = '0016_jobs'
+down_revision = '0015_sso'
 branch_labels = None
 depends_on = None
 

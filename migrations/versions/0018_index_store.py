@@ -1,8 +1,8 @@
 """Stateless app servers: the matching index stored once (per-entry state and one version number) and
 library uploads kept between preview and confirmation in the database and object store
 
-Revision ID: 0015_index_store
-Revises: 0018_integrations
+Revision ID: 0018_index_store
+Revises: 0017_integrations
 
 `library_index_entries` holds each library entry's tokens and sentence vectors at the revision they were
 computed from (answers.library.index_store); `library_index_version` is one row that every library change
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from vault.db import UTCDateTime
 
-revision = '0015_index_store'
-down_revision = '0018_integrations'
+revision = '0018_index_store'
+down_revision = '0017_integrations'
 branch_labels = None
 depends_on = None
 

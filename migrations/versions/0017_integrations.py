@@ -1,15 +1,15 @@
 """Integrations: where business events go (CRMs, chat channels, signed webhooks)
 
-Revision ID: 0018_integrations
-Revises: 0014_jobs
+Revision ID: 0017_integrations
+Revises: 0016_jobs
 """
 from alembic import op
 import sqlalchemy as sa
 
 from vault.db import UTCDateTime
 
-revision = '0018_integrations'
-down_revision = '0014_jobs'
+revision = '0017_integrations'
+down_revision = '0016_jobs'
 branch_labels = None
 depends_on = None
 

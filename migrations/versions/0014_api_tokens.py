@@ -1,6 +1,6 @@
 """Personal API tokens for the REST API v1
 
-Revision ID: 0016_api_tokens
+Revision ID: 0014_api_tokens
 Revises: 0013_trust_reports
 
 Only the SHA-256 of a token is stored; `hint` keeps its first characters so a person can tell tokens apart.
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from vault.db import UTCDateTime
 
-revision = '0016_api_tokens'
+revision = '0014_api_tokens'
 down_revision = '0013_trust_reports'
 branch_labels = None
 depends_on = None
