@@ -33,7 +33,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from bench.twohost import load
-from bench.twohost.stack import BIN, REPO, Stack
+from bench.twohost.stack import BIN, REPO, Host, Stack
 
 OUT = REPO / "bench" / "out" / "twohost.json"
 ROWS = [("page", "trust center page"), ("status", "status API (JSON)"), ("download", "watermarked download"),
@@ -83,7 +83,7 @@ def _warm(port: int, paths: list[str], rounds: int = 3) -> None:
         list(pool.map(get, paths * rounds))
 
 
-def run_phase(name: str, port: int, seed: dict, args, stack: Stack, questions: list[str]) -> dict:
+def run_phase(name: str, port: int, seed: dict, args, stack: Stack, questions: list[str], hosts: list[Host]) -> dict:
     token = seed["grant_token"]
     downloads = [f"/trust/access/{token}/documents/{d['uid']}/{d['version']}" for d in seed["documents"]]
     _warm(port, ["/trust/", "/status/api/v2/summary.json", *downloads])
@@ -94,6 +94,8 @@ def run_phase(name: str, port: int, seed: dict, args, stack: Stack, questions: l
                        questions, questions[: args.questions], tag=name[:1].upper())
     staff.sign_in()  # before the clock starts, as the warm-up requests
     staff.http.latencies.clear()
+    access_log = stack.root / f"nginx-{name}" / "logs" / "access.log"
+    access_log.write_bytes(b"")  # nginx appends: from here on the log holds this phase's requests only
     stop = threading.Event()
     groups = [(stats["page"], ["/trust/"], load.check_page, args.page_clients),
               (stats["status"], ["/status/api/v2/summary.json"], load.check_summary, args.status_clients),
@@ -111,8 +113,23 @@ def run_phase(name: str, port: int, seed: dict, args, stack: Stack, questions: l
     stats.update(staff=staff.http, **{"import": staff.imports}, match=staff.matches)
     _wait_for_jobs(stack.pg_dsn)
     problems = _verify(stack, seed, started, check_downloads, staff)
+    spread = _spread(stack, access_log, started, hosts)
+    problems += [f"nginx sent no request to {host}" for host, n in spread["requests"].items() if not n]
     return {"stats": stats, "problems": problems, "imports": len(staff.imports.latencies),
-            "jobs": len(staff.job_uids), "downloads": len(check_downloads.ids)}
+            "jobs": len(staff.job_uids), "downloads": len(check_downloads.ids), "spread": spread}
+
+
+def _spread(stack: Stack, access_log: Path, started, hosts: list[Host]) -> dict:
+    """Which host served the phase's requests (nginx's log: the upstream of each) and ran its index and
+    matching jobs (each job row names its runner host:pid:thread)."""
+    lines = [json.loads(line) for line in access_log.read_text().splitlines() if line.strip()]
+    served = [line["upstream"].split(",")[-1].strip() for line in lines]
+    pids = {str(stack.processes[f"{h.name}-worker"].pid): h.name for h in hosts}
+    runners = [w.split(":")[1] if w.count(":") >= 1 else "" for (w,) in
+               _db(stack.pg_dsn, "select worker from jobs where kind in ('library.index', 'questionnaires.match') "
+                                 "and status = 'done' and finished_at >= %s", started)]
+    return {"requests": {h.name: served.count(h.address) for h in hosts},
+            "jobs": {h.name: sum(1 for pid in runners if pids.get(pid) == h.name) for h in hosts}}
 
 
 def _verify(stack: Stack, seed: dict, started, downloads: load.DownloadCheck, staff: load.Staff) -> list[str]:
@@ -152,7 +169,6 @@ def _verify(stack: Stack, seed: dict, started, downloads: load.DownloadCheck, st
         errors = [line for line in lines if line["status"] >= 500]
         if errors:
             problems.append(f"{name}: {len(errors)} answers with status >= 500 in nginx's log")
-        log.unlink(missing_ok=True)  # the next phase's nginx starts a new one
     if not ids:
         problems.append("no download was delivered")
     if not staff.imports.latencies or not staff.job_uids:
@@ -204,6 +220,10 @@ def report(results: dict, args) -> dict:
         print(f"{phase}: {result['downloads']} watermarked PDFs checked (each its own download id, recorded), "
               f"{result['imports']} imports done, {result['jobs']} matching jobs done, {errors} errors, "
               f"{len(result['problems'])} problems")
+        spread = result["spread"]
+        print("  requests through nginx: " + ", ".join(f"{h} {n}" for h, n in spread["requests"].items())
+              + "; index and matching jobs run: " + ", ".join(f"{h} {n}" for h, n in spread["jobs"].items()))
+        out.setdefault("spread", {})[phase] = spread
     out["failures"] = failures
     out["ok"] = not failures
     print("\nnothing failed" if not failures else "\nFAILED:\n  " + "\n  ".join(failures[:20]))
@@ -257,13 +277,13 @@ def main(argv: list[str] | None = None) -> int:
         results = {}
         port = stack.nginx("nginx-one", [hosts[0].address])
         print(f"one host: measuring {args.seconds:.0f} s ...", flush=True)
-        results["one host"] = run_phase("one", port, seed, args, stack, questions)
+        results["one host"] = run_phase("one", port, seed, args, stack, questions, hosts[:1])
         step("one host measured and checked")
         stack.stop("nginx-one")
         hosts[1].start_worker(args.job_workers)
         port = stack.nginx("nginx-two", [h.address for h in hosts])
         print(f"two hosts: measuring {args.seconds:.0f} s ...", flush=True)
-        results["two hosts"] = run_phase("two", port, seed, args, stack, questions)
+        results["two hosts"] = run_phase("two", port, seed, args, stack, questions, hosts)
         step("two hosts measured and checked")
         out = report(results, args)
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -54,6 +54,9 @@ def test_the_two_host_benchmark_runs_and_nothing_fails(tmp_path):
             assert row["ok"] >= 1 and row["errors"] == 0, (key, phase, row)
         assert report["paths"][key]["ratio_per_second"] > 0
     assert report["clients"]["download"] == 20
+    # nginx sent requests to both app servers (the staff member's session and forms worked on either)
+    assert set(report["spread"]["two hosts"]["requests"]) == {"host-a", "host-b"}
+    assert min(report["spread"]["two hosts"]["requests"].values()) > 0
     assert "nothing failed" in result.stdout
     assert re.search(r"^watermarked download\s+\d+", result.stdout, re.MULTILINE)
     assert "share" in result.stdout and "not CPUs" in result.stdout  # the honest note on one machine
