@@ -31,7 +31,7 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 def wait_http(url: str, timeout: float = 90.0, process: subprocess.Popen | None = None) -> None:
-    """Until `url` answers 200 (any answer for nginx's upstream being up is not enough: /healthz is 200)."""
+    """Until `url` answers 200; an error names the url, or the process that ended before it answered."""
     deadline = time.monotonic() + timeout
     while True:
         if process is not None and process.poll() is not None:
@@ -103,7 +103,7 @@ class Stack:
         return proc
 
     def run(self, name: str, cmd: list[str], env: dict[str, str], timeout: float = 600) -> str:
-        """A one-shot command (vault init, vault demo): its output, or an error naming it."""
+        """A one-shot command (`vault init`, the seed): its output, or an error naming it with its output."""
         result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout,
                                 start_new_session=True, check=False)
         if result.returncode != 0:
