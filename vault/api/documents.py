@@ -93,9 +93,11 @@ def _changed_fields(document, body: s.DocumentFieldsIn) -> service.DocumentField
 @operation("documents.edit", tags=TAGS, json=s.DocumentFieldsIn, ok={200: s.DocumentDetail}, errors=(412, 428),
            headers={200: ("ETag",)})
 def update_document(uid: str, json: s.DocumentFieldsIn):
-    """Change a document's type, visibility, titles and descriptions, or frameworks, with the staff edit
-    page's checks and audit record (`document.update` with the changes). Requires If-Match with the ETag of
-    `GET /documents/{uid}` (412 when the document changed since, 428 when missing)."""
+    """Change the fields given of a document's metadata; requires If-Match.
+
+    Type, visibility, titles and descriptions, frameworks: with the staff edit page's checks and its audit
+    record (`document.update` with the changes). If-Match is the ETag of `GET /documents/{uid}` (412 when the
+    document changed since, 428 when missing)."""
     sess = db.session()
     document = _document(uid)
     sess.refresh(document, with_for_update=True)  # PostgreSQL: a concurrent change waits, then reads as stale

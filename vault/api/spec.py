@@ -10,6 +10,7 @@ Flask views on a plain Blueprint: no app class to replace, no second error handl
 from __future__ import annotations
 
 import copy
+import inspect
 from functools import wraps
 
 from flask import request
@@ -81,8 +82,10 @@ def operation(permission: str | None, *, tags: tuple[str, ...], ok: dict[int, ty
     expects = "application/json" if json else "multipart/form-data" if form else None
 
     def decorate(view):
+        # spectree keeps a docstring's indentation, which Markdown reads as code: dedented first
+        view.__doc__ = inspect.cleandoc(view.__doc__ or "")
         if permission:  # shown in the document: what a token's scope and owner must both allow
-            view.__doc__ = (view.__doc__ or "").rstrip() + f"\n\nNeeds the permission `{permission}`."
+            view.__doc__ += f"\n\nNeeds the permission `{permission}`."
         inner = spec.validate(query=query, json=json, form=form, resp=Response(**codes), tags=list(tags),
                               operation_id=view.__name__, force_resp_serialize=True)(view)
         inner._api_content = content  # noqa: SLF001 (read by document() below)
