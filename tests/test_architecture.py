@@ -10,7 +10,7 @@ PURE_MODULES = [
     "importers", "importers.library", "importers.language", "exporters", "exporters.filled", "answers.matching",
     "answers.autofill", "answers.autofill.plan", "answers.autofill.fit", "answers.autofill.fill", "vault.crypto",
     "vault.auth.secrets", "vault.watermark", "exporters.trust_report",
-    "vault.backup.archive", "vault.backup.sealing",
+    "vault.backup.archive", "vault.backup.sealing", "vault.privatefile",
 ]
 
 
@@ -39,7 +39,7 @@ def test_openpyxl_parses_with_defusedxml():
 # --- the direction of imports (docs/architecture.md) -------------------------------------------------
 
 PURE_CORE = ("importers", "exporters", "answers.matching", "answers.autofill", "vault.crypto", "vault.watermark",
-             "vault.cachedir", "vault.tokens", "vault.backup.archive", "vault.backup.sealing")
+             "vault.cachedir", "vault.tokens", "vault.privatefile", "vault.backup.archive", "vault.backup.sealing")
 PLATFORM = ("vault.config", "vault.db", "vault.extensions", "vault.i18n", "vault.http", "vault.web", "vault.errors",
             "vault.audit", "vault.inputs", "vault.confirmations", "vault.subscriptions", "vault.downloads",
             "vault.markdown", "vault.tempcrypt", "vault.migrate", "vault.home", "vault.auth", "vault.storage", "vault.notify",

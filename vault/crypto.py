@@ -27,7 +27,6 @@ import os
 import re
 import secrets
 import struct
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +36,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from vault import privatefile
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -129,7 +130,7 @@ class Keyring:
 
     def save(self, path: str | os.PathLike) -> None:
         """Replace the file atomically (readers see the old or the new keyring, never a partial one)."""
-        _atomic_write_private(Path(path), self.to_json(), overwrite=True)
+        privatefile.write_text(Path(path), self.to_json(), overwrite=True)
 
     def add_key(self, *, activate: bool = True) -> str:
         """Generate a new master key (by default the active one); returns its id."""
@@ -264,38 +265,13 @@ def sealed_key_id(value: str | None) -> str | None:
     return m.group(1) if m else None
 
 
-def _atomic_write_private(path: Path, text: str, *, overwrite: bool) -> None:
-    """Write a 0600 file via a temp file + fsync; link (no overwrite) or rename (overwrite) into place."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # FileExistsError if present: never clobbers a key file
-            os.unlink(tmp)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def create_keyring_file(path: str | os.PathLike) -> bool:
     """Create a 0600 keyring with one fresh master key unless the file exists; True if created."""
     path = Path(path)
     if path.exists():
         return False
     try:
-        _atomic_write_private(path, Keyring.generate().to_json(), overwrite=False)
+        privatefile.write_text(path, Keyring.generate().to_json(), overwrite=False)
     except FileExistsError:  # created concurrently
         return False
     return True

@@ -10,12 +10,9 @@ began is safe; one deleted meanwhile stops the backup with its name.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import secrets
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, select
 from sqlalchemy.engine import Connection, Engine
 
+from vault import privatefile
 from vault.backup import archive, sealing
 from vault.backup.rows import columns_of, encode
 from vault.crypto import Keyring, sealed_key_id
@@ -88,30 +86,16 @@ def write_backup(out: Path, *, engine: Engine, metadata: MetaData, heads: set[st
     if passphrase is not None:
         sealing.check_passphrase(passphrase)
     backup_id = secrets.token_hex(16)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")  # 0600
     try:
-        with os.fdopen(fd, "w+b") as fh:
+        with privatefile.writing(out, overwrite=overwrite) as fh:  # never clobbers without --overwrite
             result = _write(fh, out, backup_id, engine, metadata, heads, store_for, keyring, secret_key,
                             passphrase, progress)
             fh.flush()
-            os.fsync(fh.fileno())
             result.size = fh.tell()
             fh.seek(0)
             result.sha256 = _file_sha256(fh)
-        if overwrite:
-            os.replace(tmp, out)
-        else:
-            os.link(tmp, out)  # FileExistsError if someone created it meanwhile: never clobber
-            os.unlink(tmp)
-        dir_fd = os.open(out.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    except FileExistsError:
+        raise BackupError(f"{out} already exists (choose a new name, or --overwrite)") from None
     return result
 
 

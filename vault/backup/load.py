@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from vault import audit
 from vault.backup import archive, sealing
 from vault.backup.rows import columns_of, decode
-from vault.crypto import Keyring, MasterKey, _atomic_write_private  # the key file's one writer
+from vault import privatefile
+from vault.crypto import Keyring, MasterKey
 from vault.storage.base import StorageError
 
 BATCH = 500
@@ -366,12 +367,12 @@ def _write_key_files(target: Target, choice: KeyChoice, result: RestoreResult, f
                                "were only used to check the backup")
     else:
         # never over an existing file, so a failed restore removes only files it wrote
-        _atomic_write_private(target.key_file, payload["keyring"], overwrite=False)
+        privatefile.write_text(target.key_file, payload["keyring"], overwrite=False)
         files.append(target.key_file)
         result.wrote.append(str(target.key_file))
     secret = payload.get("secret_key")
     if secret and not target.secret_key and not target.secret_file.exists():
-        _atomic_write_private(target.secret_file, secret, overwrite=False)
+        privatefile.write_text(target.secret_file, secret, overwrite=False)
         files.append(target.secret_file)
         result.wrote.append(str(target.secret_file))
 
