@@ -166,10 +166,6 @@ def _process_logging_restored():
 
 
 def _close(app) -> None:
-    """Let a background index sync (started by a library import) finish before the folder goes."""
-    thread = app.extensions.get("answers.index.thread")
-    if thread is not None:
-        thread.join(timeout=120)
     app.extensions["vault.engine"].dispose()
 
 
