@@ -172,6 +172,9 @@ class _DropServerRequestLines(logging.Filter):
 
 
 _HANDLER_MARK = "_vault_log_handler"
+# Libraries that log routine steps at INFO (every font table subset, every migration step): their INFO is
+# noise in `vault demo` and in production logs; their warnings still come through.
+QUIET_LIBRARIES = ("fontTools", "fpdf", "alembic.runtime.migration", "botocore", "urllib3", "saml2")
 
 
 def configure(fmt: str = "text", level: str | int = "INFO", stream=None) -> logging.Handler:
@@ -188,6 +191,8 @@ def configure(fmt: str = "text", level: str | int = "INFO", stream=None) -> logg
     handler.addFilter(_DropServerRequestLines())
     root.addHandler(handler)
     root.setLevel(level if isinstance(level, int) else str(level).upper())
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     return handler
 
 

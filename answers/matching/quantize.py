@@ -76,8 +76,10 @@ def _down_projections(path: Path) -> list[str]:
 
 
 class _DropAdvice(logging.Filter):
+    """The quantizer's advice and its per-tensor INFO notes (it logs on the root logger); warnings pass."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        return "pre-processing before quantization" not in record.getMessage()
+        return record.levelno >= logging.WARNING and "pre-processing before quantization" not in record.getMessage()
 
 
 def quantized(source: Path, source_sha256: str, *, rebuild: bool = False) -> Path | bytes:

@@ -235,3 +235,24 @@ def test_werkzeug_request_lines_are_dropped_and_its_other_lines_kept(json_logs):
     werkzeug.info('127.0.0.1 - - [06/Dec/2026 07:00:00] "%s" %s %s', "GET /trust/access/SecretTok HTTP/1.1", "200", "-")
     werkzeug.info(" * Running on %s", "http://127.0.0.1:5000")
     assert "SecretTok" not in json_logs.text and "Running on http://127.0.0.1:5000" in json_logs.text
+
+
+def test_chatty_libraries_keep_their_info_lines_to_themselves(tmp_path):
+    """`vault demo` printed ~300 fontTools subset steps and every migration step once logging went to stderr."""
+    import io
+    import logging
+
+    from vault import logs
+
+    out = io.StringIO()
+    handler = logs.configure("text", "INFO", stream=out)
+    try:
+        logging.getLogger("fontTools.subset").info("glyf pruned")
+        logging.getLogger("alembic.runtime.migration").info("Running upgrade a -> b")
+        logging.getLogger("fontTools.subset").warning("a real problem")
+        logging.getLogger("vault.jobs").info("job started")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    text = out.getvalue()
+    assert "glyf pruned" not in text and "Running upgrade" not in text
+    assert "a real problem" in text and "job started" in text
