@@ -116,7 +116,7 @@ def update_document(uid: str, json: s.DocumentFieldsIn):
 
 header_parameter("PATCH", "/api/v1/documents/{uid}", "If-Match",
                  "The ETag of the document as you read it (GET /documents/{uid}); without it the change is "
-                 "refused (428).")
+                 "refused (428).", required=True)
 
 
 @bp.get("/documents/<uid>/versions")

@@ -110,4 +110,4 @@ def entry_history(uid: str, query: s.PageQuery):
 
 
 header_parameter("PATCH", "/api/v1/library/entries/{uid}", "If-Match",
-                 "The ETag of the entry as you read it; without it the change is refused (428).")
+                 "The ETag of the entry as you read it; without it the change is refused (428).", required=True)
